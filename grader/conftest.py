@@ -1,0 +1,148 @@
+"""The grader: pytest fixtures for running the student's programs, and the scoring
+that turns test outcomes into points (gradelib.report)."""
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from gradelib import expect, platform  # noqa: E402
+from gradelib import report as scoring  # noqa: E402
+from gradelib.proc import Process, Transcript  # noqa: E402
+
+OUT = platform.ROOT / (os.environ.get("KIT_OUT") or f"build/{platform.TARGET}/labs")
+WORK = scoring.GRADE_DIR / "work"
+# A backstop only: every wait in a test has its own, shorter timeout.
+TEST_TIMEOUT = 120
+
+
+@pytest.hookimpl(tryfirst=True)      # before the junitxml plugin reads its path
+def pytest_configure(config):
+    _state["config"] = config
+    if not getattr(config.option, "xmlpath", None):
+        config.option.xmlpath = str(scoring.GRADE_DIR / "junit.xml")
+    config.addinivalue_line("markers", "points(n): what the behaviour is worth")
+    config.option.tbstyle = "no"
+    config.option.reportchars = ""
+    if config.pluginmanager.hasplugin("timeout") and not config.getoption("timeout", None):
+        config.option.timeout = TEST_TIMEOUT
+    if not hasattr(config, "workerinput"):          # the controlling process
+        config._kit_scoreboard = scoring.Scoreboard(config)
+        shutil.rmtree(scoring.TRANSCRIPTS, ignore_errors=True)
+        shutil.rmtree(WORK, ignore_errors=True)
+        platform.prepare()
+
+
+def pytest_collection_modifyitems(config, items):
+    lab = os.environ.get("KIT_LAB", "").strip()
+    if lab:
+        wanted = [f"test_lab{lab.zfill(2)}_"]
+        keep = [i for i in items if any(w in i.nodeid for w in wanted)]
+        config.hook.pytest_deselected(items=[i for i in items if i not in keep])
+        items[:] = keep
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    if not any(k == "points" for k, _ in rep.user_properties):
+        rep.user_properties += [("points", scoring.points_of(item)),
+                                ("title", scoring.title_of(item)),
+                                ("lab", scoring.lab_of(item.nodeid)),
+                                ("lab_title", scoring.lab_title(item))]
+    setattr(item, "rep_" + rep.when, rep)
+
+
+def pytest_runtest_logreport(report):
+    board = getattr(_state.get("config"), "_kit_scoreboard", None)
+    if board is not None:
+        board.record(report)
+
+
+_state = {}
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    board = getattr(config, "_kit_scoreboard", None)
+    if board is not None and board.entries:
+        board.summary(terminalreporter.write_line)
+
+
+@pytest.fixture(autouse=True)
+def transcript(request):
+    """Every process a test starts is recorded here and ended when the test ends; a
+    failed test's transcript is kept under build/grade/transcripts/."""
+    record = Transcript()
+    record.note(f"# {request.node.nodeid} (target {platform.TARGET}, {OUT})")
+    yield record
+    record.stop_all()
+    rep = getattr(request.node, "rep_call", None)
+    if rep is not None and rep.failed:
+        path = scoring.transcript_path(request.node.nodeid)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(record.text() + "\n# failure\n" + scoring.failure_text(rep) + "\n")
+
+
+@pytest.fixture
+def workdir(request):
+    """A clean working directory for the programs of one test, under build/grade/."""
+    name = request.node.name.replace("[", "_").replace("]", "")
+    path = WORK / name
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    return path
+
+
+def program(name):
+    """The student's built program NAME, or a failure saying it did not build."""
+    path = platform.program_path(OUT, name)
+    if not path.exists():
+        raise expect.Failure(f"{name} was not built",
+                             expected=str(path.relative_to(platform.ROOT)),
+                             got="no such file",
+                             hint="Run 'make' and fix the compiler's errors first.")
+    return path
+
+
+@pytest.fixture
+def run(transcript, workdir):
+    """run(NAME, *ARGS, timeout=10, stdin=b"") runs a program to its end."""
+    def run_program(name, *args, timeout=10.0, stdin=b""):
+        proc = Process(program(name), args, cwd=workdir, stdin=stdin, timeout=timeout,
+                       transcript=transcript)
+        return proc.wait()
+    return run_program
+
+
+@pytest.fixture
+def start(transcript, workdir):
+    """start(NAME, *ARGS) starts a program and returns its Process; it is stopped when
+    the test ends."""
+    def start_program(name, *args, timeout=30.0, stdin=b""):
+        return Process(program(name), args, cwd=workdir, stdin=stdin, timeout=timeout,
+                       transcript=transcript)
+    return start_program
+
+
+@pytest.fixture
+def unit(run):
+    """unit(BINARY, CASE, hint) runs one test case of a Check test program of the
+    student's functions; it fails with Check's own messages."""
+    def run_case(binary, case, hint, timeout=20.0):
+        result = run(binary, case, timeout=timeout)
+        if result.returncode == 0 and not result.timed_out:
+            return
+        failures = [line.split(":", 4)[-1].strip() for line in result.lines
+                    if f":{case}:" in line]
+        if result.timed_out or result.crash:
+            what = f"the unit tests of '{case}' did not finish: {result.ended()}"
+        else:
+            what = f"unit tests of '{case}' failed"
+        raise expect.Failure(what, got="\n".join(failures) or None,
+                             hint=expect.diagnose(result) if result.crash or
+                             result.timed_out else hint, result=None)
+    return run_case

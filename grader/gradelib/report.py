@@ -1,0 +1,156 @@
+"""Scoring: points per behaviour, the summary students read, and the files graders
+read (build/grade/results.json in Gradescope's format, and JUnit XML beside it).
+
+Works with pytest-xdist: each worker attaches what it knows to the test report, and
+the controlling process, which sees every report, does the scoring.
+"""
+import json
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from . import platform
+
+# KIT_GRADE_DIR lets the kit's own tests grade several trees at once.
+GRADE_DIR = Path(os.environ.get("KIT_GRADE_DIR") or platform.ROOT / "build" / "grade")
+TRANSCRIPTS = GRADE_DIR / "transcripts"
+# The output kept per test in results.json; the transcript on disk has the rest.
+RESULT_OUTPUT_LIMIT = 4096
+
+
+def points_of(item):
+    marker = item.get_closest_marker("points")
+    return marker.args[0] if marker else 0
+
+
+def lab_of(nodeid):
+    m = re.search(r"test_lab(\d+)_", nodeid)
+    return m.group(1) if m else "kit"
+
+
+def title_of(item):
+    doc = getattr(item.function, "__doc__", None) or item.name
+    return doc.strip().splitlines()[0]
+
+
+def lab_title(item):
+    doc = item.module.__doc__ or ""
+    return doc.strip().splitlines()[0] if doc.strip() else lab_of(item.nodeid)
+
+
+class Scoreboard:
+    """Collects one entry per test, in the controlling process."""
+
+    def __init__(self, config):
+        self.config = config
+        self.entries = {}
+        self.order = []
+        self.started = time.monotonic()
+
+    # Called for each phase's report (setup, call, teardown), possibly from workers.
+    def record(self, report):
+        props = dict(report.user_properties)
+        if "points" not in props:
+            return
+        entry = self.entries.get(report.nodeid)
+        if entry is None:
+            entry = {"nodeid": report.nodeid, "name": props["title"], "lab": props["lab"],
+                     "lab_title": props["lab_title"], "max_score": props["points"],
+                     "status": "passed", "output": "", "duration": 0.0}
+            self.entries[report.nodeid] = entry
+            self.order.append(report.nodeid)
+        entry["duration"] += report.duration
+        if report.failed or (report.skipped and report.when != "teardown"):
+            if entry["status"] == "passed":
+                entry["status"] = "failed"
+                entry["output"] = failure_text(report)
+        self.write_results()
+
+    def score(self, entry):
+        return entry["max_score"] if entry["status"] == "passed" else 0
+
+    def labs(self):
+        labs = {}
+        for nodeid in self.order:
+            entry = self.entries[nodeid]
+            labs.setdefault(entry["lab"], []).append(entry)
+        return labs
+
+    def totals(self):
+        entries = list(self.entries.values())
+        return sum(self.score(e) for e in entries), sum(e["max_score"] for e in entries)
+
+    def write_results(self):
+        """results.json after every test, so a run that is cut short still leaves one."""
+        GRADE_DIR.mkdir(parents=True, exist_ok=True)
+        score, total = self.totals()
+        tests = [{"name": f"Lab {e['lab']}: {e['name']}", "score": self.score(e),
+                  "max_score": e["max_score"], "status": e["status"],
+                  "output": clip(e["output"]),
+                  "extra_data": {"test": e["nodeid"].split("/")[-1],
+                                 "duration": round(e["duration"], 3)}}
+                 for e in map(self.entries.get, self.order)]
+        data = {"score": score, "max_score": total, "execution_time": round(
+                    time.monotonic() - self.started, 2),
+                "output": f"Score: {score}/{total} (target {platform.TARGET}, "
+                          f"tree {os.environ.get('KIT_SRC', 'labs')})",
+                "tests": tests}
+        tmp = GRADE_DIR / "results.json.tmp"
+        tmp.write_text(json.dumps(data, indent=2, ensure_ascii=True) + "\n")
+        os.replace(tmp, GRADE_DIR / "results.json")
+
+    def summary(self, write):
+        for lab, entries in self.labs().items():
+            write(f"\n== Lab {lab}: {entries[0]['lab_title']}")
+            for e in entries:
+                mark = "PASS" if e["status"] == "passed" else "FAIL"
+                write(f"  {mark} {self.score(e):>3}/{e['max_score']:<3} {e['name']}")
+                if e["status"] != "passed" and e["output"]:
+                    for line in clip(e["output"], 1500).splitlines():
+                        write("             " + line)
+            got = sum(self.score(e) for e in entries)
+            write(f"  Lab {lab}: {got}/{sum(e['max_score'] for e in entries)}")
+        score, total = self.totals()
+        write(f"\nScore: {score}/{total}")
+        failed = [e for e in self.entries.values() if e["status"] != "passed"]
+        if failed:
+            write(f"Transcripts of the {len(failed)} failed tests: "
+                  f"{_shown(TRANSCRIPTS)}/")
+        write(f"Results: {_shown(GRADE_DIR / 'results.json')}")
+
+
+def clip(text, limit=RESULT_OUTPUT_LIMIT):
+    """TEXT cut to LIMIT characters, with control characters escaped."""
+    text = "".join(c if c.isprintable() or c in "\n\t" else repr(c)[1:-1] for c in text)
+    if len(text) > limit:
+        text = text[:limit] + f"\n... ({len(text) - limit} more characters in the transcript)"
+    return text
+
+
+def failure_text(report):
+    """The student-facing message of a failed or skipped report."""
+    longrepr = report.longrepr
+    if report.skipped and isinstance(longrepr, tuple):
+        return "not run: " + str(longrepr[2]).removeprefix("Skipped: ")
+    crash = getattr(longrepr, "reprcrash", None)
+    if crash is not None:
+        message = crash.message
+        # Our Failure messages start with the class path; show only the words.
+        message = re.sub(r"^(\w+\.)*(Failure|AssertionError|Failed): ", "", message)
+        return message
+    return str(longrepr)
+
+
+def transcript_path(nodeid):
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid.split("::")[-1])
+    return TRANSCRIPTS / f"{platform.TARGET}-{name}.txt"
+
+
+def _shown(path):
+    try:
+        return str(path.relative_to(platform.ROOT))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,45 @@
+#!/bin/sh
+# Runs pytest with the first Python that can import it: `make grade` and `make test`
+# go through here. Set PYTHON to choose the interpreter. Exit 4: no pytest found.
+set -eu
+
+# The first python3 on PATH is not always the one with pytest: a pyenv or venv
+# interpreter often shadows the system's, so each candidate is asked in turn.
+candidates="python3 /usr/bin/python3 python"
+case $(uname -s 2>/dev/null || echo unknown) in
+    # Homebrew's pytest formula lives in its own virtualenv, not in brew's python3.
+    Darwin)
+        candidates="$candidates /opt/homebrew/bin/python3 /usr/local/bin/python3"
+        candidates="$candidates /opt/homebrew/opt/pytest/libexec/bin/python"
+        candidates="$candidates /usr/local/opt/pytest/libexec/bin/python" ;;
+    MINGW* | MSYS*) candidates="$candidates /ucrt64/bin/python" ;;
+esac
+
+has_pytest() {
+    "$1" -c 'import pytest' >/dev/null 2>&1
+}
+
+# PYTHON may be a path with spaces, so it is tried on its own, before the list.
+if [ -n "${PYTHON:-}" ] && has_pytest "$PYTHON"; then
+    exec "$PYTHON" -m pytest -p no:cacheprovider "$@"
+fi
+for py in $candidates; do
+    if has_pytest "$py"; then
+        # no:cacheprovider: no .pytest_cache written into the kit's tree.
+        exec "$py" -m pytest -p no:cacheprovider "$@"
+    fi
+done
+
+{
+    if [ -n "${PYTHON:-}" ]; then
+        echo "grader: PYTHON=$PYTHON cannot import pytest, and no other Python can."
+    else
+        echo "grader: no Python that can import pytest (tried: $candidates)."
+    fi
+    echo "  Install pytest, then try again:"
+    echo "    Debian/Ubuntu:  sudo apt-get install python3-pytest   (or: make setup)"
+    echo "    MSYS2 UCRT64:   pacman -S mingw-w64-ucrt-x86_64-python-pytest   (or: make setup)"
+    echo "    macOS:          brew install pytest   (or: make setup)"
+    echo "  Or set PYTHON to an interpreter that has it: make grade PYTHON=/path/to/python3"
+} >&2
+exit 4

@@ -1,0 +1,203 @@
+"""WSAStartup and addresses
+
+Lab 01's behaviours: the unit tests of wsabasics.c, then wsainfo and resolve run as
+programs. Ports and versions are random, so no answer can be written in advance.
+"""
+import random
+import re
+
+import pytest
+
+from gradelib import expect
+
+UNITS = "lab01_units"
+
+
+# --- wsabasics.c, through its unit tests (tests/unit/lab01_test.c) ------------------
+
+@pytest.mark.points(3)
+def test_unit_versions(unit):
+    """parse_version, format_version and compare_versions (unit tests)"""
+    unit(UNITS, "Versions", "MAKEWORD(major, minor) puts the major version in the LOW "
+         "byte: read it back with LOBYTE, the minor with HIBYTE, and compare majors first.")
+
+
+@pytest.mark.points(3)
+def test_unit_startup(unit):
+    """start_winsock starts Winsock, and cleans up when the version is too old (unit tests)"""
+    unit(UNITS, "Startup", "Return WSAStartup's own result when it fails; when it succeeds "
+         "but grants less than needed, call WSACleanup before returning WSAVERNOTSUPPORTED.")
+
+
+@pytest.mark.points(3)
+def test_unit_endpoints(unit):
+    """format_endpoint writes IPv4 and IPv6 endpoints (unit tests)"""
+    unit(UNITS, "Endpoints", "inet_ntop turns sin_addr / sin6_addr into text; the port is "
+         "in network byte order, so print ntohs(port); IPv6 goes in [brackets].")
+
+
+@pytest.mark.points(2)
+def test_unit_raw(unit):
+    """format_raw shows the port and address bytes as they sit in memory (unit tests)"""
+    unit(UNITS, "Raw", "Print the bytes of sin_port and sin_addr one by one, through an "
+         "unsigned char pointer, without converting them first.")
+
+
+@pytest.mark.points(2)
+def test_unit_resolve(unit):
+    """resolve_host asks getaddrinfo for stream sockets (unit tests)"""
+    unit(UNITS, "Resolve", "Zero the hints, set ai_family = AF_UNSPEC and ai_socktype = "
+         "SOCK_STREAM, and return getaddrinfo's result as it is.")
+
+
+# --- wsainfo ---------------------------------------------------------------------------
+
+def granted(major, minor):
+    """The version Winsock grants for a request (README: version negotiation)."""
+    if major == 1 and minor > 1:
+        return "1.1"
+    if major > 2 or (major == 2 and minor > 2):
+        return "2.2"
+    return f"{major}.{minor}"
+
+
+def wsainfo_lines(requested, version):
+    return [f"requested: {requested}", f"version: {version}", "highest: 2.2",
+            "description: WinSock 2.0", "status: Running", "cleanup: ok"]
+
+
+@pytest.mark.points(2)
+def test_wsainfo_default(run):
+    """wsainfo with no argument asks for 2.2 and reports what it got"""
+    result = run("wsainfo")
+    expect.exits(result, 0)
+    expect.has_lines(result, wsainfo_lines("2.2", "2.2"), exact=True,
+                     hint="Print each line as the README shows it, then WSACleanup, then "
+                          "'cleanup: ok'.")
+
+
+@pytest.mark.points(3)
+def test_wsainfo_negotiates(run):
+    """wsainfo MAJOR.MINOR shows the version Winsock negotiated"""
+    requests = random.sample([(1, 0), (1, 1), (1, 7), (2, 0), (2, 1), (2, 9), (3, 0)], 3)
+    requests.append((random.randint(3, 255), random.randint(0, 255)))
+    for major, minor in requests:
+        result = run("wsainfo", f"{major}.{minor}")
+        expect.exits(result, 0)
+        expect.has_lines(result, wsainfo_lines(f"{major}.{minor}", granted(major, minor)),
+                         exact=True,
+                         hint="Print wVersion and wHighVersion as WSAStartup filled them "
+                              "in; LOBYTE is the major version, HIBYTE the minor.")
+
+
+@pytest.mark.points(2)
+def test_wsainfo_refuses_old_version(run):
+    """wsainfo 0.N fails with WSAVERNOTSUPPORTED and exit 2"""
+    minor = random.randint(0, 255)
+    result = run("wsainfo", f"0.{minor}")
+    expect.exits(result, 2, hint="WSAStartup returns its error code: report it with "
+                                 "kit_error and exit 2.")
+    expect.has_lines(result, [f"requested: 0.{minor}"])
+    expect.error_line(result, "WSAStartup", "WSAVERNOTSUPPORTED", 10092,
+                      hint="Pass WSAStartup's return value to kit_error: it does not set "
+                           "WSAGetLastError.")
+
+
+@pytest.mark.points(1)
+def test_wsainfo_usage(run):
+    """wsainfo with a malformed version prints usage and exits 1"""
+    for arg in random.sample(["2", "2.", "x.y", "2.2.2", "256.1", "-1.0", "1.2a"], 3):
+        result = run("wsainfo", arg)
+        expect.exits(result, 1, hint="parse_version must refuse anything but MAJOR.MINOR "
+                                     "(0 to 255 each); then print usage and exit 1.")
+        if "usage" not in result.errors.lower():
+            raise expect.Failure(f"wsainfo {arg}: no usage on stderr",
+                                 expected="usage: wsainfo [MAJOR.MINOR]",
+                                 got=result.errors.strip() or "(nothing)")
+
+
+# --- resolve ---------------------------------------------------------------------------
+
+def random_port():
+    # Ports whose two bytes differ, so a missing ntohs cannot go unseen.
+    while True:
+        port = random.randint(1024, 65535)
+        if port >> 8 != port & 0xFF:
+            return port
+
+
+@pytest.mark.points(2)
+def test_resolve_ipv4(run):
+    """resolve 127.0.0.1 PORT prints the IPv4 endpoint"""
+    port = random_port()
+    result = run("resolve", "127.0.0.1", port)
+    expect.exits(result, 0)
+    expect.has_lines(result, [f"AF_INET 127.0.0.1:{port}"], exact=True,
+                     hint="Print 'AF_INET ADDRESS:PORT' with the port through ntohs.")
+
+
+@pytest.mark.points(2)
+def test_resolve_ipv6(run):
+    """resolve ::1 PORT prints the IPv6 endpoint in brackets"""
+    port = random_port()
+    result = run("resolve", "::1", port)
+    expect.exits(result, 0)
+    expect.has_lines(result, [f"AF_INET6 [::1]:{port}"], exact=True,
+                     hint="An IPv6 address goes in brackets, so its colons are not "
+                          "read as the port's.")
+
+
+@pytest.mark.points(2)
+def test_resolve_localhost(run):
+    """resolve localhost PORT prints each distinct address once"""
+    port = random_port()
+    result = run("resolve", "localhost", port)
+    expect.exits(result, 0)
+    expect.has_lines(result, [f"AF_INET 127.0.0.1:{port}"],
+                     hint="localhost is loopback: 127.0.0.1 (and ::1 where configured).")
+    pattern = re.compile(rf"AF_INET (\d+\.){{3}}\d+:{port}|AF_INET6 \[[0-9a-f:.]+\]:{port}")
+    odd = [line for line in result.lines if not pattern.fullmatch(line)]
+    if odd or len(set(result.lines)) != len(result.lines):
+        raise expect.Failure("resolve localhost printed lines other than distinct endpoints",
+                             expected="each address once, as 'AF_INET 127.0.0.1:PORT'",
+                             got=result.text.strip(), result=result,
+                             hint="Ask getaddrinfo for SOCK_STREAM only, or it answers once "
+                                  "per socket type; print each address once.")
+
+
+@pytest.mark.points(2)
+def test_resolve_raw(run):
+    """resolve --raw shows port and address bytes in network order"""
+    port = random_port()
+    octets = [10, random.randint(0, 255), random.randint(0, 255), random.randint(1, 254)]
+    address = ".".join(map(str, octets))
+    result = run("resolve", "--raw", address, port)
+    expect.exits(result, 0)
+    port_line = f"  port:   {port >> 8:02x} {port & 0xFF:02x} " \
+                f"(network byte order; ntohs gives {port})"
+    addr_line = "  addr:   " + " ".join(f"{o:02x}" for o in octets)
+    expect.has_lines(result, [f"AF_INET {address}:{port}", port_line, addr_line],
+                     hint="Show the bytes as they are in memory: sin_port holds the high "
+                          "byte first (network order); ntohs turns it into the number.")
+
+
+@pytest.mark.points(2)
+def test_resolve_unknown_host(run):
+    """resolve of an unknown host fails with WSAHOST_NOT_FOUND and exit 2"""
+    # Not a valid host name at all, so no resolver sends a query: no DNS is needed.
+    result = run("resolve", "no_such_host!.invalid", random_port())
+    expect.exits(result, 2, hint="When getaddrinfo fails, report its result with kit_error "
+                                 "and exit 2.")
+    expect.error_line(result, "getaddrinfo", "WSAHOST_NOT_FOUND", 11001,
+                      hint="getaddrinfo returns the WSA error code itself: pass that to "
+                           "kit_error.")
+
+
+@pytest.mark.points(1)
+def test_resolve_usage(run):
+    """resolve with bad arguments prints usage and exits 1"""
+    for args in ([], ["127.0.0.1", "65536"], ["127.0.0.1", "http"], ["--bogus", "::1"],
+                 ["127.0.0.1", "80", "extra"]):
+        result = run("resolve", *args)
+        expect.exits(result, 1, hint="Check the arguments before anything else: HOST, an "
+                                     "optional PORT from 0 to 65535, and --raw.")

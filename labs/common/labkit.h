@@ -1,0 +1,36 @@
+/*
+ * labkit.h - helpers every lab program uses for what is not the lesson: exit codes,
+ * error lines, announcing a server and reading a port number. Plain C on top of
+ * sockcompat.h; the same on every platform.
+ */
+#ifndef LABKIT_H
+#define LABKIT_H
+
+#include <stddef.h>
+#include "sockcompat.h"
+
+/* The exit codes of every lab program. */
+enum {
+    EXIT_OK = 0,        /* success */
+    EXIT_USAGE = 1,     /* bad arguments; usage printed on stderr */
+    EXIT_NETWORK = 2,   /* a socket or network call failed; error line on stderr */
+    EXIT_TIMEOUT = 3    /* a wait timed out */
+};
+
+/* Winsock's symbol for a WSA error code ("WSAECONNREFUSED"), or "WSA_UNKNOWN". */
+const char *wsa_error_name(int code);
+
+/* Windows' English text for a WSA error code; never NULL. */
+const char *wsa_error_text(int code);
+
+/* Prints "PROG: CALL: WSANAME (CODE): TEXT" on stderr. */
+void kit_error(const char *prog, const char *call, int code);
+
+/* Prints "listening on ADDR:PORT" for a bound socket, read back with getsockname,
+   and flushes stdout. Returns 0, or the WSA error code of getsockname. */
+int kit_announce(SOCKET s);
+
+/* Parses a decimal port number from 0 to 65535. Returns 0, or -1 if text is not one. */
+int kit_parse_port(const char *text, unsigned short *port);
+
+#endif /* LABKIT_H */

@@ -1,0 +1,147 @@
+command -v apt-get >/dev/null 2>&1 ||#!/bin/sh
+# Installs what the kit needs for TARGET (native or mingw): apt-get on Debian/Ubuntu,
+# pacman in MSYS2 UCRT64, brew on macOS. Installs only what is missing, so it is safe
+# to run again. Exit codes: 0 ready, 1 unsupported system or wrong shell, 2 an
+# install command failed.
+set -eu
+
+target=${1:-native}
+
+say() { echo "setup: $*"; }
+die() { code=$1; shift; echo "setup: $*" >&2; exit "$code"; }
+
+# run CMD...: show and run CMD; exit 2 naming it if it fails.
+run() {
+    echo "  + $*"
+    "$@" || die 2 "this command failed: $*"
+}
+
+# as_root CMD...: run CMD as root, through sudo when we are not root.
+as_root() {
+    if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then set -- sudo "$@"; fi
+    run "$@"
+}
+
+# --- Debian and Ubuntu ------------------------------------------------------------
+APT_PKGS="build-essential make pkg-config check patch python3 python3-pytest"
+APT_PKGS="$APT_PKGS python3-pytest-xdist python3-pytest-timeout"
+APT_DIR=/etc/apt
+
+deb_installed() {
+    # shellcheck disable=SC2016 # ${Status} is dpkg-query's field, not a shell variable
+    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+}
+
+# A `deb-src` line, or a deb822 stanza whose Types has deb-src. apt reads only
+# *.list and *.sources in sources.list.d.
+has_deb_src() {
+    cat "$APT_DIR/sources.list" "$APT_DIR"/sources.list.d/*.list \
+        "$APT_DIR"/sources.list.d/*.sources 2>/dev/null |
+        grep -Eq '^[[:space:]]*(deb-src[[:space:]]|Types:.*deb-src)'
+}
+
+# The mingw target builds Check from Debian's source package (`apt-get source check`),
+# which needs deb-src entries. Copies only the distribution's own entries: third-party
+# repositories often publish no sources, and `apt-get update` would then fail.
+add_deb_src() {
+    tmp=$(mktemp)
+    for f in "$APT_DIR/sources.list.d/debian.sources" "$APT_DIR/sources.list.d/ubuntu.sources"; do
+        [ -f "$f" ] || continue
+        # Each blank-line-separated stanza whose Types is `deb`, retyped as deb-src.
+        awk 'function flush() { if (keep) printf "%s\n", buf; buf = ""; keep = 0 }
+             /^[ \t]*$/ { flush(); next }
+             $1 == "Types:" && $2 == "deb" && NF == 2 { $0 = "Types: deb-src"; keep = 1 }
+             { buf = buf $0 "\n" }
+             END { flush() }' "$f" >"$tmp"
+        dest=$APT_DIR/sources.list.d/labkit-src.sources
+        break
+    done
+    if [ ! -s "$tmp" ] && [ -f "$APT_DIR/sources.list" ]; then
+        sed -n 's/^[[:space:]]*deb[[:space:]]/deb-src /p' "$APT_DIR/sources.list" >"$tmp"
+        dest=$APT_DIR/sources.list.d/labkit-src.list
+    fi
+    if [ ! -s "$tmp" ]; then
+        rm -f "$tmp"
+        die 1 "no deb-src entry, and no Debian/Ubuntu entry to copy one from: add one by hand."
+    fi
+    chmod 644 "$tmp"
+    say "adding deb-src entries in $dest, for 'apt-get source check'"
+    as_root cp "$tmp" "$dest"
+    rm -f "$tmp"
+}
+
+setup_apt() {
+    pkgs=$APT_PKGS
+    if [ "$target" = mingw ]; then pkgs="$pkgs mingw-w64 wine64"; fi
+    missing=
+    for p in $pkgs; do deb_installed "$p" || missing="$missing $p"; done
+    src_added=no
+    if [ "$target" = mingw ] && ! has_deb_src; then add_deb_src; src_added=yes; fi
+    if [ -z "$missing" ] && [ $src_added = no ]; then
+        say "already installed: $pkgs"
+        return 0
+    fi
+    as_root apt-get update
+    if [ -n "$missing" ]; then
+        say "installing:$missing"
+        # shellcheck disable=SC2086 # one word per package
+        as_root env DEBIAN_FRONTEND=noninteractive \
+            apt-get install -y --no-install-recommends $missing
+    fi
+}
+
+# --- MSYS2 ------------------------------------------------------------------------
+UCRT=mingw-w64-ucrt-x86_64
+PACMAN_PKGS="$UCRT-gcc $UCRT-check $UCRT-pkgconf $UCRT-python $UCRT-python-pytest make patch"
+
+setup_msys2() {
+    [ "$target" = native ] ||
+        die 1 "TARGET=mingw is for Linux. Here TARGET=native already builds Windows programs: run 'make setup'."
+    # The kit's gcc, Check and Python are UCRT64's; other MSYS2 shells put a
+    # different gcc and python (or none) first on PATH.
+    [ "${MSYSTEM:-}" = UCRT64 ] ||
+        die 1 "this is the ${MSYSTEM:-unknown} shell; the kit needs UCRT64. Open 'MSYS2 UCRT64' from the Start menu, cd to the kit, and run make setup again."
+    missing=
+    for p in $PACMAN_PKGS; do pacman -Q "$p" >/dev/null 2>&1 || missing="$missing $p"; done
+    if [ -z "$missing" ]; then
+        say "already installed: $PACMAN_PKGS"
+        return 0
+    fi
+    say "installing:$missing"
+    # shellcheck disable=SC2086 # one word per package
+    run pacman -S --needed --noconfirm $missing
+}
+
+# --- macOS ------------------------------------------------------------------------
+BREW_PKGS="check pkg-config pytest"
+
+setup_brew() {
+    [ "$target" = native ] ||
+        die 1 "TARGET=mingw is supported on Linux only (it runs the programs under Wine). Use TARGET=native."
+    command -v brew >/dev/null 2>&1 ||
+        die 1 "Homebrew is needed: install it as https://brew.sh says, then run make setup again."
+    missing=
+    for p in $BREW_PKGS; do brew list --versions "$p" >/dev/null 2>&1 || missing="$missing $p"; done
+    if [ -z "$missing" ]; then
+        say "already installed: $BREW_PKGS"
+        return 0
+    fi
+    say "installing:$missing"
+    # shellcheck disable=SC2086 # one word per package (and no sudo: brew refuses root)
+    run brew install $missing
+}
+
+case $target in native | mingw) ;; *) die 1 "TARGET must be native or mingw, not '$target'." ;; esac
+
+system=$(uname -s 2>/dev/null || echo unknown)
+case $system in
+    MINGW* | MSYS*) setup_msys2 ;;
+    CYGWIN*) die 1 "Cygwin is not supported: install MSYS2 and use its 'MSYS2 UCRT64' shell." ;;
+    Darwin) setup_brew ;;
+    *)
+        command -v apt-get >/dev/null 2>&1 ||
+            die 1 "no apt-get, pacman or brew on this $system system. Install by hand: a C" \
+                "compiler, GNU make, pkg-config, Check, patch, and Python 3 with pytest."
+        setup_apt ;;
+esac
+say "ready (TARGET=$target)"

@@ -1,0 +1,451 @@
+/*
+ * sockcompat.c - the POSIX side of sockcompat.h: Winsock's behaviour on top of
+ * Berkeley sockets. On Windows the real Winsock is used and this file is empty.
+ */
+#define SOCKCOMPAT_IMPL
+#include "sockcompat.h"
+
+#ifndef _WIN32
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/uio.h>
+
+static int started;                     /* WSAStartup calls not yet cleaned up */
+static _Thread_local int last_error;    /* per thread, like WSAGetLastError */
+
+int WSAGetLastError(void) { return last_error; }
+void WSASetLastError(int code) { last_error = code; }
+
+/* The one translation of errno into Winsock's codes. */
+static int wsa_from_errno(int err)
+{
+    switch (err) {
+    case 0: return 0;
+    case EINTR: return WSAEINTR;
+    case EBADF: return WSAENOTSOCK;      /* Winsock has no file descriptors */
+    case EACCES: case EPERM: return WSAEACCES;
+    case EFAULT: return WSAEFAULT;
+    case EINVAL: return WSAEINVAL;
+    case EMFILE: case ENFILE: return WSAEMFILE;
+#if EAGAIN != EWOULDBLOCK
+    case EAGAIN:
+#endif
+    case EWOULDBLOCK: return WSAEWOULDBLOCK;
+    case EINPROGRESS: return WSAEWOULDBLOCK; /* a non-blocking connect, as Windows says */
+    case EALREADY: return WSAEALREADY;
+    case ENOTSOCK: return WSAENOTSOCK;
+    case EDESTADDRREQ: return WSAEDESTADDRREQ;
+    case EMSGSIZE: return WSAEMSGSIZE;
+    case EPROTOTYPE: return WSAEPROTOTYPE;
+    case ENOPROTOOPT: return WSAENOPROTOOPT;
+    case EPROTONOSUPPORT: return WSAEPROTONOSUPPORT;
+    case ESOCKTNOSUPPORT: return WSAESOCKTNOSUPPORT;
+    case EOPNOTSUPP: return WSAEOPNOTSUPP;
+    case EPFNOSUPPORT: return WSAEPFNOSUPPORT;
+    case EAFNOSUPPORT: return WSAEAFNOSUPPORT;
+    case EADDRINUSE: return WSAEADDRINUSE;
+    case EADDRNOTAVAIL: return WSAEADDRNOTAVAIL;
+    case ENETDOWN: return WSAENETDOWN;
+    case ENETUNREACH: return WSAENETUNREACH;
+    case ENETRESET: return WSAENETRESET;
+    case ECONNABORTED: return WSAECONNABORTED;
+    case ECONNRESET: case EPIPE: return WSAECONNRESET; /* send to a reset peer */
+    case ENOBUFS: case ENOMEM: return WSAENOBUFS;
+    case EISCONN: return WSAEISCONN;
+    case ENOTCONN: return WSAENOTCONN;
+    case ESHUTDOWN: return WSAESHUTDOWN;
+    case ETIMEDOUT: return WSAETIMEDOUT;
+    case ECONNREFUSED: return WSAECONNREFUSED;
+    case ELOOP: return WSAELOOP;
+    case ENAMETOOLONG: return WSAENAMETOOLONG;
+    case EHOSTDOWN: return WSAEHOSTDOWN;
+    case EHOSTUNREACH: return WSAEHOSTUNREACH;
+    default: return WSAEINVAL;
+    }
+}
+
+/* getaddrinfo's codes, as Windows' getaddrinfo returns them (ws2tcpip.h's EAI_*). */
+static int wsa_from_eai(int err)
+{
+    switch (err) {
+    case 0: return 0;
+    case EAI_AGAIN: return WSATRY_AGAIN;
+    case EAI_BADFLAGS: return WSAEINVAL;
+    case EAI_FAIL: return WSANO_RECOVERY;
+    case EAI_FAMILY: return WSAEAFNOSUPPORT;
+    case EAI_MEMORY: return WSA_NOT_ENOUGH_MEMORY;
+    case EAI_NONAME: return WSAHOST_NOT_FOUND;
+    case EAI_SERVICE: return WSATYPE_NOT_FOUND;
+    case EAI_SOCKTYPE: return WSAESOCKTNOSUPPORT;
+    case EAI_SYSTEM: return wsa_from_errno(errno);
+    default: return WSANO_RECOVERY;
+    }
+}
+
+/* Records the outcome of a call that returns -1 and sets errno on failure. */
+static int wsa_result(int rc)
+{
+    last_error = rc == -1 ? wsa_from_errno(errno) : 0;
+    return rc == -1 ? SOCKET_ERROR : rc;
+}
+
+/* Like wsa_result, for send and receive calls: where POSIX says EAGAIN on a blocking
+   socket, its SO_RCVTIMEO or SO_SNDTIMEO ran out, which Windows calls WSAETIMEDOUT. */
+static int io_result(SOCKET s, ssize_t rc)
+{
+    if (rc == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        int flags = fcntl((int)s, F_GETFL);
+        if (flags != -1 && !(flags & O_NONBLOCK)) {
+            last_error = WSAETIMEDOUT;
+            return SOCKET_ERROR;
+        }
+        errno = EWOULDBLOCK;
+    }
+    return wsa_result((int)rc);
+}
+
+static int not_started(void)
+{
+    if (started > 0)
+        return 0;
+    last_error = WSANOTINITIALISED;
+    return 1;
+}
+
+/* Version negotiation as ws2_32.dll does it: versions 1.0 to 2.2 exist, a request
+   below 1.0 is refused, a later one is granted 2.2, an unknown minor the highest
+   minor of its major. */
+static WORD negotiate(WORD requested)
+{
+    BYTE major = LOBYTE(requested), minor = HIBYTE(requested);
+
+    if (major == 1 && minor > 1)
+        return MAKEWORD(1, 1);
+    if (major > 2 || (major == 2 && minor > 2))
+        return MAKEWORD(2, 2);
+    return requested;
+}
+
+int WSAStartup(WORD requested, WSADATA *data)
+{
+    if (data == NULL)
+        return WSAEFAULT;
+    memset(data, 0, sizeof *data);
+    data->wHighVersion = MAKEWORD(2, 2);
+    data->wVersion = MAKEWORD(2, 2);
+    data->iMaxSockets = 0;      /* ignored since Winsock 2, as on Windows */
+    data->iMaxUdpDg = 0;
+    strcpy(data->szDescription, "WinSock 2.0");
+    strcpy(data->szSystemStatus, "Running");
+    if (LOBYTE(requested) < 1)
+        return WSAVERNOTSUPPORTED;
+    data->wVersion = negotiate(requested);
+    /* Windows has no SIGPIPE: a send to a closed peer fails with WSAECONNRESET. */
+    signal(SIGPIPE, SIG_IGN);
+    started++;
+    return 0;
+}
+
+int WSACleanup(void)
+{
+    if (not_started())
+        return SOCKET_ERROR;
+    started--;
+    last_error = 0;
+    return 0;
+}
+
+SOCKET wsa_socket(int af, int type, int protocol)
+{
+    if (not_started())
+        return INVALID_SOCKET;
+    int fd = socket(af, type, protocol);
+    last_error = fd == -1 ? wsa_from_errno(errno) : 0;
+    return fd == -1 ? INVALID_SOCKET : (SOCKET)fd;
+}
+
+int wsa_bind(SOCKET s, const struct sockaddr *addr, int addrlen)
+{
+    if (not_started())
+        return SOCKET_ERROR;
+    return wsa_result(bind((int)s, addr, (socklen_t)addrlen));
+}
+
+int wsa_connect(SOCKET s, const struct sockaddr *addr, int addrlen)
+{
+    if (not_started())
+        return SOCKET_ERROR;
+    return wsa_result(connect((int)s, addr, (socklen_t)addrlen));
+}
+
+int wsa_listen(SOCKET s, int backlog)
+{
+    if (not_started())
+        return SOCKET_ERROR;
+    return wsa_result(listen((int)s, backlog));
+}
+
+SOCKET wsa_accept(SOCKET s, struct sockaddr *addr, int *addrlen)
+{
+    if (not_started())
+        return INVALID_SOCKET;
+    socklen_t len = addrlen ? (socklen_t)*addrlen : 0;
+    int fd = accept((int)s, addr, addrlen ? &len : NULL);
+    if (fd == -1) {
+        last_error = wsa_from_errno(errno);
+        return INVALID_SOCKET;
+    }
+    if (addrlen)
+        *addrlen = (int)len;
+    last_error = 0;
+    return (SOCKET)fd;
+}
+
+int wsa_send(SOCKET s, const char *buf, int len, int flags)
+{
+    if (not_started())
+        return SOCKET_ERROR;
+    if (len < 0) {
+        last_error = WSAEFAULT;
+        return SOCKET_ERROR;
+    }
+    return io_result(s, send((int)s, buf, (size_t)len, flags));
+}
+
+int wsa_recv(SOCKET s, char *buf, int len, int flags)
+{
+    if (not_started())
+        return SOCKET_ERROR;
+    if (len < 0) {
+        last_error = WSAEFAULT;
+        return SOCKET_ERROR;
+    }
+    return io_result(s, recv((int)s, buf, (size_t)len, flags));
+}
+
+int wsa_sendto(SOCKET s, const char *buf, int len, int flags,
+               const struct sockaddr *to, int tolen)
+{
+    if (not_started())
+        return SOCKET_ERROR;
+    if (len < 0) {
+        last_error = WSAEFAULT;
+        return SOCKET_ERROR;
+    }
+    return io_result(s, sendto((int)s, buf, (size_t)len, flags, to, (socklen_t)tolen));
+}
+
+int wsa_recvfrom(SOCKET s, char *buf, int len, int flags,
+                 struct sockaddr *from, int *fromlen)
+{
+    if (not_started())
+        return SOCKET_ERROR;
+    if (len < 0) {
+        last_error = WSAEFAULT;
+        return SOCKET_ERROR;
+    }
+    /* Windows reports a datagram longer than the buffer as WSAEMSGSIZE, having
+       filled the buffer; POSIX truncates silently, saying so only in msg_flags. */
+    struct iovec iov = { .iov_base = buf, .iov_len = (size_t)len };
+    struct msghdr msg;
+    memset(&msg, 0, sizeof msg);
+    msg.msg_name = from;
+    msg.msg_namelen = fromlen ? (socklen_t)*fromlen : 0;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    ssize_t n = recvmsg((int)s, &msg, flags);
+    if (n == -1)
+        return io_result(s, n);
+    if (fromlen)
+        *fromlen = (int)msg.msg_namelen;
+    if (msg.msg_flags & MSG_TRUNC) {
+        last_error = WSAEMSGSIZE;
+        return SOCKET_ERROR;
+    }
+    last_error = 0;
+    return (int)n;
+}
+
+int wsa_shutdown(SOCKET s, int how)
+{
+    if (not_started())
+        return SOCKET_ERROR;
+    return wsa_result(shutdown((int)s, how));
+}
+
+int wsa_closesocket(SOCKET s)
+{
+    if (not_started())
+        return SOCKET_ERROR;
+    return wsa_result(close((int)s));
+}
+
+/* SO_RCVTIMEO and SO_SNDTIMEO take a DWORD of milliseconds on Windows and a struct
+   timeval on POSIX. Windows reads the first DWORD of whatever it is given, so a
+   timeval passed here is read as its seconds field taken as milliseconds, as there. */
+static int set_timeout(SOCKET s, int optname, const char *optval, int optlen)
+{
+    DWORD ms;
+    struct timeval tv;
+
+    if (optval == NULL || optlen < (int)sizeof ms) {
+        last_error = WSAEFAULT;
+        return SOCKET_ERROR;
+    }
+    memcpy(&ms, optval, sizeof ms);
+    tv.tv_sec = (time_t)(ms / 1000);
+    tv.tv_usec = (suseconds_t)((ms % 1000) * 1000);
+    return wsa_result(setsockopt((int)s, SOL_SOCKET, optname, &tv, sizeof tv));
+}
+
+static int get_timeout(SOCKET s, int optname, char *optval, int *optlen)
+{
+    struct timeval tv;
+    socklen_t len = sizeof tv;
+    DWORD ms;
+
+    if (optval == NULL || optlen == NULL || *optlen < (int)sizeof ms) {
+        last_error = WSAEFAULT;
+        return SOCKET_ERROR;
+    }
+    if (getsockopt((int)s, SOL_SOCKET, optname, &tv, &len) == -1)
+        return wsa_result(-1);
+    ms = (DWORD)tv.tv_sec * 1000 + (DWORD)(tv.tv_usec / 1000);
+    memcpy(optval, &ms, sizeof ms);
+    *optlen = (int)sizeof ms;
+    last_error = 0;
+    return 0;
+}
+
+static int is_timeout_option(int level, int optname)
+{
+    return level == SOL_SOCKET && (optname == SO_RCVTIMEO || optname == SO_SNDTIMEO);
+}
+
+int wsa_setsockopt(SOCKET s, int level, int optname, const char *optval, int optlen)
+{
+    if (not_started())
+        return SOCKET_ERROR;
+    if (is_timeout_option(level, optname))
+        return set_timeout(s, optname, optval, optlen);
+    if (level == SOL_SOCKET && optname == SO_EXCLUSIVEADDRUSE) {
+        /* POSIX never lets another socket take over a bound port (without
+           SO_REUSEPORT), which is what this option asks of Windows. */
+        last_error = 0;
+        return 0;
+    }
+    if (optlen < 0) {
+        last_error = WSAEFAULT;
+        return SOCKET_ERROR;
+    }
+    return wsa_result(setsockopt((int)s, level, optname, optval, (socklen_t)optlen));
+}
+
+int wsa_getsockopt(SOCKET s, int level, int optname, char *optval, int *optlen)
+{
+    if (not_started())
+        return SOCKET_ERROR;
+    if (is_timeout_option(level, optname))
+        return get_timeout(s, optname, optval, optlen);
+    if (optlen == NULL || *optlen < 0) {
+        last_error = WSAEFAULT;
+        return SOCKET_ERROR;
+    }
+    socklen_t len = (socklen_t)*optlen;
+    int rc = wsa_result(getsockopt((int)s, level, optname, optval, &len));
+    if (rc == 0)
+        *optlen = (int)len;
+    return rc;
+}
+
+/* getsockname and getpeername share this shape. */
+static int name_call(int (*call)(int, struct sockaddr *, socklen_t *), SOCKET s,
+                     struct sockaddr *addr, int *addrlen)
+{
+    if (not_started())
+        return SOCKET_ERROR;
+    if (addrlen == NULL || *addrlen < 0) {
+        last_error = WSAEFAULT;
+        return SOCKET_ERROR;
+    }
+    socklen_t len = (socklen_t)*addrlen;
+    int rc = wsa_result(call((int)s, addr, &len));
+    if (rc == 0)
+        *addrlen = (int)len;
+    return rc;
+}
+
+int wsa_getsockname(SOCKET s, struct sockaddr *addr, int *addrlen)
+{
+    return name_call(getsockname, s, addr, addrlen);
+}
+
+int wsa_getpeername(SOCKET s, struct sockaddr *addr, int *addrlen)
+{
+    return name_call(getpeername, s, addr, addrlen);
+}
+
+int wsa_ioctlsocket(SOCKET s, long cmd, u_long *argp)
+{
+    if (not_started())
+        return SOCKET_ERROR;
+    if (argp == NULL) {
+        last_error = WSAEFAULT;
+        return SOCKET_ERROR;
+    }
+    if (cmd == (long)FIONBIO) {
+        int flags = fcntl((int)s, F_GETFL);
+        if (flags == -1)
+            return wsa_result(-1);
+        flags = *argp ? flags | O_NONBLOCK : flags & ~O_NONBLOCK;
+        return wsa_result(fcntl((int)s, F_SETFL, flags) == -1 ? -1 : 0);
+    }
+    if (cmd == (long)FIONREAD) {
+        int n = 0;
+        int rc = wsa_result(ioctl((int)s, FIONREAD, &n));
+        if (rc == 0)
+            *argp = (u_long)n;
+        return rc;
+    }
+    last_error = WSAEINVAL;
+    return SOCKET_ERROR;
+}
+
+/* Windows ignores nfds: the sets carry their own sockets. */
+int wsa_select(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfds,
+               const struct timeval *timeout)
+{
+    (void)nfds;
+    if (not_started())
+        return SOCKET_ERROR;
+    struct timeval tv, *tvp = NULL;
+    if (timeout) {
+        tv = *timeout;          /* POSIX may modify it; Windows never does */
+        tvp = &tv;
+    }
+    return wsa_result(select(FD_SETSIZE, readfds, writefds, exceptfds, tvp));
+}
+
+/* Windows' getaddrinfo returns a WSA code (its EAI_* are WSA codes) and sets it as
+   the last error too. */
+int wsa_getaddrinfo(const char *node, const char *service,
+                    const struct addrinfo *hints, struct addrinfo **res)
+{
+    if (not_started())
+        return WSANOTINITIALISED;
+    last_error = wsa_from_eai(getaddrinfo(node, service, hints, res));
+    return last_error;
+}
+
+int _setmode(int fd, int mode)
+{
+    (void)fd;
+    (void)mode;
+    return _O_BINARY;
+}
+
+#endif /* !_WIN32 */

@@ -1,0 +1,119 @@
+"""Helpers of the kit's own tests: building trees (the reference, the starters,
+mutants) and grading them with the real grader, in a subprocess, as `make grade` does."""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "grader"))
+
+from gradelib import platform  # noqa: E402
+
+TARGET = platform.TARGET
+BUILD = ROOT / "build" / TARGET
+
+
+def pytest_configure(config):
+    if not hasattr(config, "workerinput"):
+        platform.prepare()
+
+
+class Graded:
+    """One grading run: its exit code, what it printed and its results.json."""
+
+    def __init__(self, proc, grade_dir, seconds, run_id):
+        self.returncode = proc.returncode
+        self.output = proc.stdout
+        self.seconds = seconds
+        self.run_id = run_id
+        self.grade_dir = grade_dir
+        path = grade_dir / "results.json"
+        self.results = json.loads(path.read_text()) if path.exists() else None
+
+    def test(self, name):
+        """The results.json entry of the grader test function NAME."""
+        for entry in self.results["tests"]:
+            if entry["extra_data"]["test"].endswith("::" + name):
+                return entry
+        raise AssertionError(f"{name} is not in results.json:\n{self.output}")
+
+    def line(self, title):
+        """The summary line (and its message) of the test titled TITLE."""
+        lines = self.output.splitlines()
+        for i, line in enumerate(lines):
+            if line.rstrip().endswith(title):
+                block = [line]
+                for more in lines[i + 1:]:
+                    if not more.startswith("             "):
+                        break
+                    block.append(more)
+                return "\n".join(block)
+        raise AssertionError(f"no line for '{title}' in:\n{self.output}")
+
+
+def grade(out_dir, tmp_path, *select, timeout=600):
+    """Grades the programs built in OUT_DIR, with the grader tests SELECT (node ids
+    under grader/, default all), the way `make grade` does."""
+    run_id = uuid.uuid4().hex
+    grade_dir = tmp_path / "grade"
+    env = dict(os.environ, KIT_TARGET=TARGET, KIT_OUT=str(out_dir),
+               KIT_GRADE_DIR=str(grade_dir), KIT_RUN_ID=run_id, KIT_LAB="")
+    args = [f"grader/{s}" for s in select] or ["grader"]
+    started = time.monotonic()
+    proc = subprocess.run(["sh", "grader/pytest.sh", *args], cwd=ROOT, env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          errors="replace", timeout=timeout)
+    graded = Graded(proc, grade_dir, time.monotonic() - started, run_id)
+    assert graded.results is not None, f"no results.json:\n{graded.output}"
+    return graded
+
+
+def leftovers(run_id, wait=5.0):
+    """PIDs of processes still carrying RUN_ID in their environment (Linux only): the
+    processes a grading run started and did not end. Waits up to WAIT seconds for
+    the killed ones to be gone."""
+    deadline = time.monotonic() + wait
+    marker = f"KIT_RUN_ID={run_id}".encode()
+    while True:
+        found = []
+        for env in Path("/proc").glob("[0-9]*/environ"):
+            try:
+                if marker in env.read_bytes().split(b"\0"):
+                    found.append(int(env.parent.name))
+            except OSError:
+                continue
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
+
+
+def build_patched(kind, patch):
+    """Builds the reference solutions with PATCH applied; returns the OUT directory."""
+    name = patch.stem
+    base = BUILD / kind / name
+    tree = base / "src"
+    shutil.rmtree(base, ignore_errors=True)
+    shutil.copytree(ROOT / "solutions", tree)
+    applied = subprocess.run(["patch", "-s", "-p1", "-d", str(tree), "-i", str(patch)],
+                             capture_output=True, text=True)
+    assert applied.returncode == 0, f"{patch.name} does not apply:\n{applied.stdout}{applied.stderr}"
+    out = base / "out"
+    made = subprocess.run(["make", "--no-print-directory", f"TARGET={TARGET}",
+                           f"SRC={tree.relative_to(ROOT)}", f"OUT={out.relative_to(ROOT)}",
+                           "all"], cwd=ROOT, capture_output=True, text=True)
+    assert made.returncode == 0, f"{patch.name} does not build:\n{made.stdout}{made.stderr}"
+    return out
+
+
+def patch_header(patch):
+    """The Mutant: and Caught-by: lines of a patch file."""
+    head = dict(re.findall(r"^([A-Z][\w-]+): (.*)$", patch.read_text().split("\n---")[0], re.M))
+    return head["Mutant"], head["Caught-by"]

@@ -1,0 +1,39 @@
+"""The reference solutions score full marks; the starters score low, fast, with a
+hint on every failed line."""
+import pytest
+
+from conftest import BUILD, grade, leftovers
+
+STARTER_SHARE = 0.20      # the most a starter may score, per the issue of each lab
+STARTER_SECONDS = 30      # "quickly": no test may wait out a timeout on a starter
+
+
+def test_reference_scores_full_marks(tmp_path):
+    graded = grade(BUILD / "solutions", tmp_path)
+    assert graded.returncode == 0, graded.output
+    results = graded.results
+    assert results["max_score"] > 0
+    assert results["score"] == results["max_score"], graded.output
+    assert all(t["status"] == "passed" for t in results["tests"])
+    assert f"Score: {results['score']}/{results['max_score']}" in graded.output
+    assert (graded.grade_dir / "junit.xml").exists()
+
+
+def test_starters_score_low_with_hints(tmp_path):
+    graded = grade(BUILD / "labs", tmp_path)
+    results = graded.results
+    assert graded.returncode != 0
+    assert results["score"] <= STARTER_SHARE * results["max_score"], graded.output
+    failed = [t for t in results["tests"] if t["status"] == "failed"]
+    assert failed, graded.output
+    for entry in failed:
+        assert "hint:" in entry["output"], f"no hint for {entry['name']}:\n{entry['output']}"
+        assert "timed out" not in entry["output"], entry["output"]
+    assert graded.seconds < STARTER_SECONDS, f"grading the starters took {graded.seconds:.1f} s"
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"),
+                    reason="reads /proc")
+def test_grading_leaves_no_process(tmp_path):
+    graded = grade(BUILD / "solutions", tmp_path)
+    assert leftovers(graded.run_id) == []

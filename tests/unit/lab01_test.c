@@ -1,0 +1,261 @@
+/*
+ * lab01_test.c - Check tests of lab 01's functions (wsabasics.c). Each test case is
+ * graded on its own: see grader/test_lab01_wsastartup.py.
+ */
+#include <string.h>
+
+#include "wsabasics.h"
+#include "unit.h"
+
+static void stop_winsock(void)
+{
+    while (WSACleanup() == 0)
+        ;
+}
+
+static void start(void)
+{
+    WSADATA data;
+
+    stop_winsock();
+    ck_assert_int_eq(WSAStartup(MAKEWORD(2, 2), &data), 0);
+}
+
+START_TEST(test_wsabasics_parse_version)
+{
+    WORD v = 0;
+
+    ck_assert_int_eq(parse_version("2.2", &v), 0);
+    ck_assert_uint_eq(v, MAKEWORD(2, 2));
+    ck_assert_int_eq(parse_version("1.0", &v), 0);
+    ck_assert_uint_eq(v, 0x0001);   /* major in the low byte */
+    ck_assert_int_eq(parse_version("2.1", &v), 0);
+    ck_assert_uint_eq(v, 0x0102);
+    ck_assert_int_eq(parse_version("255.255", &v), 0);
+    ck_assert_uint_eq(v, 0xffff);
+}
+END_TEST
+
+START_TEST(test_wsabasics_parse_version_rejects)
+{
+    static const char *bad[] = { "", "2", "2.", ".2", "2.2.2", "256.0", "2.256", "a.b",
+                                 "2,2", "-1.0", " 2.2", "2.2 " };
+    WORD v = 0x1234;
+
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        ck_assert_msg(parse_version(bad[i], &v) == -1, "parse_version(\"%s\") accepted it",
+                      bad[i]);
+    ck_assert_int_eq(parse_version(NULL, &v), -1);
+}
+END_TEST
+
+START_TEST(test_wsabasics_format_version)
+{
+    char buf[16];
+
+    ck_assert_str_eq(format_version(MAKEWORD(2, 2), buf, sizeof buf), "2.2");
+    ck_assert_str_eq(format_version(MAKEWORD(1, 0), buf, sizeof buf), "1.0");
+    ck_assert_str_eq(format_version(0x0102, buf, sizeof buf), "2.1");
+    ck_assert_str_eq(format_version(0xff00, buf, sizeof buf), "0.255");
+}
+END_TEST
+
+START_TEST(test_wsabasics_compare_versions)
+{
+    ck_assert_int_eq(compare_versions(MAKEWORD(2, 2), MAKEWORD(2, 2)), 0);
+    ck_assert_int_lt(compare_versions(MAKEWORD(2, 0), MAKEWORD(2, 2)), 0);
+    ck_assert_int_gt(compare_versions(MAKEWORD(2, 1), MAKEWORD(2, 0)), 0);
+    /* 2.0 is newer than 1.1, though its word 0x0002 is smaller than 0x0101. */
+    ck_assert_int_gt(compare_versions(MAKEWORD(2, 0), MAKEWORD(1, 1)), 0);
+    ck_assert_int_lt(compare_versions(MAKEWORD(1, 9), MAKEWORD(2, 0)), 0);
+}
+END_TEST
+
+START_TEST(test_wsabasics_start_winsock)
+{
+    WSADATA data;
+
+    ck_assert_int_eq(start_winsock(MAKEWORD(2, 2), MAKEWORD(2, 0), &data), 0);
+    ck_assert_uint_eq(data.wVersion, MAKEWORD(2, 2));
+    /* Started: sockets can be made, and one WSACleanup undoes it. */
+    SOCKET s = socket(AF_INET, SOCK_STREAM, 0);
+    ck_assert_msg(s != INVALID_SOCKET, "socket failed with %d after start_winsock",
+                  WSAGetLastError());
+    closesocket(s);
+    ck_assert_int_eq(WSACleanup(), 0);
+    ck_assert_int_eq(WSACleanup(), SOCKET_ERROR);
+}
+END_TEST
+
+START_TEST(test_wsabasics_start_winsock_too_old)
+{
+    WSADATA data;
+
+    /* 1.1 is granted, but 2.0 is needed: refuse, and leave Winsock stopped. */
+    ck_assert_int_eq(start_winsock(MAKEWORD(1, 1), MAKEWORD(2, 0), &data),
+                     WSAVERNOTSUPPORTED);
+    ck_assert_msg(WSACleanup() == SOCKET_ERROR,
+                  "Winsock was left started: call WSACleanup before refusing the version");
+}
+END_TEST
+
+START_TEST(test_wsabasics_start_winsock_refused)
+{
+    WSADATA data;
+
+    ck_assert_int_eq(start_winsock(MAKEWORD(0, 5), MAKEWORD(0, 1), &data),
+                     WSAVERNOTSUPPORTED);
+    ck_assert_int_eq(WSACleanup(), SOCKET_ERROR);
+}
+END_TEST
+
+/* Formats the first address that host and port resolve to. */
+static void first_endpoint(const char *host, const char *port, char *buf, size_t size)
+{
+    struct addrinfo *list = NULL;
+
+    ck_assert_int_eq(resolve_host(host, port, &list), 0);
+    ck_assert_ptr_nonnull(list);
+    ck_assert_int_eq(format_endpoint(list->ai_addr, buf, size), 0);
+    freeaddrinfo(list);
+}
+
+START_TEST(test_wsabasics_endpoint_ipv4)
+{
+    char buf[64];
+
+    first_endpoint("127.0.0.1", "8080", buf, sizeof buf);
+    ck_assert_str_eq(buf, "AF_INET 127.0.0.1:8080");
+    first_endpoint("10.1.2.3", "1", buf, sizeof buf);   /* numeric: nothing is sent */
+    ck_assert_str_eq(buf, "AF_INET 10.1.2.3:1");
+    first_endpoint("192.168.255.254", "65535", buf, sizeof buf);
+    ck_assert_str_eq(buf, "AF_INET 192.168.255.254:65535");
+}
+END_TEST
+
+START_TEST(test_wsabasics_endpoint_ipv6)
+{
+    char buf[80];
+
+    first_endpoint("::1", "443", buf, sizeof buf);
+    ck_assert_str_eq(buf, "AF_INET6 [::1]:443");
+    first_endpoint("2001:db8::ff00:42:8329", "258", buf, sizeof buf);
+    ck_assert_str_eq(buf, "AF_INET6 [2001:db8::ff00:42:8329]:258");
+}
+END_TEST
+
+START_TEST(test_wsabasics_endpoint_by_hand)
+{
+    struct sockaddr_in in;
+    char buf[64];
+
+    /* A sockaddr_in filled in by hand: the port must go in with htons. */
+    memset(&in, 0, sizeof in);
+    in.sin_family = AF_INET;
+    in.sin_port = htons(0x1234);
+    in.sin_addr.s_addr = htonl(0xc0a80001);
+    ck_assert_int_eq(format_endpoint((struct sockaddr *)&in, buf, sizeof buf), 0);
+    ck_assert_str_eq(buf, "AF_INET 192.168.0.1:4660");
+    ck_assert_int_eq(format_endpoint((struct sockaddr *)&in, buf, 8), -1);
+}
+END_TEST
+
+START_TEST(test_wsabasics_raw_ipv4)
+{
+    struct sockaddr_in in;
+    char buf[512];
+
+    memset(&in, 0, sizeof in);
+    in.sin_family = AF_INET;
+    in.sin_port = htons(8080);
+    in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_eq(format_raw((struct sockaddr *)&in, buf, sizeof buf), 0);
+    ck_assert_msg(strstr(buf, "port:   1f 90 (network byte order; ntohs gives 8080)") != NULL,
+                  "no port line with bytes 1f 90 in:\n%s", buf);
+    ck_assert_msg(strstr(buf, "addr:   7f 00 00 01\n") != NULL,
+                  "no addr line with bytes 7f 00 00 01 in:\n%s", buf);
+}
+END_TEST
+
+START_TEST(test_wsabasics_raw_ipv6)
+{
+    struct addrinfo *list = NULL;
+    char buf[512];
+
+    ck_assert_int_eq(resolve_host("::1", "258", &list), 0);
+    ck_assert_int_eq(format_raw(list->ai_addr, buf, sizeof buf), 0);
+    freeaddrinfo(list);
+    ck_assert_msg(strstr(buf, "port:   01 02 (network byte order; ntohs gives 258)") != NULL,
+                  "no port line with bytes 01 02 in:\n%s", buf);
+    ck_assert_msg(strstr(buf, "addr:   00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 01\n")
+                  != NULL, "no addr line with the 16 bytes of ::1 in:\n%s", buf);
+}
+END_TEST
+
+START_TEST(test_wsabasics_resolve_localhost)
+{
+    struct addrinfo *list = NULL;
+    int ipv4 = 0;
+
+    ck_assert_int_eq(resolve_host("localhost", "7", &list), 0);
+    for (struct addrinfo *ai = list; ai; ai = ai->ai_next) {
+        ck_assert_int_eq(ai->ai_socktype, SOCK_STREAM);
+        ipv4 += ai->ai_family == AF_INET;
+    }
+    freeaddrinfo(list);
+    ck_assert_int_ge(ipv4, 1);
+}
+END_TEST
+
+START_TEST(test_wsabasics_resolve_unknown)
+{
+    struct addrinfo *list = NULL;
+
+    ck_assert_int_eq(resolve_host("no_such_host!.invalid", "80", &list), WSAHOST_NOT_FOUND);
+}
+END_TEST
+
+static Suite *wsabasics_suite(void)
+{
+    Suite *s = suite_create("wsabasics");
+    TCase *tc;
+
+    tc = tcase_create("Versions");
+    tcase_add_test(tc, test_wsabasics_parse_version);
+    tcase_add_test(tc, test_wsabasics_parse_version_rejects);
+    tcase_add_test(tc, test_wsabasics_format_version);
+    tcase_add_test(tc, test_wsabasics_compare_versions);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("Startup");
+    tcase_add_checked_fixture(tc, stop_winsock, stop_winsock);
+    tcase_add_test(tc, test_wsabasics_start_winsock);
+    tcase_add_test(tc, test_wsabasics_start_winsock_too_old);
+    tcase_add_test(tc, test_wsabasics_start_winsock_refused);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("Endpoints");
+    tcase_add_checked_fixture(tc, start, stop_winsock);
+    tcase_add_test(tc, test_wsabasics_endpoint_ipv4);
+    tcase_add_test(tc, test_wsabasics_endpoint_ipv6);
+    tcase_add_test(tc, test_wsabasics_endpoint_by_hand);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("Raw");
+    tcase_add_checked_fixture(tc, start, stop_winsock);
+    tcase_add_test(tc, test_wsabasics_raw_ipv4);
+    tcase_add_test(tc, test_wsabasics_raw_ipv6);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("Resolve");
+    tcase_add_checked_fixture(tc, start, stop_winsock);
+    tcase_add_test(tc, test_wsabasics_resolve_localhost);
+    tcase_add_test(tc, test_wsabasics_resolve_unknown);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(int argc, char **argv)
+{
+    return unit_main(wsabasics_suite(), argc, argv);
+}
