@@ -90,20 +90,20 @@ def prepare():
     env.update(wine_env())
     wine = wine_binary()
     server = Path(wine).with_name("wineserver")
+    # The server outlives this run: it must not hold the run's output pipes open.
+    quiet = {"stdin": subprocess.DEVNULL, "stdout": subprocess.DEVNULL,
+             "stderr": subprocess.DEVNULL}
     if not WINEPREFIX.joinpath("system.reg").exists():
         WINEPREFIX.mkdir(parents=True, exist_ok=True)
-        subprocess.run([wine, "wineboot", "-i"], env=env, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, timeout=120, check=False)
+        subprocess.run([wine, "wineboot", "-i"], env=env, timeout=120, check=False, **quiet)
         # A crash should end the program, as on Windows, not start winedbg.
         key = r"HKLM\Software\Microsoft\Windows NT\CurrentVersion\AeDebug"
         subprocess.run([wine, "reg", "add", key, "/v", "Debugger", "/t", "REG_SZ", "/d",
-                        "", "/f"], env=env, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, timeout=60, check=False)
+                        "", "/f"], env=env, timeout=60, check=False, **quiet)
     if server.exists():
         subprocess.run([str(server), f"-p{WINESERVER_PERSIST}"], env=env, timeout=30,
-                       check=False)
-    subprocess.run([wine, "cmd", "/c", "exit"], env=env, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL, timeout=120, check=False)
+                       check=False, **quiet)
+    subprocess.run([wine, "cmd", "/c", "exit"], env=env, timeout=120, check=False, **quiet)
 
 
 def popen_options():
@@ -174,6 +174,9 @@ def describe_exit(returncode, stderr):
     None for an ordinary exit."""
     if returncode is None:
         return None
+    code = returncode & 0xFFFFFFFF
+    if WINDOWS_PROGRAMS and code in EXCEPTIONS:
+        return f"crashed: Windows exception 0x{code:08X} ({EXCEPTIONS[code]})"
     if returncode < 0 and not ON_WINDOWS:
         try:
             name = signal.Signals(-returncode).name
@@ -183,9 +186,6 @@ def describe_exit(returncode, stderr):
                 "SIGFPE": "arithmetic error", "SIGILL": "illegal instruction",
                 "SIGKILL": "killed"}.get(name, name)
         return f"crashed: {name} ({what})"
-    code = returncode & 0xFFFFFFFF
-    if WINDOWS_PROGRAMS and code in EXCEPTIONS:
-        return f"crashed: Windows exception 0x{code:08X} ({EXCEPTIONS[code]})"
     if UNDER_WINE:
         # Wine passes on only the low byte of a Windows exit code, so an exception
         # shows in the message Wine prints instead.

@@ -116,6 +116,18 @@ static int not_started(void)
     return 1;
 }
 
+/* The checks every send and receive call starts with. */
+static int io_refused(int len)
+{
+    if (not_started())
+        return 1;
+    if (len < 0) {
+        last_error = WSAEFAULT;
+        return 1;
+    }
+    return 0;
+}
+
 /* Version negotiation as ws2_32.dll does it: versions 1.0 to 2.2 exist, a request
    below 1.0 is refused, a later one is granted 2.2, an unknown minor the highest
    minor of its major. */
@@ -207,47 +219,31 @@ SOCKET wsa_accept(SOCKET s, struct sockaddr *addr, int *addrlen)
 
 int wsa_send(SOCKET s, const char *buf, int len, int flags)
 {
-    if (not_started())
+    if (io_refused(len))
         return SOCKET_ERROR;
-    if (len < 0) {
-        last_error = WSAEFAULT;
-        return SOCKET_ERROR;
-    }
     return io_result(s, send((int)s, buf, (size_t)len, flags));
 }
 
 int wsa_recv(SOCKET s, char *buf, int len, int flags)
 {
-    if (not_started())
+    if (io_refused(len))
         return SOCKET_ERROR;
-    if (len < 0) {
-        last_error = WSAEFAULT;
-        return SOCKET_ERROR;
-    }
     return io_result(s, recv((int)s, buf, (size_t)len, flags));
 }
 
 int wsa_sendto(SOCKET s, const char *buf, int len, int flags,
                const struct sockaddr *to, int tolen)
 {
-    if (not_started())
+    if (io_refused(len))
         return SOCKET_ERROR;
-    if (len < 0) {
-        last_error = WSAEFAULT;
-        return SOCKET_ERROR;
-    }
     return io_result(s, sendto((int)s, buf, (size_t)len, flags, to, (socklen_t)tolen));
 }
 
 int wsa_recvfrom(SOCKET s, char *buf, int len, int flags,
                  struct sockaddr *from, int *fromlen)
 {
-    if (not_started())
+    if (io_refused(len))
         return SOCKET_ERROR;
-    if (len < 0) {
-        last_error = WSAEFAULT;
-        return SOCKET_ERROR;
-    }
     /* Windows reports a datagram longer than the buffer as WSAEMSGSIZE, having
        filled the buffer; POSIX truncates silently, saying so only in msg_flags. */
     struct iovec iov = { .iov_base = buf, .iov_len = (size_t)len };

@@ -7,13 +7,6 @@
 #include "labkit.h"
 #include "unit.h"
 
-/* Cleans up every outstanding WSAStartup, so each test starts with Winsock stopped. */
-static void stop_winsock(void)
-{
-    while (WSACleanup() == 0)
-        ;
-}
-
 START_TEST(test_common_startup_grants_requested)
 {
     WSADATA data;
@@ -121,7 +114,7 @@ static void close_pair(void)
             closesocket(*all[i]);
         *all[i] = INVALID_SOCKET;
     }
-    stop_winsock();
+    unit_stop_winsock();
 }
 
 START_TEST(test_common_timeout_in_milliseconds)
@@ -230,7 +223,7 @@ START_TEST(test_common_unknown_host)
     /* Not a valid host name at all: no resolver asks DNS about it. */
     ck_assert_int_eq(getaddrinfo("no_such_host!.invalid", "80", NULL, &list),
                      WSAHOST_NOT_FOUND);
-    stop_winsock();
+    unit_stop_winsock();
 }
 END_TEST
 
@@ -256,7 +249,7 @@ static Suite *common_suite(void)
     TCase *tc;
 
     tc = tcase_create("Startup");
-    tcase_add_checked_fixture(tc, stop_winsock, stop_winsock);
+    tcase_add_checked_fixture(tc, unit_stop_winsock, unit_stop_winsock);
     tcase_add_test(tc, test_common_startup_grants_requested);
     tcase_add_test(tc, test_common_startup_caps_at_2_2);
     tcase_add_test(tc, test_common_startup_refuses_below_1_0);
@@ -266,7 +259,7 @@ static Suite *common_suite(void)
 
     /* A case of its own: Wine resolves without WSAStartup (grader/gradelib/platform.py). */
     tc = tcase_create("ResolverNeedsStartup");
-    tcase_add_checked_fixture(tc, stop_winsock, stop_winsock);
+    tcase_add_checked_fixture(tc, unit_stop_winsock, unit_stop_winsock);
     tcase_add_test(tc, test_common_not_started_resolver);
     suite_add_tcase(s, tc);
 
@@ -281,7 +274,7 @@ static Suite *common_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("Errors");
-    tcase_add_checked_fixture(tc, stop_winsock, stop_winsock);
+    tcase_add_checked_fixture(tc, unit_stop_winsock, unit_stop_winsock);
     tcase_add_test(tc, test_common_error_names);
     tcase_add_test(tc, test_common_unknown_host);
     tcase_add_test(tc, test_common_parse_port);

@@ -7,17 +7,11 @@
 #include "wsabasics.h"
 #include "unit.h"
 
-static void stop_winsock(void)
-{
-    while (WSACleanup() == 0)
-        ;
-}
-
 static void start(void)
 {
     WSADATA data;
 
-    stop_winsock();
+    unit_stop_winsock();
     ck_assert_int_eq(WSAStartup(MAKEWORD(2, 2), &data), 0);
 }
 
@@ -228,27 +222,27 @@ static Suite *wsabasics_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("Startup");
-    tcase_add_checked_fixture(tc, stop_winsock, stop_winsock);
+    tcase_add_checked_fixture(tc, unit_stop_winsock, unit_stop_winsock);
     tcase_add_test(tc, test_wsabasics_start_winsock);
     tcase_add_test(tc, test_wsabasics_start_winsock_too_old);
     tcase_add_test(tc, test_wsabasics_start_winsock_refused);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("Endpoints");
-    tcase_add_checked_fixture(tc, start, stop_winsock);
+    tcase_add_checked_fixture(tc, start, unit_stop_winsock);
     tcase_add_test(tc, test_wsabasics_endpoint_ipv4);
     tcase_add_test(tc, test_wsabasics_endpoint_ipv6);
     tcase_add_test(tc, test_wsabasics_endpoint_by_hand);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("Raw");
-    tcase_add_checked_fixture(tc, start, stop_winsock);
+    tcase_add_checked_fixture(tc, start, unit_stop_winsock);
     tcase_add_test(tc, test_wsabasics_raw_ipv4);
     tcase_add_test(tc, test_wsabasics_raw_ipv6);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("Resolve");
-    tcase_add_checked_fixture(tc, start, stop_winsock);
+    tcase_add_checked_fixture(tc, start, unit_stop_winsock);
     tcase_add_test(tc, test_wsabasics_resolve_localhost);
     tcase_add_test(tc, test_wsabasics_resolve_unknown);
     suite_add_tcase(s, tc);

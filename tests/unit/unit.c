@@ -6,6 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+void unit_stop_winsock(void)
+{
+    while (WSACleanup() == 0)
+        ;
+}
+
 int unit_main(Suite *suite, int argc, char **argv)
 {
     const char *only = argc > 1 ? argv[1] : NULL;

@@ -19,6 +19,9 @@
                       #call, rc_, err_, (long long)(failed), (int)(code));            \
     } while (0)
 
+/* Cleans up every outstanding WSAStartup, so a test starts with Winsock stopped. */
+void unit_stop_winsock(void);
+
 /* Runs suite: every test case, or with argv[1] only the test case of that name (the
    grader runs one case at a time, so a crash or hang costs only that case's points).
    Returns 0 if all ran tests passed, 1 if any failed, 2 if no case has that name. */
