@@ -31,6 +31,7 @@ def pytest_configure(config):
         config.option.timeout = TEST_TIMEOUT
     if not hasattr(config, "workerinput"):          # the controlling process
         config._kit_scoreboard = scoring.Scoreboard(config)
+        config._kit_scoreboard.write_results()      # no stale file from an earlier run
         shutil.rmtree(scoring.TRANSCRIPTS, ignore_errors=True)
         shutil.rmtree(WORK, ignore_errors=True)
         platform.prepare()
@@ -84,7 +85,8 @@ def transcript(request):
     if rep is not None and rep.failed:
         path = scoring.transcript_path(request.node.nodeid)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(record.text() + "\n# failure\n" + scoring.failure_text(rep) + "\n")
+        path.write_text(record.text() + "\n# failure\n" + scoring.failure_text(rep) + "\n",
+                        encoding="utf-8", errors="replace")
 
 
 @pytest.fixture
@@ -102,7 +104,7 @@ def program(name):
     path = platform.program_path(OUT, name)
     if not path.exists():
         raise expect.Failure(f"{name} was not built",
-                             expected=str(path.relative_to(platform.ROOT)),
+                             expected=scoring.shown(path),
                              got="no such file",
                              hint="Run 'make' and fix the compiler's errors first.")
     return path

@@ -98,6 +98,16 @@ def error_line(result, call, name, code, hint=None):
                       result=None)
 
 
+def usage(result):
+    """Checks that a refused command line printed its usage on stderr."""
+    if not re.search(r"^usage: ", result.errors, re.M | re.I):
+        raise Failure(f"{_name(result)} should print its usage on stderr",
+                      expected="usage: PROGRAM ARGUMENTS...",
+                      got=result.errors.strip() or "(nothing on stderr)",
+                      hint="On a bad command line, print 'usage: ...' to stderr (not stdout) "
+                           "and exit 1.")
+
+
 def _in_order(wanted, got):
     it = iter(got)
     return all(any(w == g for g in it) for w in wanted)

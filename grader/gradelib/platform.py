@@ -109,6 +109,10 @@ def prepare():
 def popen_options():
     """Start each program in a group of its own, so its whole tree can be ended."""
     if ON_WINDOWS:
+        # No Windows Error Reporting dialog on a crash: it would wait for a click and
+        # turn the crash into a timeout. Children inherit this error mode.
+        import ctypes
+        ctypes.windll.kernel32.SetErrorMode(0x0001 | 0x0002)  # FAILCRITICAL, NOGPFAULTERRORBOX
         return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
     return {"start_new_session": True}
 
@@ -139,6 +143,12 @@ def _windows_job(proc):
     import ctypes
     from ctypes import wintypes
     k32 = ctypes.windll.kernel32
+    k32.CreateJobObjectW.restype = wintypes.HANDLE
+    k32.CreateJobObjectW.argtypes = [ctypes.c_void_p, wintypes.LPCWSTR]
+    k32.SetInformationJobObject.argtypes = [wintypes.HANDLE, ctypes.c_int, ctypes.c_void_p,
+                                            wintypes.DWORD]
+    k32.AssignProcessToJobObject.argtypes = [wintypes.HANDLE, wintypes.HANDLE]
+    k32.TerminateJobObject.argtypes = [wintypes.HANDLE, wintypes.UINT]
     job = k32.CreateJobObjectW(None, None)
     if not job:
         return None
@@ -163,7 +173,8 @@ def _windows_job(proc):
                     ("PeakJobMemoryUsed", ctypes.c_size_t)]
 
     info = ExtendedLimits()
-    info.BasicLimitInformation.LimitFlags = 0x2000   # KILL_ON_JOB_CLOSE
+    # KILL_ON_JOB_CLOSE | DIE_ON_UNHANDLED_EXCEPTION
+    info.BasicLimitInformation.LimitFlags = 0x2000 | 0x0400
     k32.SetInformationJobObject(job, 9, ctypes.byref(info), ctypes.sizeof(info))
     k32.AssignProcessToJobObject(job, wintypes.HANDLE(proc._handle))
     return job
@@ -186,6 +197,11 @@ def describe_exit(returncode, stderr):
                 "SIGFPE": "arithmetic error", "SIGILL": "illegal instruction",
                 "SIGKILL": "killed"}.get(name, name)
         return f"crashed: {name} ({what})"
+    if WINDOWS_PROGRAMS and returncode == 3 and (b"terminate it in an unusual way" in stderr
+                                                 or b"Assertion failed" in stderr):
+        # abort() and a failed assert in Microsoft's older C runtime (msvcrt) exit with
+        # 3; Windows' msvcrt says so on stderr, Wine's only for assert.
+        return "crashed: abort() or a failed assert (the C runtime ended the program)"
     if UNDER_WINE:
         # Wine passes on only the low byte of a Windows exit code, so an exception
         # shows in the message Wine prints instead.

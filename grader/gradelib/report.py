@@ -99,7 +99,7 @@ class Scoreboard:
                           f"tree {os.environ.get('KIT_SRC', 'labs')})",
                 "tests": tests}
         tmp = GRADE_DIR / "results.json.tmp"
-        tmp.write_text(json.dumps(data, indent=2, ensure_ascii=True) + "\n")
+        tmp.write_text(json.dumps(data, indent=2, ensure_ascii=True) + "\n", encoding="ascii")
         os.replace(tmp, GRADE_DIR / "results.json")
 
     def summary(self, write):
@@ -118,8 +118,8 @@ class Scoreboard:
         failed = [e for e in self.entries.values() if e["status"] != "passed"]
         if failed:
             write(f"Transcripts of the {len(failed)} failed tests: "
-                  f"{_shown(TRANSCRIPTS)}/")
-        write(f"Results: {_shown(GRADE_DIR / 'results.json')}")
+                  f"{shown(TRANSCRIPTS)}/")
+        write(f"Results: {shown(GRADE_DIR / 'results.json')}")
 
 
 def clip(text, limit=RESULT_OUTPUT_LIMIT):
@@ -149,7 +149,7 @@ def transcript_path(nodeid):
     return TRANSCRIPTS / f"{platform.TARGET}-{name}.txt"
 
 
-def _shown(path):
+def shown(path):
     try:
         return str(path.relative_to(platform.ROOT))
     except ValueError:

@@ -1,4 +1,4 @@
-command -v apt-get >/dev/null 2>&1 ||#!/bin/sh
+#!/bin/sh
 # Installs what the kit needs for TARGET (native or mingw): apt-get on Debian/Ubuntu,
 # pacman in MSYS2 UCRT64, brew on macOS. Installs only what is missing, so it is safe
 # to run again. Exit codes: 0 ready, 1 unsupported system or wrong shell, 2 an
@@ -85,8 +85,8 @@ setup_apt() {
     if [ -n "$missing" ]; then
         say "installing:$missing"
         # shellcheck disable=SC2086 # one word per package
-        as_root env DEBIAN_FRONTEND=noninteractive \
-            apt-get install -y --no-install-recommends $missing
+        # With recommends: Wine without them is a configuration the kit is not tested on.
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y $missing
     fi
 }
 

@@ -82,6 +82,12 @@ static int wsa_from_eai(int err)
     case EAI_SERVICE: return WSATYPE_NOT_FOUND;
     case EAI_SOCKTYPE: return WSAESOCKTNOSUPPORT;
     case EAI_SYSTEM: return wsa_from_errno(errno);
+#ifdef EAI_NODATA
+    case EAI_NODATA: return WSAHOST_NOT_FOUND;  /* Windows: EAI_NODATA is EAI_NONAME */
+#endif
+#ifdef EAI_ADDRFAMILY
+    case EAI_ADDRFAMILY: return WSANO_DATA;
+#endif
     default: return WSANO_RECOVERY;
     }
 }
@@ -114,6 +120,19 @@ static int not_started(void)
         return 0;
     last_error = WSANOTINITIALISED;
     return 1;
+}
+
+/* Windows refuses an address buffer shorter than a struct sockaddr with WSAEFAULT,
+   where POSIX truncates quietly: an uninitialised length shows up there too. */
+static int bad_address_length(const struct sockaddr *addr, const int *addrlen)
+{
+    if (addr == NULL)
+        return 0;
+    if (addrlen == NULL || *addrlen < (int)sizeof(struct sockaddr)) {
+        last_error = WSAEFAULT;
+        return 1;
+    }
+    return 0;
 }
 
 /* The checks every send and receive call starts with. */
@@ -203,7 +222,7 @@ int wsa_listen(SOCKET s, int backlog)
 
 SOCKET wsa_accept(SOCKET s, struct sockaddr *addr, int *addrlen)
 {
-    if (not_started())
+    if (not_started() || bad_address_length(addr, addrlen))
         return INVALID_SOCKET;
     socklen_t len = addrlen ? (socklen_t)*addrlen : 0;
     int fd = accept((int)s, addr, addrlen ? &len : NULL);
@@ -242,7 +261,7 @@ int wsa_sendto(SOCKET s, const char *buf, int len, int flags,
 int wsa_recvfrom(SOCKET s, char *buf, int len, int flags,
                  struct sockaddr *from, int *fromlen)
 {
-    if (io_refused(len))
+    if (io_refused(len) || bad_address_length(from, fromlen))
         return SOCKET_ERROR;
     /* Windows reports a datagram longer than the buffer as WSAEMSGSIZE, having
        filled the buffer; POSIX truncates silently, saying so only in msg_flags. */
@@ -355,6 +374,12 @@ int wsa_getsockopt(SOCKET s, int level, int optname, char *optval, int *optlen)
     int rc = wsa_result(getsockopt((int)s, level, optname, optval, &len));
     if (rc == 0)
         *optlen = (int)len;
+    if (rc == 0 && level == SOL_SOCKET && optname == SO_ERROR && len == sizeof(int)) {
+        int err;                /* a pending error is an errno value: translate it */
+        memcpy(&err, optval, sizeof err);
+        err = wsa_from_errno(err);
+        memcpy(optval, &err, sizeof err);
+    }
     return rc;
 }
 
@@ -364,7 +389,7 @@ static int name_call(int (*call)(int, struct sockaddr *, socklen_t *), SOCKET s,
 {
     if (not_started())
         return SOCKET_ERROR;
-    if (addrlen == NULL || *addrlen < 0) {
+    if (addr == NULL || bad_address_length(addr, addrlen)) {
         last_error = WSAEFAULT;
         return SOCKET_ERROR;
     }

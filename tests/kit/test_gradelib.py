@@ -63,3 +63,10 @@ def test_failure_message_shows_expected_got_hint():
     message = str(expect.Failure("it failed", expected="a", got="b", hint="do c"))
     assert message.splitlines() == ["it failed", "expected: a", "got:      b",
                                     "hint:     do c"]
+
+
+def test_msvcrt_abort_is_a_crash(monkeypatch):
+    monkeypatch.setattr(platform, "WINDOWS_PROGRAMS", True)
+    assert platform.describe_exit(3, b"Assertion failed: c==5, file ab.c, line 3\n") \
+        .startswith("crashed: abort() or a failed assert")
+    assert platform.describe_exit(3, b"resolve: timeout\n") is None

@@ -146,22 +146,30 @@ END_TEST
 START_TEST(test_common_send_to_closed_peer)
 {
     char block[4096];
-    int rc = 0;
+    int rc = 0, err = 0;
 
     memset(block, 'x', sizeof block);
-    /* No SIGPIPE: the send fails with a WSA code instead of ending the process. */
+    /* The peer resets the connection. On POSIX the first send after that fails with
+       ECONNRESET and the next ones raise SIGPIPE, which would end this process; on
+       Windows each fails with a WSA code. */
     struct linger lg = { 1, 0 };
     ck_assert_int_eq(setsockopt(server, SOL_SOCKET, SO_LINGER, (const char *)&lg,
                                 (int)sizeof lg), 0);
     ck_assert_int_eq(closesocket(server), 0);
     server = INVALID_SOCKET;
-    int err = 0;
     for (int i = 0; i < 100 && rc != SOCKET_ERROR; i++) {
         rc = send(client, block, (int)sizeof block, 0);
         err = WSAGetLastError();
     }
     ck_assert_int_eq(rc, SOCKET_ERROR);
     ck_assert_msg(err == WSAECONNRESET || err == WSAECONNABORTED, "error %d", err);
+    for (int i = 0; i < 3; i++) {
+        rc = send(client, block, (int)sizeof block, 0);
+        err = WSAGetLastError();
+        ck_assert_int_eq(rc, SOCKET_ERROR);
+        ck_assert_msg(err == WSAECONNRESET || err == WSAECONNABORTED ||
+                      err == WSAENOTCONN, "error %d", err);
+    }
 }
 END_TEST
 
@@ -197,6 +205,45 @@ START_TEST(test_common_refused_connect)
     s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
     ck_assert(s != INVALID_SOCKET);
     ck_assert_wsa_error(connect(s, (struct sockaddr *)&addr, (int)sizeof addr), SOCKET_ERROR, WSAECONNREFUSED);
+    closesocket(s);
+}
+END_TEST
+
+START_TEST(test_common_short_address_length)
+{
+    struct sockaddr_in addr;
+    int len = 4;
+
+    ck_assert_wsa_error(getsockname(listener, (struct sockaddr *)&addr, &len), SOCKET_ERROR,
+                        WSAEFAULT);
+}
+END_TEST
+
+START_TEST(test_common_so_error_is_a_wsa_code)
+{
+    struct sockaddr_in addr;
+    int len = (int)sizeof addr, err = -1, errlen = (int)sizeof err;
+    u_long on = 1;
+    fd_set writable, failed;
+    struct timeval tv = { 5, 0 };
+    SOCKET s;
+
+    /* A non-blocking connect to a port that refuses: SO_ERROR says why. */
+    ck_assert_int_eq(getsockname(listener, (struct sockaddr *)&addr, &len), 0);
+    closesocket(listener);
+    listener = INVALID_SOCKET;
+    s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    ck_assert(s != INVALID_SOCKET);
+    ck_assert_int_eq(ioctlsocket(s, FIONBIO, &on), 0);
+    ck_assert_wsa_error(connect(s, (struct sockaddr *)&addr, (int)sizeof addr), SOCKET_ERROR,
+                        WSAEWOULDBLOCK);
+    FD_ZERO(&writable);
+    FD_ZERO(&failed);
+    FD_SET(s, &writable);
+    FD_SET(s, &failed);
+    ck_assert_int_ge(select(0, NULL, &writable, &failed, &tv), 1);
+    ck_assert_int_eq(getsockopt(s, SOL_SOCKET, SO_ERROR, (char *)&err, &errlen), 0);
+    ck_assert_int_eq(err, WSAECONNREFUSED);
     closesocket(s);
 }
 END_TEST
@@ -271,6 +318,8 @@ static Suite *common_suite(void)
     tcase_add_test(tc, test_common_nonblocking_recv);
     tcase_add_test(tc, test_common_shutdown_send_is_eof);
     tcase_add_test(tc, test_common_refused_connect);
+    tcase_add_test(tc, test_common_short_address_length);
+    tcase_add_test(tc, test_common_so_error_is_a_wsa_code);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("Errors");
