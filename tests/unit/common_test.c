@@ -192,19 +192,28 @@ START_TEST(test_common_shutdown_send_is_eof)
 }
 END_TEST
 
-START_TEST(test_common_refused_connect)
+/* Closes the listener and returns a new socket, with the address it listened on in
+   *addr: nothing listens there any more, so a connect is refused. */
+static SOCKET socket_for_refusing_port(struct sockaddr_in *addr)
 {
-    struct sockaddr_in addr;
-    int len = (int)sizeof addr;
+    int len = (int)sizeof *addr;
     SOCKET s;
 
-    /* A port that was just bound and closed without listening refuses. */
-    ck_assert_int_eq(getsockname(listener, (struct sockaddr *)&addr, &len), 0);
+    ck_assert_int_eq(getsockname(listener, (struct sockaddr *)addr, &len), 0);
     closesocket(listener);
     listener = INVALID_SOCKET;
     s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
     ck_assert(s != INVALID_SOCKET);
-    ck_assert_wsa_error(connect(s, (struct sockaddr *)&addr, (int)sizeof addr), SOCKET_ERROR, WSAECONNREFUSED);
+    return s;
+}
+
+START_TEST(test_common_refused_connect)
+{
+    struct sockaddr_in addr;
+    SOCKET s = socket_for_refusing_port(&addr);
+
+    ck_assert_wsa_error(connect(s, (struct sockaddr *)&addr, (int)sizeof addr), SOCKET_ERROR,
+                        WSAECONNREFUSED);
     closesocket(s);
 }
 END_TEST
@@ -222,18 +231,13 @@ END_TEST
 START_TEST(test_common_so_error_is_a_wsa_code)
 {
     struct sockaddr_in addr;
-    int len = (int)sizeof addr, err = -1, errlen = (int)sizeof err;
+    int err = -1, errlen = (int)sizeof err;
     u_long on = 1;
     fd_set writable, failed;
     struct timeval tv = { 5, 0 };
-    SOCKET s;
-
     /* A non-blocking connect to a port that refuses: SO_ERROR says why. */
-    ck_assert_int_eq(getsockname(listener, (struct sockaddr *)&addr, &len), 0);
-    closesocket(listener);
-    listener = INVALID_SOCKET;
-    s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
-    ck_assert(s != INVALID_SOCKET);
+    SOCKET s = socket_for_refusing_port(&addr);
+
     ck_assert_int_eq(ioctlsocket(s, FIONBIO, &on), 0);
     ck_assert_wsa_error(connect(s, (struct sockaddr *)&addr, (int)sizeof addr), SOCKET_ERROR,
                         WSAEWOULDBLOCK);
