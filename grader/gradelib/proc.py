@@ -200,9 +200,13 @@ class Transcript:
         return "\n".join(self.entries) + "\n"
 
 
+def printable(text):
+    """TEXT with control characters escaped (\\x1b), keeping newlines and tabs."""
+    return "".join(c if c.isprintable() or c in "\n\t" else repr(c)[1:-1] for c in text)
+
+
 def _show(data, limit=64 * 1024):
     """Bytes as text for a human: printable kept, the rest escaped."""
-    shown = data[:limit].decode("utf-8", "backslashreplace")
-    shown = "".join(c if c.isprintable() or c in "\n\t" else repr(c)[1:-1] for c in shown)
+    shown = printable(data[:limit].decode("utf-8", "backslashreplace"))
     more = f"\n    ... {len(data) - limit} more bytes" if len(data) > limit else ""
     return "    " + shown.replace("\n", "\n    ") + more

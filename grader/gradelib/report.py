@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from . import platform
+from .proc import printable
 
 # KIT_GRADE_DIR lets the kit's own tests grade several trees at once.
 GRADE_DIR = Path(os.environ.get("KIT_GRADE_DIR") or platform.ROOT / "build" / "grade")
@@ -124,7 +125,7 @@ class Scoreboard:
 
 def clip(text, limit=RESULT_OUTPUT_LIMIT):
     """TEXT cut to LIMIT characters, with control characters escaped."""
-    text = "".join(c if c.isprintable() or c in "\n\t" else repr(c)[1:-1] for c in text)
+    text = printable(text)
     if len(text) > limit:
         text = text[:limit] + f"\n... ({len(text) - limit} more characters in the transcript)"
     return text

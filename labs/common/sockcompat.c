@@ -389,10 +389,12 @@ static int name_call(int (*call)(int, struct sockaddr *, socklen_t *), SOCKET s,
 {
     if (not_started())
         return SOCKET_ERROR;
-    if (addr == NULL || bad_address_length(addr, addrlen)) {
+    if (addr == NULL) {
         last_error = WSAEFAULT;
         return SOCKET_ERROR;
     }
+    if (bad_address_length(addr, addrlen))
+        return SOCKET_ERROR;
     socklen_t len = (socklen_t)*addrlen;
     int rc = wsa_result(call((int)s, addr, &len));
     if (rc == 0)
