@@ -166,3 +166,44 @@ int kit_parse_port(const char *text, unsigned short *port)
     *port = (unsigned short)value;
     return 0;
 }
+
+int kit_parse_number(const char *text, long min, long max, long *value)
+{
+    char *end;
+    long n;
+
+    if (text == NULL || ((*text < '0' || *text > '9') && *text != '-'))
+        return -1;
+    errno = 0;
+    n = strtol(text, &end, 10);
+    if (errno != 0 || end == text || *end != '\0' || n < min || n > max)
+        return -1;
+    *value = n;
+    return 0;
+}
+
+int kit_server_args(int argc, char **argv, const char *count_flag,
+                    struct kit_server_args *args)
+{
+    unsigned short port;
+
+    args->bind = "127.0.0.1";
+    args->port = "0";
+    args->count = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+        if (value == NULL)
+            return -1;      /* every option takes a value */
+        if (strcmp(argv[i], "--port") == 0 && kit_parse_port(value, &port) == 0)
+            args->port = value;
+        else if (strcmp(argv[i], "--bind") == 0 && value[0] != '\0')
+            args->bind = value;
+        else if (count_flag != NULL && strcmp(argv[i], count_flag) == 0 &&
+                 kit_parse_number(value, 1, 1000000000L, &args->count) == 0)
+            ;
+        else
+            return -1;
+        i++;
+    }
+    return 0;
+}

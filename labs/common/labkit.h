@@ -33,4 +33,19 @@ int kit_announce(SOCKET s);
 /* Parses a decimal port number from 0 to 65535. Returns 0, or -1 if text is not one. */
 int kit_parse_port(const char *text, unsigned short *port);
 
+/* Parses a decimal number from min to max. Returns 0, or -1 if text is not one. */
+int kit_parse_number(const char *text, long min, long max, long *value);
+
+/* The command line of every lab server: [--port N] [--bind ADDR] [COUNT_FLAG N]. */
+struct kit_server_args {
+    const char *bind;   /* --bind; default "127.0.0.1": loopback unless told otherwise */
+    const char *port;   /* --port as text, for getaddrinfo; default "0": any free port */
+    long count;         /* COUNT_FLAG (--max-clients, --max-datagrams); 0: no limit */
+};
+
+/* Fills args from argv; count_flag names the server's count option. Returns 0, or
+   -1 if the command line does not fit (print the usage and exit EXIT_USAGE). */
+int kit_server_args(int argc, char **argv, const char *count_flag,
+                    struct kit_server_args *args);
+
 #endif /* LABKIT_H */

@@ -294,6 +294,47 @@ START_TEST(test_common_parse_port)
 }
 END_TEST
 
+START_TEST(test_common_parse_number)
+{
+    long n = 7;
+
+    ck_assert_int_eq(kit_parse_number("250", 0, 1000, &n), 0);
+    ck_assert_int_eq(n, 250);
+    ck_assert_int_eq(kit_parse_number("-1", 0, 1000, &n), -1);
+    ck_assert_int_eq(kit_parse_number("1001", 0, 1000, &n), -1);
+    ck_assert_int_eq(kit_parse_number("12ms", 0, 1000, &n), -1);
+    ck_assert_int_eq(kit_parse_number("-", -5, 5, &n), -1);
+    ck_assert_int_eq(kit_parse_number("", 0, 1000, &n), -1);
+    ck_assert_int_eq(kit_parse_number("99999999999999999999", 0, 1000, &n), -1);
+    ck_assert_int_eq(n, 250);
+}
+END_TEST
+
+START_TEST(test_common_server_args)
+{
+    struct kit_server_args args;
+    char *none[] = {"server", NULL};
+    char *all[] = {"server", "--bind", "::1", "--port", "8080", "--max-clients", "3", NULL};
+    char *no_value[] = {"server", "--port", NULL};
+    char *bad_count[] = {"server", "--max-clients", "0", NULL};
+    char *other_flag[] = {"server", "--max-datagrams", "2", NULL};
+
+    ck_assert_int_eq(kit_server_args(1, none, "--max-clients", &args), 0);
+    ck_assert_str_eq(args.bind, "127.0.0.1");
+    ck_assert_str_eq(args.port, "0");
+    ck_assert_int_eq(args.count, 0);
+    ck_assert_int_eq(kit_server_args(7, all, "--max-clients", &args), 0);
+    ck_assert_str_eq(args.bind, "::1");
+    ck_assert_str_eq(args.port, "8080");
+    ck_assert_int_eq(args.count, 3);
+    ck_assert_int_eq(kit_server_args(2, no_value, "--max-clients", &args), -1);
+    ck_assert_int_eq(kit_server_args(3, bad_count, "--max-clients", &args), -1);
+    ck_assert_int_eq(kit_server_args(3, other_flag, "--max-clients", &args), -1);
+    ck_assert_int_eq(kit_server_args(3, other_flag, "--max-datagrams", &args), 0);
+    ck_assert_int_eq(args.count, 2);
+}
+END_TEST
+
 static Suite *common_suite(void)
 {
     Suite *s = suite_create("common");
@@ -331,6 +372,8 @@ static Suite *common_suite(void)
     tcase_add_test(tc, test_common_error_names);
     tcase_add_test(tc, test_common_unknown_host);
     tcase_add_test(tc, test_common_parse_port);
+    tcase_add_test(tc, test_common_parse_number);
+    tcase_add_test(tc, test_common_server_args);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,0 +1,199 @@
+"""The grader as the other end of the connection: loopback peers for the student's
+clients and servers. Every call is bounded in time; nothing here waits forever."""
+import random
+import re
+import select
+import socket
+import struct
+import threading
+import time
+
+from . import expect
+
+IPV4 = "127.0.0.1"
+IPV6 = "::1"
+# Bytes that break text-mode output, C strings and line-based reading.
+AWKWARD = b"\x00\n\r\x1a\r\n\xff"
+
+
+def payload(size, seed=None):
+    """SIZE random bytes that include every AWKWARD byte (when SIZE allows)."""
+    rng = random.Random(seed)
+    data = bytearray(rng.randbytes(size))
+    for byte in AWKWARD if size else b"":
+        data[rng.randrange(size)] = byte
+    return bytes(data)
+
+
+def family(host):
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
+def connect(host, port, timeout=10.0):
+    """A TCP connection to HOST:PORT whose every call times out after TIMEOUT s."""
+    sock = socket.create_connection((host, port), timeout=timeout)
+    sock.settimeout(timeout)
+    return sock
+
+
+def reset(sock):
+    """Closes SOCK abortively: the peer gets a reset (RST), not an end-of-file."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()
+
+
+def refusing_port(host=IPV4):
+    """A socket bound to a loopback port that nothing listens on, so a connect there
+    is refused; keep it open while the port is used, so no one else can take it."""
+    sock = socket.socket(family(host), socket.SOCK_STREAM)
+    sock.bind((host, 0))
+    return sock, sock.getsockname()[1]
+
+
+def recv_until_close(sock, timeout, limit=1 << 30):
+    """Reads until the peer closes, TIMEOUT seconds pass or LIMIT bytes came.
+    Returns (data, how) with how "eof", "reset", "timeout" or "limit"."""
+    data = bytearray()
+    deadline = time.monotonic() + timeout
+    while len(data) < limit:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return bytes(data), "timeout"
+        sock.settimeout(min(left, 1.0))
+        try:
+            chunk = sock.recv(min(1 << 20, limit - len(data)))
+        except socket.timeout:
+            continue
+        except (ConnectionResetError, ConnectionAbortedError):
+            return bytes(data), "reset"
+        if not chunk:
+            return bytes(data), "eof"
+        data += chunk
+    return bytes(data), "limit"
+
+
+def exchange(sock, data, timeout, shut=True, chunk=1 << 16):
+    """Sends DATA while reading whatever comes back, so that a peer that answers as it
+    reads never deadlocks against us; then (SHUT) shuts our sending side and reads
+    until the peer closes. Returns (received, how) as recv_until_close does, with how
+    "stalled" if the peer stopped reading before all of DATA was sent."""
+    sock.setblocking(False)
+    received = bytearray()
+    sent = 0
+    deadline = time.monotonic() + timeout
+    try:
+        while sent < len(data):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return bytes(received), "stalled"
+            readable, writable, _ = select.select([sock], [sock], [], min(left, 0.5))
+            if readable:
+                try:
+                    got = sock.recv(1 << 20)
+                except (ConnectionResetError, ConnectionAbortedError):
+                    return bytes(received), "reset"
+                except BlockingIOError:
+                    got = None
+                if got == b"":
+                    return bytes(received), "eof"
+                received += got or b""
+            if writable:
+                try:
+                    sent += sock.send(data[sent:sent + chunk])
+                except BlockingIOError:
+                    pass
+                except (ConnectionResetError, BrokenPipeError, ConnectionAbortedError):
+                    return bytes(received), "reset"
+        if shut:
+            sock.shutdown(socket.SHUT_WR)
+    finally:
+        sock.setblocking(True)
+    rest, how = recv_until_close(sock, max(0.0, deadline - time.monotonic()))
+    return bytes(received) + rest, how
+
+
+class Listener:
+    """A grader server on loopback for a student's client. HANDLER(conn) runs in a
+    thread for each of the first CLIENTS connections; its return value, or the
+    exception it raised, is what result() gives back."""
+
+    def __init__(self, handler, host=IPV4, clients=1, rcvbuf=None, timeout=20.0):
+        self.sock = socket.socket(family(host), socket.SOCK_STREAM)
+        if rcvbuf:
+            # Before listen(): an accepted socket's window is set from the listener's.
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        self.sock.bind((host, 0))
+        self.sock.listen(8)
+        self.host = host
+        self.port = self.sock.getsockname()[1]
+        self.timeout = timeout
+        self.results = []
+        self._handler = handler
+        self._clients = clients
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self):
+        deadline = time.monotonic() + self.timeout
+        for _ in range(self._clients):
+            self.sock.settimeout(max(0.01, deadline - time.monotonic()))
+            try:
+                conn, _ = self.sock.accept()
+            except OSError as e:        # timed out, or closed by close()
+                self.results.append(e)
+                return
+            conn.settimeout(self.timeout)
+            try:
+                self.results.append(self._handler(conn))
+            except Exception as e:      # handed to result()
+                self.results.append(e)
+            finally:
+                conn.close()
+
+    def result(self, timeout=None):
+        """What the handler of the first connection returned. Raises what it raised,
+        or TimeoutError if no client came in time."""
+        self._thread.join(self.timeout if timeout is None else timeout)
+        if not self.results:
+            raise TimeoutError("no connection came")
+        if isinstance(self.results[0], BaseException):
+            raise self.results[0]
+        return self.results[0]
+
+    def close(self):
+        self.sock.close()
+        self._thread.join(5)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+ANNOUNCE = r"listening on (\[(?P<v6>[0-9a-fA-F:.]+)\]|(?P<v4>[0-9.]+)):(?P<port>\d+)"
+
+
+def announced(server, timeout=10.0):
+    """Waits for a server's 'listening on ADDR:PORT' line. Returns (host, port), or
+    fails the test, saying how the server ended or that it stayed silent."""
+    m = server.wait_line(ANNOUNCE, timeout)
+    if m is None:
+        if server.poll() is not None:
+            result = server.stop()
+            raise expect.Failure("the server ended before announcing its address",
+                                 expected="a line 'listening on ADDR:PORT' on stdout",
+                                 got=result.ended(), result=result,
+                                 hint="Print the line once listen() has succeeded "
+                                      "(kit_announce does it).")
+        raise expect.Failure("the server never announced its address",
+                             expected="a line 'listening on ADDR:PORT' on stdout",
+                             got=f"nothing within {timeout:g} s",
+                             hint="Call kit_announce after listen() succeeds; it flushes "
+                                  "stdout, which a pipe would otherwise keep buffered.")
+    return m.group("v6") or m.group("v4"), int(m.group("port"))
+
+
+def parse_announce(line):
+    m = re.fullmatch(ANNOUNCE, line)
+    return (m.group("v6") or m.group("v4"), int(m.group("port"))) if m else None
