@@ -25,6 +25,8 @@ as_root() {
 # --- Debian and Ubuntu ------------------------------------------------------------
 APT_PKGS="build-essential make pkg-config check patch python3 python3-pytest"
 APT_PKGS="$APT_PKGS python3-pytest-xdist python3-pytest-timeout"
+# Peers nobody here wrote, for the interoperability tests of `make test`.
+APT_PKGS="$APT_PKGS socat ncat curl"
 APT_DIR=/etc/apt
 
 deb_installed() {
