@@ -66,6 +66,8 @@ $(OUT)/obj/tests/unit.o: tests/unit/unit.c $(CHECK_DEP)
 	$(Q)$(CC) $(KIT_CFLAGS) $(CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
 
 include labs/01-wsastartup/Makefile.local
+include labs/02-tcp-client/Makefile.local
+include labs/03-tcp-server/Makefile.local
 include tests/Makefile.local
 
 all: programs units

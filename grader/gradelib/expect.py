@@ -108,6 +108,49 @@ def usage(result):
                            "and exit 1.")
 
 
+def same_bytes(what, expected, got, hint=None, result=None):
+    """Checks that GOT is EXPECTED byte for byte; the failure shows where they part
+    and, when it can tell, why."""
+    if got == expected:
+        return
+    at = first_difference(expected, got)
+    raise Failure(what, expected=f"{len(expected)} bytes, around byte {at}: "
+                                 f"{_around(expected, at)}",
+                  got=f"{len(got)} bytes, around byte {at}: {_around(got, at)}",
+                  hint=bytes_hint(expected, got, at) or hint, result=result)
+
+
+def first_difference(a, b):
+    """The offset of the first byte where A and B differ (or where the shorter ends)."""
+    step = 4096
+    at = 0
+    while at < min(len(a), len(b)) and a[at:at + step] == b[at:at + step]:
+        at += step
+    while at < min(len(a), len(b)) and a[at] == b[at]:
+        at += 1
+    return at
+
+
+def _around(data, at):
+    part = data[max(0, at - 8):at + 8]
+    return (repr(part)[1:] if part else "(nothing)") + ("" if at < len(data) else " (the end)")
+
+
+def bytes_hint(expected, got, at):
+    """The usual reason a byte stream came out wrong, read from how it differs."""
+    if got.replace(b"\r\n", b"\n") == expected and b"\r\n" in got:
+        return ("Every \\n came out as \\r\\n: stdout is in text mode on Windows. Call "
+                "_setmode(_fileno(stdout), _O_BINARY) before writing binary data.")
+    if expected.startswith(got) and at < len(expected) and expected[at] == 0:
+        return ("The bytes stop just before a zero byte: printf(\"%s\"), fputs and strlen "
+                "stop at '\\0'. Write what recv returned with fwrite(buf, 1, n, ...).")
+    if expected.startswith(got):
+        return (f"Only the first {len(got)} bytes came through: one recv returns what has "
+                "arrived so far, not the whole stream. Call recv in a loop until it "
+                "returns 0 (the peer closed), keeping every chunk.")
+    return None
+
+
 def _in_order(wanted, got):
     it = iter(got)
     return all(any(w == g for g in it) for w in wanted)

@@ -54,7 +54,10 @@ class Result:
         self.timed_out = proc.timed_out
         self.timeout = proc.timeout
         self.duration = proc.duration
-        self.crash = platform.describe_exit(self.returncode, self.stderr)
+        # A program the grader stopped (a server at the end of its test) did not crash.
+        self.stopped = proc.stopped and not proc.timed_out
+        self.crash = None if self.stopped else platform.describe_exit(self.returncode,
+                                                                      self.stderr)
 
     @property
     def text(self):
@@ -72,6 +75,8 @@ class Result:
         """How it ended, in words: "exit 2", "timed out after 5 s", "crashed: ..."."""
         if self.timed_out:
             return f"timed out after {self.timeout:g} s (still running, so it was stopped)"
+        if self.stopped:
+            return "still running when the test ended (stopped by the grader)"
         if self.crash:
             return self.crash
         return f"exit {self.returncode}"
@@ -85,6 +90,7 @@ class Process:
         self.argv = platform.command(path, args)
         self.timeout = timeout
         self.timed_out = False
+        self.stopped = False
         self.returncode = None
         self.transcript = transcript
         self._changed = threading.Condition()
@@ -153,6 +159,7 @@ class Process:
         if self._result is not None:
             return self._result
         if self.poll() is None:
+            self.stopped = True
             platform.kill_tree(self._popen)
             try:
                 self._popen.wait(5)
