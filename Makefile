@@ -4,6 +4,7 @@
 #   make grade        build and grade SRC; LAB=01 grades one lab
 #   make test         the kit's own tests (reference, starters, mutants, the grader)
 #   make setup        install what the kit needs (apt, pacman or brew)
+#   make bench        echo throughput of the reference tcp_server next to socat
 #   make clean        remove build/
 #
 # TARGET=native (default) uses this machine's compiler; TARGET=mingw cross-compiles
@@ -21,7 +22,7 @@ Q := @
 endif
 
 .DEFAULT_GOAL := all
-.PHONY: all grade test setup clean help programs units
+.PHONY: all grade test setup clean help programs units bench
 
 CFLAGS ?= -g -O1
 KIT_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -MD -MP -Ilabs/common $(PLATFORM_CFLAGS)
@@ -83,6 +84,11 @@ GRADE_ENV = KIT_TARGET=$(TARGET) KIT_SRC=$(SRC) KIT_OUT=$(OUT) KIT_LAB=$(LAB)
 grade:
 	-$(Q)$(MAKE) --no-print-directory -k all
 	$(Q)$(GRADE_ENV) $(PYTEST) grader $(GRADE_ARGS)
+
+# A benchmark, not a test: BENCH_ARGS='--mib 256 --runs 3' (the defaults).
+bench:
+	$(Q)$(MAKE) --no-print-directory SRC=solutions OUT=build/$(TARGET)/solutions all
+	$(Q)python3 tests/bench/echo_throughput.py --target $(TARGET) $(BENCH_ARGS)
 
 clean:
 	rm -rf build

@@ -15,6 +15,10 @@ import pytest
 from gradelib import expect, peers
 
 UNITS = "lab02_units"
+EXIT_HINT = ("Exit 0 once the server has closed: recv returning 0 is the normal end of "
+             "the stream, not an error. Read the error line above for the call that failed.")
+OUTPUT_HINT = ("Write exactly the bytes recv returned, in order, with fwrite, and nothing "
+               "else to stdout.")
 # Long enough for Windows, where a refused loopback connect takes about 2 s.
 RUN_TIMEOUT = 20
 
@@ -51,14 +55,24 @@ def word(rng, n):
     return "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(n))
 
 
+# How long the grader's server waits for the rest of a line once it has begun.
+REST_OF_LINE = 3.0
+
+
 def read_line(conn, want):
-    """Reads what the client sends until WANT bytes came (or it closes): the line."""
+    """Reads what the client sends until WANT bytes came, it closes, or (once it has
+    begun) REST_OF_LINE s pass without more: a line-based server would wait for the
+    newline for ever, this one answers so the test can say what was missing."""
     data = bytearray()
     while len(data) < want:
-        chunk = conn.recv(want - len(data))
+        try:
+            chunk = conn.recv(want - len(data))
+        except socket.timeout:
+            break
         if not chunk:
             break
         data += chunk
+        conn.settimeout(REST_OF_LINE)
     return bytes(data)
 
 
@@ -70,12 +84,15 @@ def replying(reply, chunks=None, pause=0.0, want=0):
         got = read_line(conn, want)
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         at = 0
-        for size in chunks or [len(reply)]:
-            conn.sendall(reply[at:at + size])
-            at += size
-            if pause:
-                time.sleep(pause)       # the peer's pace, not a wait for an event
-        conn.sendall(reply[at:])
+        try:
+            for size in chunks or [len(reply)]:
+                conn.sendall(reply[at:at + size])
+                at += size
+                if pause:
+                    time.sleep(pause)   # the peer's pace, not a wait for an event
+            conn.sendall(reply[at:])
+        except OSError:
+            pass        # the client went away early: its output will show it
         return got
     return handle
 
@@ -101,10 +118,10 @@ def talk(run, host, reply, rng, **how):
     line = (message + "\n").encode()
     with peers.Listener(replying(reply, want=len(line), **how), host=host) as server:
         result = run("tcp_client", host, server.port, message, timeout=RUN_TIMEOUT)
-        expect.exits(result, 0)
+        expect.exits(result, 0, hint=EXIT_HINT)
         client_sent(server, line)
     expect.same_bytes("tcp_client did not print exactly what the server sent", reply,
-                      result.stdout, result=result)
+                      result.stdout, result=result, hint=OUTPUT_HINT)
     return result
 
 
@@ -165,10 +182,10 @@ def test_slow_reader(run):
 
     with peers.Listener(slowly, rcvbuf=4096) as server:
         result = run("tcp_client", peers.IPV4, server.port, message, timeout=RUN_TIMEOUT)
-        expect.exits(result, 0)
+        expect.exits(result, 0, hint=EXIT_HINT)
         client_sent(server, line)
     expect.same_bytes("tcp_client did not print the server's reply", b"ok\n", result.stdout,
-                      result=result)
+                      result=result, hint=OUTPUT_HINT)
 
 
 @pytest.mark.points(2)
@@ -204,7 +221,8 @@ def test_unknown_host(run):
     """an unknown host: exit 2 and the WSAHOST_NOT_FOUND error line"""
     # Not a valid host name: refused by the resolver without a DNS query.
     result = run("tcp_client", "no_such_host!.invalid", "7", "hello", timeout=RUN_TIMEOUT)
-    expect.exits(result, 2)
+    expect.exits(result, 2, hint="When getaddrinfo fails, report its code with kit_error and "
+                                 "return EXIT_NETWORK (2).")
     expect.error_line(result, "getaddrinfo", "WSAHOST_NOT_FOUND", 11001,
                       hint="getaddrinfo returns its error code (it does not set "
                            "WSAGetLastError for you to read): report that code.")

@@ -141,13 +141,16 @@ def bytes_hint(expected, got, at):
     if got.replace(b"\r\n", b"\n") == expected and b"\r\n" in got:
         return ("Every \\n came out as \\r\\n: stdout is in text mode on Windows. Call "
                 "_setmode(_fileno(stdout), _O_BINARY) before writing binary data.")
-    if expected.startswith(got) and at < len(expected) and expected[at] == 0:
+    if at < len(expected) and expected[at] == 0 and len(got) < len(expected):
         return ("The bytes stop just before a zero byte: printf(\"%s\"), fputs and strlen "
                 "stop at '\\0'. Write what recv returned with fwrite(buf, 1, n, ...).")
     if expected.startswith(got):
         return (f"Only the first {len(got)} bytes came through: one recv returns what has "
                 "arrived so far, not the whole stream. Call recv in a loop until it "
                 "returns 0 (the peer closed), keeping every chunk.")
+    if len(got) > len(expected):
+        return (f"{len(got) - len(expected)} bytes more than were sent: write only the n "
+                "bytes each recv returned, not the whole buffer.")
     return None
 
 
