@@ -107,7 +107,8 @@ def build_patched(kind, patch):
     assert applied.returncode == 0, f"{patch.name} does not apply:\n{applied.stdout}{applied.stderr}"
     out = base / "out"
     made = subprocess.run(["make", "--no-print-directory", f"TARGET={TARGET}",
-                           f"SRC={tree.relative_to(ROOT)}", f"OUT={out.relative_to(ROOT)}",
+                           f"SRC={tree.relative_to(ROOT).as_posix()}",
+                           f"OUT={out.relative_to(ROOT).as_posix()}",
                            "all"], cwd=ROOT, capture_output=True, text=True)
     assert made.returncode == 0, f"{patch.name} does not build:\n{made.stdout}{made.stderr}"
     return out
