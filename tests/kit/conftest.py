@@ -22,6 +22,9 @@ BUILD = ROOT / "build" / TARGET
 
 
 def pytest_configure(config):
+    # A skipped kit test says why, at the end of every run.
+    if "s" not in config.option.reportchars:
+        config.option.reportchars += "s"
     if not hasattr(config, "workerinput"):
         platform.prepare()
 
