@@ -65,6 +65,12 @@ WINE_DIFFERENCES = {
     "resolver-needs-startup":
         "Wine's getaddrinfo answers before WSAStartup; Windows fails with "
         "WSANOTINITIALISED (10093).",
+    "reset-before-recv-reads-eof":
+        "Wine's recv returns 0 (end of stream) for a reset that came before the call; "
+        "Windows fails with WSAECONNRESET (10054).",
+    "udp-unreachable-ignored":
+        "Wine ignores the ICMP port unreachable a sendto to a closed loopback port "
+        "brings back; Windows fails the socket's next recvfrom with WSAECONNRESET (10054).",
 }
 
 # Windows turns a connect to a loopback port nobody listens on into a refusal only
