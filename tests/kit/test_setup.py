@@ -156,9 +156,15 @@ def test_unknown_target_is_refused(tmp_path):
 # --- the Makefile in the wrong shell ---------------------------------------------------
 
 def make(fake, msystem, *goals):
-    env = dict(os.environ, PATH=fake.path() + ":" + os.environ["PATH"], MSYSTEM=msystem)
-    return subprocess.run(["make", "--no-print-directory", "-n", *goals], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=60)
+    """make -n GOALS as typed in an MSYS2 shell: TARGET native, nothing from the make
+    that runs these tests, and the programs built into a folder of their own."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "TARGET", "SRC", "OUT", "LAB")}
+    env.update(PATH=fake.path() + ":" + os.environ["PATH"], MSYSTEM=msystem)
+    out = fake.bin.parent / "out"
+    return subprocess.run(["make", "--no-print-directory", "-n", "TARGET=native",
+                           f"OUT={out}", *goals], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=60)
 
 
 def test_make_refuses_to_build_outside_ucrt64(tmp_path):
