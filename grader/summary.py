@@ -56,6 +56,8 @@ def main(argv):
     except (OSError, ValueError) as e:
         print(f"summary.py: cannot read {argv[1]}: {e}", file=sys.stderr)
         return 2
+    # The summary page is UTF-8, whatever the console's code page (Windows).
+    sys.stdout.reconfigure(encoding="utf-8", errors="replace")
     sys.stdout.write(markdown(results))
     return 0
 

@@ -53,7 +53,7 @@ esac""")
 
     def installs(self):
         """The pacman -S command lines the script ran."""
-        lines = self.log.read_text().splitlines() if self.log.exists() else []
+        lines = self.log.read_text(encoding="utf-8").splitlines() if self.log.exists() else []
         return [line for line in lines if line.startswith("-S")]
 
 

@@ -44,7 +44,7 @@ def validated(tmp_path_factory):
                     "validated (Debian/Ubuntu: sudo apt-get install nodejs npm)")
     tools = install(npm)
     broken = tmp_path_factory.mktemp("broken")
-    source = CI.read_text()
+    source = CI.read_text(encoding="utf-8")
     files = list(WORKFLOWS)
     for i, (what, text, bad) in enumerate(BREAKAGES):
         assert text in source, f"the CI workflow changed: '{text.strip()}' is gone"
@@ -119,14 +119,14 @@ def job(text, name):
 
 def setup_packages():
     """The packages labs/common/setup.sh installs with pacman."""
-    script = (ROOT / "labs" / "common" / "setup.sh").read_text()
+    script = (ROOT / "labs" / "common" / "setup.sh").read_text(encoding="utf-8")
     ucrt = re.search(r"^UCRT=(\S+)$", script, re.M).group(1)
     pkgs = re.search(r'^PACMAN_PKGS="([^"]*)"$', script, re.M).group(1)
     return set(pkgs.replace("$UCRT", ucrt).split())
 
 
 def test_windows_job_is_msys2_ucrt64_from_pacman():
-    windows = job(CI.read_text(), "windows")
+    windows = job(CI.read_text(encoding="utf-8"), "windows")
     assert "runs-on: windows-latest" in windows
     assert "uses: msys2/setup-msys2@v2" in windows
     assert re.search(r"^\s+msystem: UCRT64$", windows, re.M)
@@ -137,22 +137,22 @@ def test_windows_job_is_msys2_ucrt64_from_pacman():
 
 
 def test_every_windows_step_runs_in_msys2():
-    windows = job(CI.read_text(), "windows")
+    windows = job(CI.read_text(encoding="utf-8"), "windows")
     assert re.search(r"defaults:\n\s+run:\n\s+shell: msys2 \{0\}\n", windows)
     assert re.findall(r"shell: (.*)", windows) == ["msys2 {0}"]
 
 
 def test_windows_checkout_keeps_lf():
-    windows = job(CI.read_text(), "windows")
+    windows = job(CI.read_text(encoding="utf-8"), "windows")
     env = windows[:windows.index("steps:")]
     assert "GIT_CONFIG_KEY_0: core.autocrlf" in env
     assert 'GIT_CONFIG_VALUE_0: "false"' in env
-    assert (ROOT / ".gitattributes").read_text().count("eol=lf")
+    assert (ROOT / ".gitattributes").read_text(encoding="utf-8").count("eol=lf")
 
 
 @pytest.mark.parametrize("name", ["windows", "linux"])
 def test_every_job_tests_grades_and_keeps_the_results(name):
-    steps = job(CI.read_text(), name)
+    steps = job(CI.read_text(encoding="utf-8"), name)
     assert re.search(r"run: make test( TARGET=\$\{\{ matrix.target \}\})?$", steps, re.M)
     assert re.search(r"run: make grade SRC=solutions( TARGET=\$\{\{ matrix.target \}\})?$",
                      steps, re.M)
@@ -162,7 +162,7 @@ def test_every_job_tests_grades_and_keeps_the_results(name):
 
 
 def test_linux_jobs_are_native_and_wine_through_the_setup_script():
-    linux = job(CI.read_text(), "linux")
+    linux = job(CI.read_text(encoding="utf-8"), "linux")
     assert "runs-on: ubuntu-latest" in linux
     assert "target: [native, mingw]" in linux
     assert "run: sh labs/common/setup.sh ${{ matrix.target }}" in linux
@@ -172,12 +172,12 @@ def test_kit_ci_never_grades_the_starters():
     # The student template grades labs/, which in the kit are the starters: it lives
     # outside .github/workflows so that GitHub never runs it on the kit itself.
     for workflow in sorted((ROOT / ".github" / "workflows").glob("*.y*ml")):
-        for line in re.findall(r"make grade.*", workflow.read_text()):
+        for line in re.findall(r"make grade.*", workflow.read_text(encoding="utf-8")):
             assert "SRC=solutions" in line, f"{workflow.name}: {line}"
 
 
 def test_template_grades_on_push_into_the_summary():
-    text = TEMPLATE.read_text()
+    text = TEMPLATE.read_text(encoding="utf-8")
     assert re.search(r"^on:\n  push:", text, re.M)
     assert "run: sh labs/common/setup.sh\n" in text
     assert "run: make grade\n" in text
