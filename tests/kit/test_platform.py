@@ -201,6 +201,62 @@ def test_windows_kill_without_a_job_runs_taskkill(monkeypatch):
     assert len(ran) == 1 and ran[0][1:] == ["/T", "/F", "/PID", "4242"]
 
 
+class FakeKernel32:
+    """Records the kernel32 calls the grader makes, in place of Windows."""
+
+    def __init__(self, job=0x42, assign_ok=True):
+        self.calls = []
+        self._job, self._assign_ok = job, assign_ok
+
+    def __getattr__(self, name):
+        def call(*args):
+            self.calls.append((name, *args))
+            return {"CreateJobObjectW": self._job,
+                    "AssignProcessToJobObject": self._assign_ok}.get(name, 1)
+        return call
+
+
+def test_windows_programs_start_without_error_dialogs(monkeypatch):
+    k32 = FakeKernel32()
+    monkeypatch.setattr(platform, "_kernel32", lambda: k32)
+    platform.before_start(WINDOWS)
+    assert k32.calls == [("SetErrorMode", 0x0003)]
+
+
+def test_windows_program_goes_into_a_job_that_ends_its_tree(monkeypatch):
+    k32 = FakeKernel32()
+    monkeypatch.setattr(platform, "_kernel32", lambda: k32)
+    proc = FakeProcess()
+    proc._handle = 0x99
+    platform.after_start(proc, WINDOWS)
+    assert proc._kit_job == 0x42
+    names = [c[0] for c in k32.calls]
+    assert names == ["CreateJobObjectW", "SetInformationJobObject", "AssignProcessToJobObject"]
+    _, job, info_class, info, size = k32.calls[1]
+    assert (job, info_class, size) == (0x42, 9, ctypes.sizeof(platform.JobLimits))
+    assert ctypes.cast(info, ctypes.POINTER(platform.JobLimits)).contents \
+        .BasicLimitInformation.LimitFlags == 0x2400
+    assert k32.calls[2] == ("AssignProcessToJobObject", 0x42, 0x99)
+    # Ending it ends the job, and lets its handle go.
+    platform.kill_tree(proc, WINDOWS)
+    assert k32.calls[3:] == [("TerminateJobObject", 0x42, 1), ("CloseHandle", 0x42)]
+    assert proc._kit_job is None
+
+
+def test_windows_program_outside_a_job_is_ended_by_taskkill(monkeypatch):
+    k32 = FakeKernel32(assign_ok=False)     # it exited already, or refused the job
+    monkeypatch.setattr(platform, "_kernel32", lambda: k32)
+    ran = []
+    monkeypatch.setattr(platform.subprocess, "run", lambda argv, **kw: ran.append(argv))
+    proc = FakeProcess()
+    proc._handle = 0x99
+    platform.after_start(proc, WINDOWS)
+    assert proc._kit_job is None
+    assert k32.calls[-1] == ("CloseHandle", 0x42)
+    platform.kill_tree(proc, WINDOWS)
+    assert [argv[1:] for argv in ran] == [["/T", "/F", "/PID", "4242"]]
+
+
 def test_windows_calls_stay_off_posix(monkeypatch):
     monkeypatch.setattr(platform, "_kernel32", lambda: pytest.fail("kernel32 off Windows"))
     proc = FakeProcess()
