@@ -21,6 +21,9 @@ TEST_TIMEOUT = 120
 
 @pytest.hookimpl(tryfirst=True)      # before the junitxml plugin reads its path
 def pytest_configure(config):
+    problem = platform.python_problem()
+    if problem:
+        pytest.exit("grader: " + problem, returncode=4)
     _state["config"] = config
     if not getattr(config.option, "xmlpath", None):
         config.option.xmlpath = str(scoring.GRADE_DIR / "junit.xml")

@@ -161,7 +161,4 @@ def _in_order(wanted, got):
 
 def _name(result):
     """The command as the student would type it: 'resolve ::1 80'."""
-    argv = result.argv[1:] if platform.UNDER_WINE else result.argv
-    prog = re.split(r"[\\/]", argv[0])[-1]
-    prog = prog[:-4] if prog.endswith(".exe") else prog
-    return "'" + " ".join([prog, *argv[1:]]) + "'"
+    return "'" + platform.typed_command(result.argv) + "'"

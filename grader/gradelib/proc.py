@@ -97,6 +97,7 @@ class Process:
         self._started = time.monotonic()
         self.duration = 0.0
         self._result = None
+        platform.before_start()
         self._popen = subprocess.Popen(
             self.argv, cwd=str(cwd), env=platform.program_env(env),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

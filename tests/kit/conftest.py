@@ -22,6 +22,9 @@ BUILD = ROOT / "build" / TARGET
 
 
 def pytest_configure(config):
+    # A skipped kit test says why, at the end of every run.
+    if "s" not in config.option.reportchars:
+        config.option.reportchars += "s"
     if not hasattr(config, "workerinput"):
         platform.prepare()
 
@@ -107,7 +110,8 @@ def build_patched(kind, patch):
     assert applied.returncode == 0, f"{patch.name} does not apply:\n{applied.stdout}{applied.stderr}"
     out = base / "out"
     made = subprocess.run(["make", "--no-print-directory", f"TARGET={TARGET}",
-                           f"SRC={tree.relative_to(ROOT)}", f"OUT={out.relative_to(ROOT)}",
+                           f"SRC={tree.relative_to(ROOT).as_posix()}",
+                           f"OUT={out.relative_to(ROOT).as_posix()}",
                            *patched_programs(patch, out)], cwd=ROOT, capture_output=True,
                           text=True)
     assert made.returncode == 0, f"{patch.name} does not build:\n{made.stdout}{made.stderr}"
@@ -123,7 +127,7 @@ def patched_programs(patch, out):
         fragment = (ROOT / "labs" / lab / "Makefile.local").read_text()
         names += re.findall(r"call lab_(?:program|units),[^,]+,(\w+),", fragment)
     assert names, f"{patch.name} changes no lab the Makefile knows"
-    return [str(platform.program_path(out.relative_to(ROOT), n)) for n in names]
+    return [platform.program_path(out.relative_to(ROOT), n).as_posix() for n in names]
 
 
 def patch_fields(patch):
