@@ -199,19 +199,37 @@ def test_silent_client(server):
     echo(proc, small(random.Random()))
 
 
+def fill_until_blocked(sock, rng, limit=256 * 1024 * 1024):
+    """Sends to an echo server without reading its echo, until the server's sends and
+    then ours block: both sides' buffers are full, and the server waits in send."""
+    sock.settimeout(BLOCKED)
+    chunk = peers.payload(1 << 16, rng.random())
+    sent = 0
+    while sent < limit:
+        try:
+            sent += sock.send(chunk)
+        except socket.timeout:
+            return sent
+    return sent
+
+
+# How long a send must stay blocked to count as blocked.
+BLOCKED = 1.0
+
+
 @pytest.mark.points(3)
 def test_reset_client(server):
     """a client that resets mid-stream ends only its own connection"""
     rng = random.Random()
     proc = server()
-    sock = peers.connect(proc.host, proc.port, CLIENT_TIMEOUT)
-    sock.sendall(peers.payload(200000, rng.random()))
-    try:
-        sock.recv(1)                    # the server is echoing: it is mid-stream
-    except OSError as e:
-        raise failure(proc, "the server did not echo", "the first bytes back", str(e),
-                      "Send back each chunk as soon as recv returns it.")
-    peers.reset(sock)
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # A small window: the server soon has echo it cannot send.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.settimeout(CLIENT_TIMEOUT)
+        sock.connect((proc.host, proc.port))
+        fill_until_blocked(sock, rng)
+        peers.reset(sock)           # the server is in send: it gets WSAECONNRESET
+    still_running(proc, "a client reset its connection")
     echo(proc, small(rng))
     still_running(proc, "a client reset its connection")
 

@@ -19,6 +19,9 @@ WSA_HINTS = {
 }
 
 
+STARTER_HINT = "This is still the starter's code: write the parts marked TODO."
+
+
 class Failure(AssertionError):
     """A failed behaviour: the message the student reads."""
 
@@ -58,7 +61,7 @@ def diagnose(result):
     """The likeliest cause of a program's failure, read from how it ended."""
     errors = result.errors
     if "TODO(lab" in errors or "TODO(lab" in result.text:
-        return "This is still the starter's code: write the parts marked TODO."
+        return STARTER_HINT
     if result.timed_out:
         return ("The program did not finish in time: look for a loop that never ends or "
                 "a call that waits for something that never comes.")
@@ -94,7 +97,10 @@ def error_line(result, call, name, code, hint=None):
     if not pattern.search(result.errors):
         raise Failure(f"{_name(result)} should report {name} from {call} on stderr",
                       expected=f"PROG: {call}: {name} ({code}): TEXT",
-                      got=result.errors.strip() or "(nothing on stderr)", hint=hint,
+                      got=result.errors.strip() or "(nothing on stderr)",
+                      hint=STARTER_HINT if "TODO(lab" in result.errors else hint or
+                      f"Right after {call} fails, read WSAGetLastError() (or the code it "
+                      f"returned) and report it: kit_error(PROG, \"{call}\", code).",
                       result=None)
 
 

@@ -139,7 +139,12 @@ def typed_command(argv, host=None):
     name = ntpath.basename(argv[0]) if host.windows_programs else os.path.basename(argv[0])
     if host.windows_programs and name.lower().endswith(".exe"):
         name = name[:-4]
-    return " ".join([name, *argv[1:]])
+    return " ".join([name, *(_clip_arg(a) for a in argv[1:])])
+
+
+def _clip_arg(arg, limit=60):
+    """A long argument (a test's random message) shortened for a message line."""
+    return arg if len(arg) <= limit else f"{arg[:40]}...({len(arg)} characters)"
 
 
 def wine_binary():
