@@ -150,7 +150,7 @@ def bytes_hint(expected, got, at):
     if at < len(expected) and expected[at] == 0 and len(got) < len(expected):
         return ("The bytes stop just before a zero byte: printf(\"%s\"), fputs and strlen "
                 "stop at '\\0'. Write what recv returned with fwrite(buf, 1, n, ...).")
-    if expected.startswith(got):
+    if expected.startswith(got) and got:
         return (f"Only the first {len(got)} bytes came through: one recv returns what has "
                 "arrived so far, not the whole stream. Call recv in a loop until it "
                 "returns 0 (the peer closed), keeping every chunk.")

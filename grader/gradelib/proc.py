@@ -127,6 +127,14 @@ class Process:
                 self.duration = time.monotonic() - self._started
         return self.returncode
 
+    def exited(self, timeout):
+        """True once the program has exited, waiting up to TIMEOUT seconds for it."""
+        try:
+            self._popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            pass
+        return self.poll() is not None
+
     def wait(self, timeout=None):
         """Waits for the program to exit, at most TIMEOUT (default: its own timeout)
         seconds; stops it if it is still running then. Returns its Result."""

@@ -141,8 +141,32 @@ def failure_text(report):
         message = crash.message
         # Our Failure messages start with the class path; show only the words.
         message = re.sub(r"^(\w+\.)*(Failure|AssertionError|Failed): ", "", message)
-        return message
+        return _peer_error(message) or message
     return str(longrepr)
+
+
+# What a socket error on the grader's side of a connection says about the program.
+PEER_ERRORS = {
+    "ConnectionRefusedError": "Nothing was listening: the server had exited, or closed "
+                              "its listening socket, or never listened.",
+    "TimeoutError": "The program stopped answering: it is waiting in a call that does not "
+                    "return (serving another client? waiting for data that never comes?).",
+    "ConnectionResetError": "The program reset the connection: it closed its socket "
+                            "with data still unread, or exited.",
+    "BrokenPipeError": "The program closed the connection while the grader was still "
+                       "sending: it stopped reading too early.",
+    "ConnectionAbortedError": "The connection was aborted on the program's side.",
+}
+PEER_ERRORS["timeout"] = PEER_ERRORS["TimeoutError"]
+
+
+def _peer_error(message):
+    """A socket error raised in a test: said in the student's terms, with a hint."""
+    m = re.match(r"^(?:\w+\.)*(\w+): (.*)", message, re.S)
+    if not m or m.group(1) not in PEER_ERRORS:
+        return None
+    return (f"the grader's connection to the program failed: {m.group(2).strip()}\n"
+            f"hint:     {PEER_ERRORS[m.group(1)]}")
 
 
 def transcript_path(nodeid):

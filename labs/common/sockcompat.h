@@ -64,8 +64,8 @@ typedef struct WSAData {
 #define SD_SEND SHUT_WR
 #define SD_BOTH SHUT_RDWR
 
-/* Windows' own value; on POSIX binding is already exclusive, so it is accepted and
-   does nothing (see wsa_setsockopt). */
+/* Windows' own value. On POSIX, wsa_setsockopt sets SO_REUSEADDR for it, which there
+   gives what Windows gives a server with this option (the reason is beside it). */
 #define SO_EXCLUSIVEADDRUSE ((int)(~SO_REUSEADDR))
 
 
