@@ -30,6 +30,12 @@ WINE_DIFFERENCES = {
     "resolver-needs-startup":
         "Wine's getaddrinfo answers before WSAStartup; Windows fails with "
         "WSANOTINITIALISED (10093).",
+    "udp-unreachable-unreported":
+        "Wine reports no ICMP port unreachable on a UDP socket; Windows fails the "
+        "next recvfrom with WSAECONNRESET (10054).",
+    "linger0-orderly-close":
+        "Under Wine, closesocket with SO_LINGER {1, 0} ends the connection with an "
+        "orderly end-of-file; Windows resets it.",
 }
 
 # Windows exception codes a crashed program exits with.
