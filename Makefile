@@ -66,6 +66,7 @@ $(OUT)/obj/tests/unit.o: tests/unit/unit.c $(CHECK_DEP)
 	$(Q)$(CC) $(KIT_CFLAGS) $(CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
 
 include labs/01-wsastartup/Makefile.local
+include labs/04-udp/Makefile.local
 include tests/Makefile.local
 
 all: programs units
