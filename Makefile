@@ -67,6 +67,7 @@ $(OUT)/obj/tests/unit.o: tests/unit/unit.c $(CHECK_DEP)
 
 include labs/01-wsastartup/Makefile.local
 include labs/04-udp/Makefile.local
+include labs/05-shutdown-options/Makefile.local
 include tests/Makefile.local
 
 all: programs units

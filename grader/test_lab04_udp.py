@@ -65,8 +65,8 @@ def start_server(start, *args, host=IPV4):
 
 def no_echo(server, what, expected, got, hint):
     """The failure of an echo that did not come, with how the server ended if it did."""
-    result = server.stop() if server.poll() is not None else None
-    return expect.Failure(what, expected=expected, got=got, hint=hint, result=result)
+    return expect.Failure(what, expected=expected, got=got, hint=hint,
+                          result=server.ended_within(1.0))
 
 
 def shown_sizes(sizes):

@@ -18,6 +18,11 @@ UNDER_WINE = TARGET == "mingw" and not ON_WINDOWS
 WINDOWS_PROGRAMS = ON_WINDOWS or TARGET == "mingw"
 EXE = ".exe" if WINDOWS_PROGRAMS else ""
 
+# Whether the programs' sockets are the grader's own: the same system answers
+# getsockopt for both, except under Wine, which keeps some options itself (and
+# reports them as Windows does).
+SAME_SOCKETS_AS_PROGRAMS = not UNDER_WINE
+
 # Linux lets a UDP socket connected to one port send to another with sendto, and
 # answers a datagram for it from anywhere but the port it is connected to with an
 # ICMP port unreachable, as if it were closed: a client that is gone before its echo
@@ -39,9 +44,9 @@ WINE_DIFFERENCES = {
     "udp-unreachable-unreported":
         "Wine reports no ICMP port unreachable on a UDP socket; Windows fails the "
         "next recvfrom with WSAECONNRESET (10054).",
-    "linger0-orderly-close":
-        "Under Wine, closesocket with SO_LINGER {1, 0} ends the connection with an "
-        "orderly end-of-file; Windows resets it.",
+    "reset-read-as-eof":
+        "Wine's recv reads a connection the peer reset as an orderly end-of-file "
+        "(0); Windows fails it with WSAECONNRESET (10054).",
 }
 
 # Windows exception codes a crashed program exits with.

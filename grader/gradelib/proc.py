@@ -150,6 +150,15 @@ class Process:
                     return None
                 self._changed.wait(min(left, 0.1))
 
+    def ended_within(self, timeout):
+        """Waits up to TIMEOUT seconds for the program to exit by itself. Returns its
+        Result, or None if it is still running (and then leaves it running)."""
+        try:
+            self._popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+        return self.stop()
+
     def stop(self):
         """Ends the program and its whole tree, then collects what it wrote."""
         if self._result is not None:

@@ -7,7 +7,7 @@ from gradelib.proc import Process
 
 UNITS = platform.program_path(BUILD / "tests", "common_units")
 CASES = {"Startup": None, "ResolverNeedsStartup": "resolver-needs-startup",
-         "Sockets": None, "Options": None, "Linger": "linger0-orderly-close",
+         "Sockets": None, "Options": None, "Reset": "reset-read-as-eof",
          "Datagrams": None, "Unreachable": "udp-unreachable-unreported", "Errors": None}
 
 
