@@ -95,8 +95,19 @@ def leftovers(run_id, wait=5.0):
         time.sleep(0.1)
 
 
+def lab_goals(patch, out):
+    """The programs and unit tests of the lab that PATCH changes, as make goals under
+    OUT: all that the grader test a patch names can run."""
+    lab = re.search(r"^--- a/([^/\s]+)/", patch.read_text(), re.M).group(1)
+    fragment = (ROOT / "labs" / lab / "Makefile.local").read_text()
+    names = re.findall(rf"\$\(call lab_(?:program|units),{re.escape(lab)},(\w+),", fragment)
+    assert names, f"{patch.name}: no programs for {lab} in its Makefile.local"
+    return [str(platform.program_path(out, name).relative_to(ROOT)) for name in names]
+
+
 def build_patched(kind, patch):
-    """Builds the reference solutions with PATCH applied; returns the OUT directory."""
+    """Builds the lab that PATCH changes, from the reference solutions with PATCH
+    applied; returns the OUT directory."""
     name = patch.stem
     base = BUILD / kind / name
     tree = base / "src"
@@ -108,7 +119,7 @@ def build_patched(kind, patch):
     out = base / "out"
     made = subprocess.run(["make", "--no-print-directory", f"TARGET={TARGET}",
                            f"SRC={tree.relative_to(ROOT)}", f"OUT={out.relative_to(ROOT)}",
-                           "all"], cwd=ROOT, capture_output=True, text=True)
+                           *lab_goals(patch, out)], cwd=ROOT, capture_output=True, text=True)
     assert made.returncode == 0, f"{patch.name} does not build:\n{made.stdout}{made.stderr}"
     return out
 
