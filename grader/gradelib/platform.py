@@ -53,6 +53,17 @@ UNDER_WINE = HOST.under_wine
 WINDOWS_PROGRAMS = HOST.windows_programs
 EXE = HOST.exe
 
+# Whether the programs' sockets are the grader's own: the same system answers
+# getsockopt for both, except under Wine, which keeps some options itself (and
+# reports them as Windows does).
+SAME_SOCKETS_AS_PROGRAMS = not UNDER_WINE
+
+# Linux lets a UDP socket connected to one port send to another with sendto, and
+# answers a datagram for it from anywhere but the port it is connected to with an
+# ICMP port unreachable, as if it were closed: a client that is gone before its echo
+# comes, without racing the server. Elsewhere the grader closes the socket instead.
+UDP_SENDTO_WHILE_CONNECTED = sys.platform.startswith("linux")
+
 WINEPREFIX = ROOT / "build" / "mingw" / "wine"
 # How long wineserver outlives its last program: long enough to stay warm between the
 # programs of a grading run, short enough to be gone soon after it.
@@ -65,12 +76,12 @@ WINE_DIFFERENCES = {
     "resolver-needs-startup":
         "Wine's getaddrinfo answers before WSAStartup; Windows fails with "
         "WSANOTINITIALISED (10093).",
-    "reset-before-recv-reads-eof":
-        "Wine's recv returns 0 (end of stream) for a reset that came before the call; "
-        "Windows fails with WSAECONNRESET (10054).",
-    "udp-unreachable-ignored":
-        "Wine ignores the ICMP port unreachable a sendto to a closed loopback port "
-        "brings back; Windows fails the socket's next recvfrom with WSAECONNRESET (10054).",
+    "udp-unreachable-unreported":
+        "Wine reports no ICMP port unreachable on a UDP socket; Windows fails the "
+        "next recvfrom with WSAECONNRESET (10054).",
+    "reset-read-as-eof":
+        "Wine's recv reads a connection the peer reset as an orderly end-of-file "
+        "(0); Windows fails it with WSAECONNRESET (10054).",
 }
 
 # Windows turns a connect to a loopback port nobody listens on into a refusal only

@@ -146,22 +146,33 @@ class Process:
             self.timeout = timeout
         return self.stop()
 
-    def wait_line(self, pattern, timeout):
-        """Waits for a stdout line matching PATTERN (a regex). Returns the match, or
-        None if the program exited, closed stdout or TIMEOUT seconds passed first."""
+    def wait_line(self, pattern, timeout, stderr=False):
+        """Waits for a stdout (or, with STDERR, stderr) line matching PATTERN (a regex).
+        Returns the match, or None if the program exited, closed the stream or TIMEOUT
+        seconds passed first."""
         regex = re.compile(pattern)
         deadline = time.monotonic() + timeout
+        stream = self.err if stderr else self.out
         with self._changed:
             while True:
-                text = platform.normalise_newlines(bytes(self.out.data)).decode("utf-8", "replace")
+                text = platform.normalise_newlines(bytes(stream.data)).decode("utf-8", "replace")
                 for line in text.splitlines():
                     m = regex.fullmatch(line)
                     if m:
                         return m
                 left = deadline - time.monotonic()
-                if left <= 0 or self.out.closed:
+                if left <= 0 or stream.closed:
                     return None
                 self._changed.wait(min(left, 0.1))
+
+    def ended_within(self, timeout):
+        """Waits up to TIMEOUT seconds for the program to exit by itself. Returns its
+        Result, or None if it is still running (and then leaves it running)."""
+        try:
+            self._popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+        return self.stop()
 
     def stop(self):
         """Ends the program and its whole tree, then collects what it wrote."""

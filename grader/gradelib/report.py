@@ -64,7 +64,13 @@ class Scoreboard:
             self.entries[report.nodeid] = entry
             self.order.append(report.nodeid)
         entry["duration"] += report.duration
-        if report.failed or (report.skipped and report.when != "teardown"):
+        if report.skipped and getattr(report, "wasxfail", None) is not None:
+            # A known platform difference (platform.wine_differs): the behaviour
+            # cannot be seen here, so it is worth nothing here, rather than nothing
+            # earned. Should it pass after all, the strict xfail fails it.
+            entry.update(max_score=0, status="passed", ungraded=True,
+                         output="not graded on this platform: " + report.wasxfail)
+        elif report.failed or (report.skipped and report.when != "teardown"):
             if entry["status"] == "passed":
                 entry["status"] = "failed"
                 entry["output"] = failure_text(report)
@@ -108,8 +114,10 @@ class Scoreboard:
             write(f"\n== Lab {lab}: {entries[0]['lab_title']}")
             for e in entries:
                 mark = "PASS" if e["status"] == "passed" else "FAIL"
+                if e.get("ungraded"):
+                    mark = "SKIP"
                 write(f"  {mark} {self.score(e):>3}/{e['max_score']:<3} {e['name']}")
-                if e["status"] != "passed" and e["output"]:
+                if (e["status"] != "passed" or e.get("ungraded")) and e["output"]:
                     for line in clip(e["output"], 1500).splitlines():
                         write("             " + line)
             got = sum(self.score(e) for e in entries)

@@ -37,6 +37,10 @@ typedef uint8_t BYTE;
 typedef uint16_t WORD;
 typedef uint32_t DWORD;     /* 32 bits, as on Windows (where long is 32 bits too) */
 typedef int BOOL;
+#ifndef TRUE
+#define TRUE 1
+#define FALSE 0
+#endif
 typedef unsigned int SOCKET; /* unsigned, as on Windows: never compare it with < 0 */
 
 #define INVALID_SOCKET ((SOCKET)(~0))

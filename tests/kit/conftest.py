@@ -99,7 +99,8 @@ def leftovers(run_id, wait=5.0):
 
 
 def build_patched(kind, patch):
-    """Builds the reference solutions with PATCH applied; returns the OUT directory."""
+    """Builds the lab that PATCH changes, from the reference solutions with PATCH
+    applied; returns the OUT directory."""
     name = patch.stem
     base = BUILD / kind / name
     tree = base / "src"
