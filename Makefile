@@ -67,6 +67,7 @@ $(OUT)/obj/tests/unit.o: tests/unit/unit.c $(CHECK_DEP)
 
 include labs/01-wsastartup/Makefile.local
 include tests/Makefile.local
+include tests/fuzz/Makefile.local
 
 all: programs units
 programs: $(PROGRAMS)

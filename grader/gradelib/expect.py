@@ -2,6 +2,7 @@
 import re
 
 from . import platform
+from .proc import printable
 
 # What a WSA error in a program's stderr most likely means.
 WSA_HINTS = {
@@ -19,6 +20,12 @@ WSA_HINTS = {
 }
 
 
+# The most a failure message shows of what was expected or got, and of stderr; the
+# transcript keeps more. Control characters are escaped (printable).
+SHOWN_LIMIT = 1200
+STDERR_LIMIT = 600
+
+
 class Failure(AssertionError):
     """A failed behaviour: the message the student reads."""
 
@@ -26,23 +33,27 @@ class Failure(AssertionError):
         self.what, self.expected, self.got = what, expected, got
         found = diagnose(result) if result is not None else None
         # How the program ended says more than the test's own hint when it was still
-        # the starter, hung or crashed.
+        # the starter, hung, crashed or left processes behind.
         overriding = result is not None and (result.timed_out or result.crash or
+                                             result.left_behind or
                                              "TODO(lab" in result.errors)
         self.hint = found if overriding else (hint or found)
         self.result = result
         super().__init__(str(self))
 
     def __str__(self):
-        lines = [self.what]
+        lines = [_shown(self.what, SHOWN_LIMIT)]
+        if self.result is not None and self.result.flooded():
+            lines.append("output:   " + self.result.flooded())
         if self.expected is not None:
-            lines.append("expected: " + _indent(self.expected))
+            lines.append("expected: " + _indent(_shown(self.expected, SHOWN_LIMIT)))
         if self.got is not None:
-            lines.append("got:      " + _indent(self.got))
+            lines.append("got:      " + _indent(_shown(self.got, SHOWN_LIMIT)))
         if self.result is not None and self.result.errors.strip():
-            lines.append("stderr:   " + _indent(_clip(self.result.errors.strip())))
+            lines.append("stderr:   " + _indent(_shown(self.result.errors.strip(),
+                                                        STDERR_LIMIT)))
         if self.hint:
-            lines.append("hint:     " + _indent(self.hint))
+            lines.append("hint:     " + _indent(_shown(self.hint, SHOWN_LIMIT)))
         return "\n".join(lines)
 
 
@@ -50,7 +61,9 @@ def _indent(text):
     return str(text).replace("\n", "\n          ")
 
 
-def _clip(text, limit=600):
+def _shown(text, limit):
+    """TEXT as a message shows it: control characters escaped, cut to LIMIT."""
+    text = printable(str(text))
     return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"
 
 
@@ -62,9 +75,18 @@ def diagnose(result):
     if result.timed_out:
         return ("The program did not finish in time: look for a loop that never ends or "
                 "a call that waits for something that never comes.")
+    if result.crash and result.crash.startswith("memory error: valgrind"):
+        return ("valgrind found a memory error or a leak: its report on stderr names "
+                "the lines; free what you allocate, and read and write only inside it.")
+    if result.crash and result.crash.startswith("memory error"):
+        return ("The sanitizer's report on stderr names the line: read and write only "
+                "inside what you allocated, and free each allocation once.")
     if result.crash:
         return ("The program crashed: run it by hand, or under gdb, with the same "
                 "arguments (the transcript under build/grade/ has them).")
+    if result.left_behind:
+        return ("The program started a process that outlived it: a program must wait "
+                "for (or end) every process it starts before it exits.")
     for code in re.findall(r"\((\d{4,5})\)", errors):
         if int(code) in WSA_HINTS:
             return WSA_HINTS[int(code)]
@@ -76,6 +98,10 @@ def exits(result, code, hint=None):
     if result.timed_out or result.crash or result.returncode != code:
         raise Failure(f"{_name(result)} should exit with {code}", expected=f"exit {code}",
                       got=result.ended(), hint=hint, result=result)
+    if result.left_behind:
+        raise Failure(f"{_name(result)} left processes of its own running when it ended",
+                      expected=f"exit {code}, every process it started ended",
+                      got=result.ended(), result=result)
 
 
 def has_lines(result, wanted, hint=None, exact=False):

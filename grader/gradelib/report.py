@@ -141,13 +141,39 @@ def failure_text(report):
         message = crash.message
         # Our Failure messages start with the class path; show only the words.
         message = re.sub(r"^(\w+\.)*(Failure|AssertionError|Failed): ", "", message)
-        return message
+        return _socket_words(message)
     return str(longrepr)
 
 
+# A socket error the test met talking to the program, in the student's terms.
+SOCKET_ERRORS = {
+    "ConnectionRefusedError": "the connection was refused: nothing was listening on "
+                              "that address and port",
+    "ConnectionResetError": "the program reset the connection (closed it with data "
+                            "unread, or crashed)",
+    "ConnectionAbortedError": "the connection was aborted",
+    "BrokenPipeError": "the program closed the connection while the grader was sending",
+    "TimeoutError": "the program did not answer in time over the connection",
+    "timeout": "the program did not answer in time over the connection",
+}
+
+
+def _socket_words(message):
+    m = re.match(r"^(?:\w+\.)*(\w+): (.*)$", message, re.S)
+    if m and m.group(1) in SOCKET_ERRORS:
+        return f"{SOCKET_ERRORS[m.group(1)]}\n({m.group(1)}: {m.group(2)})"
+    return message
+
+
+def file_name(nodeid):
+    """A file name for a test, unique across labs: lab01_wsastartup-test_resolve_ipv4."""
+    module, _, name = nodeid.rpartition("::")
+    module = module.rsplit("/", 1)[-1].removesuffix(".py").removeprefix("test_")
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{module}-{name}").strip("_")
+
+
 def transcript_path(nodeid):
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid.split("::")[-1])
-    return TRANSCRIPTS / f"{platform.TARGET}-{name}.txt"
+    return TRANSCRIPTS / f"{platform.TARGET}-{file_name(nodeid)}.txt"
 
 
 def shown(path):

@@ -76,20 +76,30 @@ def grade(out_dir, tmp_path, *select, timeout=600):
     return graded
 
 
+def marked(run_id, programs_only=False):
+    """PIDs of the live processes carrying RUN_ID in their environment (Linux only);
+    PROGRAMS_ONLY: only those the grader started as programs (or their children)."""
+    marker = f"KIT_RUN_ID={run_id}".encode()
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            state = (entry / "stat").read_bytes().rsplit(b")", 1)[1].split()[0]
+            env = (entry / "environ").read_bytes().split(b"\0")
+            program = any(v.startswith(platform.MARK.encode() + b"=") for v in env)
+            if state not in (b"Z", b"X") and marker in env and (program or not programs_only):
+                found.append(int(entry.name))
+        except (OSError, IndexError):
+            continue
+    return found
+
+
 def leftovers(run_id, wait=5.0):
     """PIDs of processes still carrying RUN_ID in their environment (Linux only): the
     processes a grading run started and did not end. Waits up to WAIT seconds for
     the killed ones to be gone."""
     deadline = time.monotonic() + wait
-    marker = f"KIT_RUN_ID={run_id}".encode()
     while True:
-        found = []
-        for env in Path("/proc").glob("[0-9]*/environ"):
-            try:
-                if marker in env.read_bytes().split(b"\0"):
-                    found.append(int(env.parent.name))
-            except OSError:
-                continue
+        found = marked(run_id)
         if not found or time.monotonic() > deadline:
             return found
         time.sleep(0.1)
@@ -113,7 +123,21 @@ def build_patched(kind, patch):
     return out
 
 
+def patch_fields(patch):
+    """The header of a patch file (the lines before its diff), as {field: [values]}:
+    "Name: value" lines, each continued by the lines that follow it."""
+    fields, last = {}, None
+    for line in patch.read_text().split("\n---", 1)[0].splitlines():
+        m = re.match(r"^([A-Z][\w-]*): (.*)$", line)
+        if m:
+            last = fields.setdefault(m.group(1), [])
+            last.append(m.group(2).strip())
+        elif line.strip() and last is not None:
+            last[-1] += " " + line.strip()
+    return fields
+
+
 def patch_header(patch):
     """The Mutant: and Caught-by: lines of a patch file."""
-    head = dict(re.findall(r"^([A-Z][\w-]+): (.*)$", patch.read_text().split("\n---")[0], re.M))
-    return head["Mutant"], head["Caught-by"]
+    fields = patch_fields(patch)
+    return fields["Mutant"][0], fields["Caught-by"][0]
