@@ -2,7 +2,6 @@
 that turns test outcomes into points (gradelib.report)."""
 import atexit
 import os
-import re
 import shutil
 import signal
 import sys
@@ -39,6 +38,8 @@ def pytest_configure(config):
     if not getattr(config.option, "xmlpath", None):
         config.option.xmlpath = str(scoring.GRADE_DIR / "junit.xml")
     config.addinivalue_line("markers", "points(n): what the behaviour is worth")
+    config.addinivalue_line("markers", "memcheck: the kit's tests also run this behaviour "
+                                       "of the reference under valgrind")
     config.option.tbstyle = "no"
     config.option.reportchars = ""
     if config.pluginmanager.hasplugin("timeout") and not config.getoption("timeout", None):

@@ -1,7 +1,6 @@
 """Failures in the student's terms: what was expected, what came, and a hint."""
 import re
 
-from . import platform
 from .proc import printable
 
 # What a WSA error in a program's stderr most likely means.
@@ -78,6 +77,10 @@ def diagnose(result):
     if result.crash and result.crash.startswith("memory error: valgrind"):
         return ("valgrind found a memory error or a leak: its report on stderr names "
                 "the lines; free what you allocate, and read and write only inside it.")
+    if result.crash and "UndefinedBehaviorSanitizer" in result.crash:
+        return ("The sanitizer's report on stderr names the line of the undefined "
+                "behaviour (an int that overflows, a shift too far, a bad pointer): "
+                "compute in a type that holds the result, and check before you shift.")
     if result.crash and result.crash.startswith("memory error"):
         return ("The sanitizer's report on stderr names the line: read and write only "
                 "inside what you allocated, and free each allocation once.")
@@ -141,7 +144,7 @@ def _in_order(wanted, got):
 
 def _name(result):
     """The command as the student would type it: 'resolve ::1 80'."""
-    argv = result.argv[1:] if platform.UNDER_WINE else result.argv
+    argv = result.program_argv
     prog = re.split(r"[\\/]", argv[0])[-1]
     prog = prog[:-4] if prog.endswith(".exe") else prog
     return "'" + " ".join([prog, *argv[1:]]) + "'"

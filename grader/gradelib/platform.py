@@ -370,7 +370,7 @@ def describe_exit(returncode, stderr):
 MEMORY_ERROR_EXIT = 97
 SANITIZER_REPORT = re.compile(
     rb"ERROR: (AddressSanitizer|LeakSanitizer): ([\w-]+)|: runtime error: ([^\n]{0,120})")
-VALGRIND_ERRORS = re.compile(rb"==\d+== ERROR SUMMARY: ([1-9]\d*) errors")
+VALGRIND_REPORT = re.compile(rb"^==\d+== (\S[^\n]{0,120})", re.M)
 
 
 def memory_error(returncode, stderr):
@@ -381,14 +381,13 @@ def memory_error(returncode, stderr):
         if m.group(3) is not None:
             what = m.group(3).decode("utf-8", "replace").strip()
             return f"memory error: UndefinedBehaviorSanitizer: {what}"
-        kind = m.group(2).decode("utf-8", "replace")
-        return f"memory error: {m.group(1).decode()} found {kind}"
+        if m.group(1) == b"LeakSanitizer":
+            return "memory error: LeakSanitizer found memory leaks"
+        return f"memory error: AddressSanitizer found {m.group(2).decode()}"
     if returncode == MEMORY_ERROR_EXIT:
-        m = VALGRIND_ERRORS.search(stderr)
+        m = VALGRIND_REPORT.search(stderr)
         if m:
-            return f"memory error: valgrind found {m.group(1).decode()} errors"
-        if b"definitely lost" in stderr:
-            return "memory error: valgrind found memory definitely lost"
+            return "memory error: valgrind found: " + m.group(1).decode("utf-8", "replace")
     return None
 
 

@@ -58,6 +58,7 @@ class Result:
 
     def __init__(self, proc):
         self.argv = proc.argv
+        self.program_argv = proc.program_argv
         self.returncode = proc.returncode
         self.stdout = bytes(proc.out.data)
         self.stderr = bytes(proc.err.data)
@@ -111,6 +112,8 @@ class Process:
     def __init__(self, path, args, *, cwd, env=None, stdin=b"", timeout=10.0,
                  transcript=None):
         self.argv = platform.command(path, args)
+        # The command as the student would type it (no Wine, no wrapper in front).
+        self.program_argv = [str(path), *[str(a) for a in args]]
         self.timeout = timeout
         self.timed_out = False
         self.returncode = None

@@ -59,14 +59,16 @@ class Graded:
         raise AssertionError(f"no line for '{title}' in:\n{self.output}")
 
 
-def grade(out_dir, tmp_path, *select, timeout=600):
+def grade(out_dir, tmp_path, *select, timeout=600, env=None, options=()):
     """Grades the programs built in OUT_DIR, with the grader tests SELECT (node ids
-    under grader/, default all), the way `make grade` does."""
+    under grader/, default all), the way `make grade` does. ENV adds variables;
+    OPTIONS adds pytest options (e.g. "-m", "memcheck")."""
     run_id = uuid.uuid4().hex
     grade_dir = tmp_path / "grade"
     env = dict(os.environ, KIT_TARGET=TARGET, KIT_OUT=str(out_dir),
-               KIT_GRADE_DIR=str(grade_dir), KIT_RUN_ID=run_id, KIT_LAB="")
+               KIT_GRADE_DIR=str(grade_dir), KIT_RUN_ID=run_id, KIT_LAB="", **(env or {}))
     args = [f"grader/{s}" for s in select] or ["grader"]
+    args += list(options)
     started = time.monotonic()
     proc = subprocess.run(["sh", "grader/pytest.sh", *args], cwd=ROOT, env=env,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -105,10 +107,11 @@ def leftovers(run_id, wait=5.0):
         time.sleep(0.1)
 
 
-def build_patched(kind, patch):
-    """Builds the reference solutions with PATCH applied; returns the OUT directory."""
+def build_patched(kind, patch, sanitize=False):
+    """Builds the reference solutions with PATCH applied (SANITIZE: with the
+    sanitizers); returns the OUT directory."""
     name = patch.stem
-    base = BUILD / kind / name
+    base = BUILD / (kind + ("-asan" if sanitize else "")) / name
     tree = base / "src"
     shutil.rmtree(base, ignore_errors=True)
     shutil.copytree(ROOT / "solutions", tree)
@@ -118,7 +121,8 @@ def build_patched(kind, patch):
     out = base / "out"
     made = subprocess.run(["make", "--no-print-directory", f"TARGET={TARGET}",
                            f"SRC={tree.relative_to(ROOT)}", f"OUT={out.relative_to(ROOT)}",
-                           "all"], cwd=ROOT, capture_output=True, text=True)
+                           f"SANITIZE={1 if sanitize else ''}", "all"],
+                          cwd=ROOT, capture_output=True, text=True)
     assert made.returncode == 0, f"{patch.name} does not build:\n{made.stdout}{made.stderr}"
     return out
 
