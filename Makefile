@@ -27,7 +27,7 @@ Q := @
 endif
 
 .DEFAULT_GOAL := all
-.PHONY: all grade test setup clean help programs units
+.PHONY: all grade test flake setup clean help programs units
 
 CFLAGS ?= -g -O1
 KIT_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -MD -MP -Ilabs/common $(PLATFORM_CFLAGS) \

@@ -69,6 +69,9 @@ def grade(out_dir, tmp_path, *select, timeout=600, env=None, options=()):
                KIT_GRADE_DIR=str(grade_dir), KIT_RUN_ID=run_id, KIT_LAB="", **(env or {}))
     args = [f"grader/{s}" for s in select] or ["grader"]
     args += list(options)
+    jobs = os.environ.get("KIT_GRADE_JOBS", "")
+    if jobs not in ("", "0", "1"):
+        args += ["-n", jobs]    # the grader's tests in parallel (make test GRADE_JOBS=N)
     started = time.monotonic()
     proc = subprocess.run(["sh", "grader/pytest.sh", *args], cwd=ROOT, env=env,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
