@@ -6,6 +6,7 @@
 #   make fuzz         fuzz every parser of outside input (FUZZ_SECONDS each; not in CI)
 #   make flake        make test RUNS times, counting failures (tests/flake.sh)
 #   make setup        install what the kit needs (apt, pacman or brew)
+#   make bench        echo throughput of the reference tcp_server next to socat
 #   make clean        remove build/
 #
 # TARGET=native (default) uses this machine's compiler; TARGET=mingw cross-compiles
@@ -27,7 +28,7 @@ Q := @
 endif
 
 .DEFAULT_GOAL := all
-.PHONY: all grade test flake setup clean help programs units
+.PHONY: all grade test flake setup clean help programs units bench
 
 CFLAGS ?= -g -O1
 KIT_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -MD -MP -Ilabs/common $(PLATFORM_CFLAGS) \
@@ -73,6 +74,8 @@ $(OUT)/obj/tests/unit.o: tests/unit/unit.c $(CHECK_DEP)
 	$(Q)$(CC) $(KIT_CFLAGS) $(CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
 
 include labs/01-wsastartup/Makefile.local
+include labs/02-tcp-client/Makefile.local
+include labs/03-tcp-server/Makefile.local
 include tests/Makefile.local
 include tests/fuzz/Makefile.local
 
@@ -89,6 +92,11 @@ GRADE_ENV = KIT_TARGET=$(TARGET) KIT_SRC=$(SRC) KIT_OUT=$(OUT) KIT_LAB=$(LAB)
 grade:
 	-$(Q)$(MAKE) --no-print-directory -k all
 	$(Q)$(GRADE_ENV) $(PYTEST) grader $(GRADE_ARGS)
+
+# A benchmark, not a test: BENCH_ARGS='--mib 256 --runs 3' (the defaults).
+bench:
+	$(Q)$(MAKE) --no-print-directory SRC=solutions OUT=build/$(TARGET)/solutions all
+	$(Q)python3 tests/bench/echo_throughput.py --target $(TARGET) $(BENCH_ARGS)
 
 clean:
 	rm -rf build

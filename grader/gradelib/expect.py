@@ -1,6 +1,7 @@
 """Failures in the student's terms: what was expected, what came, and a hint."""
 import re
 
+from . import platform
 from .proc import printable
 
 # What a WSA error in a program's stderr most likely means.
@@ -24,6 +25,8 @@ WSA_HINTS = {
 SHOWN_LIMIT = 1200
 STDERR_LIMIT = 600
 
+STARTER_HINT = "This is still the starter's code: write the parts marked TODO."
+
 
 class Failure(AssertionError):
     """A failed behaviour: the message the student reads."""
@@ -34,7 +37,7 @@ class Failure(AssertionError):
         # How the program ended says more than the test's own hint when it was still
         # the starter, hung, crashed or left processes behind.
         overriding = result is not None and (result.timed_out or result.crash or
-                                             result.left_behind or
+                                             _left_behind(result) or
                                              "TODO(lab" in result.errors)
         self.hint = found if overriding else (hint or found)
         self.result = result
@@ -42,8 +45,9 @@ class Failure(AssertionError):
 
     def __str__(self):
         lines = [_shown(self.what, SHOWN_LIMIT)]
-        if self.result is not None and self.result.flooded():
-            lines.append("output:   " + self.result.flooded())
+        flooded = getattr(self.result, "flooded", None)
+        if flooded and flooded():
+            lines.append("output:   " + flooded())
         if self.expected is not None:
             lines.append("expected: " + _indent(_shown(self.expected, SHOWN_LIMIT)))
         if self.got is not None:
@@ -54,6 +58,12 @@ class Failure(AssertionError):
         if self.hint:
             lines.append("hint:     " + _indent(_shown(self.hint, SHOWN_LIMIT)))
         return "\n".join(lines)
+
+
+def _left_behind(result):
+    """How many processes the program left running when it ended (0 for a result that
+    does not count them)."""
+    return getattr(result, "left_behind", 0)
 
 
 def _indent(text):
@@ -70,7 +80,7 @@ def diagnose(result):
     """The likeliest cause of a program's failure, read from how it ended."""
     errors = result.errors
     if "TODO(lab" in errors or "TODO(lab" in result.text:
-        return "This is still the starter's code: write the parts marked TODO."
+        return STARTER_HINT
     if result.timed_out:
         return ("The program did not finish in time: look for a loop that never ends or "
                 "a call that waits for something that never comes.")
@@ -87,7 +97,7 @@ def diagnose(result):
     if result.crash:
         return ("The program crashed: run it by hand, or under gdb, with the same "
                 "arguments (the transcript under build/grade/ has them).")
-    if result.left_behind:
+    if _left_behind(result):
         return ("The program started a process that outlived it: a program must wait "
                 "for (or end) every process it starts before it exits.")
     for code in re.findall(r"\((\d{4,5})\)", errors):
@@ -101,7 +111,7 @@ def exits(result, code, hint=None):
     if result.timed_out or result.crash or result.returncode != code:
         raise Failure(f"{_name(result)} should exit with {code}", expected=f"exit {code}",
                       got=result.ended(), hint=hint, result=result)
-    if result.left_behind:
+    if _left_behind(result):
         raise Failure(f"{_name(result)} left processes of its own running when it ended",
                       expected=f"exit {code}, every process it started ended",
                       got=result.ended(), result=result)
@@ -123,7 +133,10 @@ def error_line(result, call, name, code, hint=None):
     if not pattern.search(result.errors):
         raise Failure(f"{_name(result)} should report {name} from {call} on stderr",
                       expected=f"PROG: {call}: {name} ({code}): TEXT",
-                      got=result.errors.strip() or "(nothing on stderr)", hint=hint,
+                      got=result.errors.strip() or "(nothing on stderr)",
+                      hint=STARTER_HINT if "TODO(lab" in result.errors else hint or
+                      f"Right after {call} fails, read WSAGetLastError() (or the code it "
+                      f"returned) and report it: kit_error(PROG, \"{call}\", code).",
                       result=None)
 
 
@@ -137,6 +150,52 @@ def usage(result):
                            "and exit 1.")
 
 
+def same_bytes(what, expected, got, hint=None, result=None):
+    """Checks that GOT is EXPECTED byte for byte; the failure shows where they part
+    and, when it can tell, why."""
+    if got == expected:
+        return
+    at = first_difference(expected, got)
+    raise Failure(what, expected=f"{len(expected)} bytes, around byte {at}: "
+                                 f"{_around(expected, at)}",
+                  got=f"{len(got)} bytes, around byte {at}: {_around(got, at)}",
+                  hint=bytes_hint(expected, got, at) or hint, result=result)
+
+
+def first_difference(a, b):
+    """The offset of the first byte where A and B differ (or where the shorter ends)."""
+    step = 4096
+    at = 0
+    while at < min(len(a), len(b)) and a[at:at + step] == b[at:at + step]:
+        at += step
+    while at < min(len(a), len(b)) and a[at] == b[at]:
+        at += 1
+    return at
+
+
+def _around(data, at):
+    part = data[max(0, at - 8):at + 8]
+    return (repr(part)[1:] if part else "(nothing)") + ("" if at < len(data) else " (the end)")
+
+
+def bytes_hint(expected, got, at):
+    """The usual reason a byte stream came out wrong, read from how it differs."""
+    if got.replace(b"\r\n", b"\n") == expected and b"\r\n" in got:
+        return ("Every \\n came out as \\r\\n: stdout is in text mode on Windows. Call "
+                "_setmode(_fileno(stdout), _O_BINARY) before writing binary data.")
+    if at < len(expected) and expected[at] == 0 and len(got) < len(expected):
+        return ("The bytes stop just before a zero byte: printf(\"%s\"), fputs and strlen "
+                "stop at '\\0'. Write what recv returned with fwrite(buf, 1, n, ...).")
+    if expected.startswith(got):
+        return (f"Only the first {len(got)} bytes came through: one recv returns what has "
+                "arrived so far, not the whole stream. Call recv in a loop until it "
+                "returns 0 (the peer closed), keeping every chunk.")
+    if len(got) > len(expected):
+        return (f"{len(got) - len(expected)} bytes more than were sent: write only the n "
+                "bytes each recv returned, not the whole buffer.")
+    return None
+
+
 def _in_order(wanted, got):
     it = iter(got)
     return all(any(w == g for g in it) for w in wanted)
@@ -144,7 +203,4 @@ def _in_order(wanted, got):
 
 def _name(result):
     """The command as the student would type it: 'resolve ::1 80'."""
-    argv = result.program_argv
-    prog = re.split(r"[\\/]", argv[0])[-1]
-    prog = prog[:-4] if prog.endswith(".exe") else prog
-    return "'" + " ".join([prog, *argv[1:]]) + "'"
+    return "'" + platform.typed_command(result.argv) + "'"

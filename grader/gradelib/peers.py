@@ -129,18 +129,29 @@ class Listener:
         self.timeout = timeout
         self.results = []
         self._handler = handler
+        self._closed = threading.Event()
         self._clients = clients
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self._thread.start()
 
+    def _accept(self, deadline):
+        """The next connection, or None once close() was called or the deadline passed.
+        Waits in short steps: closing a socket does not wake an accept everywhere."""
+        while not self._closed.is_set() and time.monotonic() < deadline:
+            self.sock.settimeout(0.1)
+            try:
+                return self.sock.accept()[0]
+            except socket.timeout:
+                continue
+            except OSError:
+                return None
+        return None
+
     def _serve(self):
         deadline = time.monotonic() + self.timeout
         for _ in range(self._clients):
-            self.sock.settimeout(max(0.01, deadline - time.monotonic()))
-            try:
-                conn, _ = self.sock.accept()
-            except OSError as e:        # timed out, or closed by close()
-                self.results.append(e)
+            conn = self._accept(deadline)
+            if conn is None:
                 return
             conn.settimeout(self.timeout)
             try:
@@ -161,8 +172,9 @@ class Listener:
         return self.results[0]
 
     def close(self):
+        self._closed.set()
+        self._thread.join(self.timeout)
         self.sock.close()
-        self._thread.join(5)
 
     def __enter__(self):
         return self

@@ -3,7 +3,13 @@
 How programs are found, started and ended on Linux, macOS, Windows (MSYS2) and under
 Wine, and the list of places where Wine behaves differently from real Windows. No
 other grader module looks at the platform.
+
+Every decision is a function of a Host (where the grader runs, what it runs), so each
+Windows path can be tested on Linux by passing it a Windows Host; only the system calls
+themselves (ctypes, taskkill, os.killpg) run on one platform alone.
 """
+import ctypes
+import ntpath
 import os
 import re
 import shlex
@@ -12,15 +18,47 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 TARGET = os.environ.get("KIT_TARGET") or "native"
-ON_WINDOWS = sys.platform == "win32"
-ON_LINUX = sys.platform.startswith("linux")
-UNDER_WINE = TARGET == "mingw" and not ON_WINDOWS
-WINDOWS_PROGRAMS = ON_WINDOWS or TARGET == "mingw"
-EXE = ".exe" if WINDOWS_PROGRAMS else ""
+
+
+@dataclass(frozen=True)
+class Host:
+    """SYSTEM is the grader's Python's sys.platform ("linux", "darwin", "win32"; MSYS2's
+    own Python says "cygwin" or "msys"); TARGET is "native" or "mingw"."""
+    system: str = sys.platform
+    target: str = TARGET
+
+    @property
+    def on_windows(self):
+        return self.system == "win32"
+
+    @property
+    def on_linux(self):
+        return self.system.startswith("linux")
+
+    @property
+    def under_wine(self):
+        return self.target == "mingw" and not self.on_windows
+
+    @property
+    def windows_programs(self):
+        return self.on_windows or self.target == "mingw"
+
+    @property
+    def exe(self):
+        return ".exe" if self.windows_programs else ""
+
+
+HOST = Host()
+# The same facts as names, for tests that only ask.
+ON_WINDOWS = HOST.on_windows
+UNDER_WINE = HOST.under_wine
+WINDOWS_PROGRAMS = HOST.windows_programs
+EXE = HOST.exe
 
 WINEPREFIX = ROOT / "build" / "mingw" / "wine"
 # How long wineserver outlives its last program: long enough to stay warm between the
@@ -28,17 +66,29 @@ WINEPREFIX = ROOT / "build" / "mingw" / "wine"
 WINESERVER_PERSIST = 30
 
 # The environment variable that marks every process of one program run, children
-# included, so that the ones that left its process group are found too (Linux).
+# included, so that those that left its process group are found too (Linux).
 MARK = "KIT_PROCESS"
 
 # Where Wine differs from the real Windows that the labs target. A test that meets
 # one of these says so with wine_differs(KEY); it still runs in full on Windows.
-# docs/platform-differences.md explains each.
+# docs/platform-differences.md explains each, with the tests it affects.
 WINE_DIFFERENCES = {
     "resolver-needs-startup":
         "Wine's getaddrinfo answers before WSAStartup; Windows fails with "
         "WSANOTINITIALISED (10093).",
+    "reset-before-recv-reads-eof":
+        "Wine's recv returns 0 (end of stream) for a reset that came before the call; "
+        "Windows fails with WSAECONNRESET (10054).",
+    "udp-unreachable-ignored":
+        "Wine ignores the ICMP port unreachable a sendto to a closed loopback port "
+        "brings back; Windows fails the socket's next recvfrom with WSAECONNRESET (10054).",
 }
+
+# Windows turns a connect to a loopback port nobody listens on into a refusal only
+# after retrying for about 2 s (Linux, macOS and Wine refuse at once). Every timeout
+# that may include refused connects allows this much per connect, on every platform,
+# so that a test passing on Linux does not time out on Windows.
+REFUSED_CONNECT_SECONDS = 2.5
 
 # Windows exception codes a crashed program exits with.
 EXCEPTIONS = {
@@ -51,20 +101,72 @@ EXCEPTIONS = {
     0xC0000135: "a DLL was not found",
 }
 
+# Windows process creation: a group of its own, so a console Ctrl+C meant for the
+# grader does not reach the student's programs first.
+CREATE_NEW_PROCESS_GROUP = 0x00000200
+# No error dialog on a crash (Windows Error Reporting would wait for a click and turn
+# the crash into a timeout), nor for a missing drive. Children inherit the mode.
+SEM_FAILCRITICALERRORS = 0x0001
+SEM_NOGPFAULTERRORBOX = 0x0002
+ERROR_MODE = SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX
+# The Job object each program runs in: closing the grader's handle, or the grader
+# ending, ends every process in it; an unhandled exception ends the process at once.
+JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE = 0x00002000
+JOB_OBJECT_LIMIT_DIE_ON_UNHANDLED_EXCEPTION = 0x00000400
+JOB_LIMIT_FLAGS = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE | JOB_OBJECT_LIMIT_DIE_ON_UNHANDLED_EXCEPTION
+JOB_OBJECT_EXTENDED_LIMIT_INFORMATION = 9   # the information class SetInformationJobObject takes
 
-def program_path(out_dir, name):
+# The environment a student's program gets: nothing of the grader's but these. Winsock
+# needs SYSTEMROOT (without it WSAStartup fails with WSAEPROVIDERFAILEDINIT), and a
+# program built in MSYS2 finds its DLLs through PATH.
+PROGRAM_ENV = ("PATH", "SYSTEMROOT", "SYSTEMDRIVE", "WINDIR", "TEMP", "TMP", "HOME",
+               "USERPROFILE", "COMSPEC", "PATHEXT", "KIT_RUN_ID")
+
+
+def program_path(out_dir, name, host=None):
     """Where the build puts program NAME of a tree: OUT/bin/NAME[.exe]."""
-    return Path(out_dir) / "bin" / (name + EXE)
+    return Path(out_dir) / "bin" / (name + (host or HOST).exe)
 
 
-def command(path, args):
-    """The command line that runs the program at PATH with ARGS on this target.
-    KIT_WRAPPER, a command, goes in front of native programs: the kit's own tests
-    run programs under valgrind so (tests/kit/test_memory.py)."""
+def command(path, args, host=None, wine=None, environ=None):
+    """The command line that runs the program at PATH with ARGS on this host: under
+    Wine, WINE (default: the installed one) runs it. Elsewhere KIT_WRAPPER, a command,
+    goes in front: the kit's own tests run programs under valgrind so."""
     argv = [str(path), *[str(a) for a in args]]
-    if UNDER_WINE:
-        return [wine_binary(), *argv]
-    return shlex.split(os.environ.get("KIT_WRAPPER", "")) + argv
+    if (host or HOST).under_wine:
+        return [wine or wine_binary(), *argv]
+    return wrapper(environ) + argv
+
+
+def wrapper(environ=None):
+    """KIT_WRAPPER's command, as a list (empty when it is not set)."""
+    environ = os.environ if environ is None else environ
+    return shlex.split(environ.get("KIT_WRAPPER", ""))
+
+
+def program_argv(argv, host=None, environ=None):
+    """ARGV as the program itself sees it: without Wine's launcher or KIT_WRAPPER's
+    command in front."""
+    if (host or HOST).under_wine:
+        return list(argv[1:])
+    skip = len(wrapper(environ))
+    return list(argv[skip:]) if argv[:skip] == wrapper(environ) else list(argv)
+
+
+def typed_command(argv, host=None):
+    """The command as the student would type it: 'resolve ::1 80' for
+    [wine64, 'C:\\...\\bin\\resolve.exe', '::1', '80']."""
+    host = host or HOST
+    argv = program_argv(argv, host)
+    name = ntpath.basename(argv[0]) if host.windows_programs else os.path.basename(argv[0])
+    if host.windows_programs and name.lower().endswith(".exe"):
+        name = name[:-4]
+    return " ".join([name, *(_clip_arg(a) for a in argv[1:])])
+
+
+def _clip_arg(arg, limit=60):
+    """A long argument (a test's random message) shortened for a message line."""
+    return arg if len(arg) <= limit else f"{arg[:40]}...({len(arg)} characters)"
 
 
 def wine_binary():
@@ -74,17 +176,20 @@ def wine_binary():
     raise RuntimeError("TARGET=mingw needs Wine: run 'make setup TARGET=mingw'")
 
 
-def program_env(extra=None, mark=None):
-    """A small, fixed environment for the student's programs. KIT_PASS_ENV names more
-    variables to pass on: the kit's own tests pass the sanitizers' options so."""
-    keep = ["PATH", "SYSTEMROOT", "SYSTEMDRIVE", "WINDIR", "TEMP", "TMP", "HOME",
-            "USERPROFILE", "COMSPEC", "PATHEXT", "KIT_RUN_ID"]
-    keep += os.environ.get("KIT_PASS_ENV", "").split()
-    env = {k: os.environ[k] for k in keep if k in os.environ}
+def program_env(extra=None, host=None, environ=None, mark=None):
+    """A small, fixed environment for the student's programs, MARK-ed. KIT_PASS_ENV
+    names more variables to pass on: the kit's own tests pass the sanitizers' options
+    so."""
+    host = host or HOST
+    environ = os.environ if environ is None else environ
+    # Windows' variable names ignore case (Path, SystemRoot).
+    fold = str.upper if host.on_windows else str
+    keep = set(PROGRAM_ENV) | {fold(k) for k in environ.get("KIT_PASS_ENV", "").split()}
+    env = {k: v for k, v in environ.items() if fold(k) in keep}
     env["LC_ALL"] = "C"
     if mark:
         env[MARK] = mark
-    if UNDER_WINE:
+    if host.under_wine:
         env.update(wine_env())
     env.update(extra or {})
     return env
@@ -95,11 +200,36 @@ def wine_env():
             "WINEDLLOVERRIDES": "mscoree,mshtml,winemenubuilder.exe="}
 
 
-def prepare():
+def python_problem(host=None, executable=None):
+    """Why this Python cannot grade, in the student's terms, or None when it can."""
+    host = host or HOST
+    if host.system in ("cygwin", "msys"):
+        return (f"this Python ({executable or sys.executable}) is MSYS2's own, which cannot "
+                "run or end Windows programs properly. The grader needs UCRT64's Python: "
+                "in the 'MSYS2 UCRT64' shell run 'make setup', then 'make grade' again "
+                "(or: make grade PYTHON=/ucrt64/bin/python3).")
+    return None
+
+
+def wine_prefix_commands(wine):
+    """What makes a new Wine prefix: boot it, and turn its crash debugger off, so a
+    crash ends the program as on Windows instead of starting winedbg."""
+    key = r"HKLM\Software\Microsoft\Windows NT\CurrentVersion\AeDebug"
+    return [[wine, "wineboot", "-i"],
+            [wine, "reg", "add", key, "/v", "Debugger", "/t", "REG_SZ", "/d", "", "/f"]]
+
+
+def wine_start_commands(wine, server):
+    """What starts Wine's server (kept up WINESERVER_PERSIST s after its last program)
+    and its services, before any student program runs."""
+    return [[server, f"-p{WINESERVER_PERSIST}"], [wine, "cmd", "/c", "exit"]]
+
+
+def prepare(host=None):
     """Readies the target once per grading run: under Wine, a prefix inside build/
     whose crash debugger is off, and a running wineserver and its services, started
     here so that no student program becomes their parent."""
-    if not UNDER_WINE:
+    if not (host or HOST).under_wine:
         return
     # Wine's own processes are not the submission's: keep them out of its run.
     env = {k: v for k, v in os.environ.items() if k != "KIT_RUN_ID"}
@@ -109,69 +239,86 @@ def prepare():
     # The server outlives this run: it must not hold the run's output pipes open.
     quiet = {"stdin": subprocess.DEVNULL, "stdout": subprocess.DEVNULL,
              "stderr": subprocess.DEVNULL}
+    commands = []
     if not WINEPREFIX.joinpath("system.reg").exists():
         WINEPREFIX.mkdir(parents=True, exist_ok=True)
-        subprocess.run([wine, "wineboot", "-i"], env=env, timeout=120, check=False, **quiet)
-        # A crash should end the program, as on Windows, not start winedbg.
-        key = r"HKLM\Software\Microsoft\Windows NT\CurrentVersion\AeDebug"
-        subprocess.run([wine, "reg", "add", key, "/v", "Debugger", "/t", "REG_SZ", "/d",
-                        "", "/f"], env=env, timeout=60, check=False, **quiet)
-    if server.exists():
-        subprocess.run([str(server), f"-p{WINESERVER_PERSIST}"], env=env, timeout=30,
-                       check=False, **quiet)
-    subprocess.run([wine, "cmd", "/c", "exit"], env=env, timeout=120, check=False, **quiet)
+        commands += wine_prefix_commands(wine)
+    commands += wine_start_commands(wine, str(server))
+    for argv in commands:
+        if argv[0] == str(server) and not server.exists():
+            continue
+        subprocess.run(argv, env=env, timeout=120, check=False, **quiet)
     _wine["used"] = time.monotonic()
 
 
+# When a program last ran under Wine, in this process.
 _wine = {"used": None}
 
 
-def before_start():
-    """Called before each program starts. Under Wine: should wineserver have gone
-    (its WINESERVER_PERSIST seconds passed with no program), start it again here, or
-    the student's program would start it, and it and Wine's services would hold the
-    program's output pipes and carry its MARK."""
-    if not UNDER_WINE:
-        return
-    used = _wine["used"]
-    if used is None or time.monotonic() - used > WINESERVER_PERSIST / 2:
-        prepare()
+def wine_is_stale(used, now):
+    """Whether wineserver may have gone since a program last ran at USED (None: none
+    has yet): it stays WINESERVER_PERSIST s after its last program; half of that is
+    kept as margin."""
+    return used is None or now - used > WINESERVER_PERSIST / 2
 
 
-def after_end():
-    """Called when a program has ended: Wine stays warm WINESERVER_PERSIST s more."""
-    if UNDER_WINE:
-        _wine["used"] = time.monotonic()
-
-
-def popen_options():
-    """Start each program in a group of its own, so its whole tree can be ended."""
-    if ON_WINDOWS:
-        # No Windows Error Reporting dialog on a crash: it would wait for a click and
-        # turn the crash into a timeout. Children inherit this error mode.
-        import ctypes
-        ctypes.windll.kernel32.SetErrorMode(0x0001 | 0x0002)  # FAILCRITICAL, NOGPFAULTERRORBOX
-        return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
+def popen_options(host=None):
+    """How each program is started so that its whole tree can be ended: a session and
+    process group of its own on POSIX (Wine included), a process group of its own on
+    Windows (plus the Job object of after_start)."""
+    if (host or HOST).on_windows:
+        return {"creationflags": CREATE_NEW_PROCESS_GROUP}
     return {"start_new_session": True}
 
 
-def after_start(proc):
+def before_start(host=None):
+    """Windows: the error mode the program inherits (no crash dialog). Wine: should
+    wineserver have gone since the last program, start it (and Wine's services) again
+    here, or the student's program would start them, and they would hold its output
+    pipes and carry its MARK."""
+    host = host or HOST
+    if host.on_windows:
+        _kernel32().SetErrorMode(ERROR_MODE)
+    if host.under_wine and wine_is_stale(_wine["used"], time.monotonic()):
+        prepare(host)
+
+
+def after_end(host=None):
+    """Called when a program has ended: under Wine, the server stays up
+    WINESERVER_PERSIST s from now."""
+    if (host or HOST).under_wine:
+        _wine["used"] = time.monotonic()
+
+
+def after_start(proc, host=None):
     """Windows: put the program in a Job object that ends its tree with it."""
-    if ON_WINDOWS:
+    if (host or HOST).on_windows:
         proc._kit_job = _windows_job(proc)
 
 
-def kill_tree(proc, mark=None):
-    """Ends the program and every process it started: its process group (Job object
-    on Windows), and on Linux also every process that carries its MARK, such as a
-    child that started a session of its own."""
-    if ON_WINDOWS:
+def taskkill_command(pid, environ=None):
+    """The command that ends process PID and its children on Windows."""
+    environ = os.environ if environ is None else environ
+    root = environ.get("SYSTEMROOT") or environ.get("SystemRoot") or r"C:\Windows"
+    return [ntpath.join(root, "System32", "taskkill.exe"), "/T", "/F", "/PID", str(pid)]
+
+
+def kill_tree(proc, host=None, mark=None):
+    """Ends the program and every process it started: its Job object on Windows; its
+    process group on POSIX, and on Linux also every process carrying its MARK (a
+    child that started a session of its own, or that Wine detached)."""
+    host = host or HOST
+    if host.on_windows:
         job = getattr(proc, "_kit_job", None)
         if job:
-            import ctypes
-            ctypes.windll.kernel32.TerminateJobObject(job, 1)
-        subprocess.run(["taskkill", "/T", "/F", "/PID", str(proc.pid)],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+            k32 = _kernel32()
+            k32.TerminateJobObject(job, 1)
+            k32.CloseHandle(job)
+            proc._kit_job = None
+        elif proc.poll() is None:
+            # No Job object (it could not be made): taskkill walks the tree by parent.
+            subprocess.run(taskkill_command(proc.pid), stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, check=False, timeout=30)
         return
     try:
         os.killpg(proc.pid, signal.SIGKILL)
@@ -179,7 +326,7 @@ def kill_tree(proc, mark=None):
         pass
     # A process may fork while it is being killed: again until none is left.
     for _ in range(5):
-        pids = _linux_members(proc.pid, mark) if ON_LINUX else []
+        pids = linux_members(proc.pid, mark) if host.on_linux else []
         if not pids:
             return
         for pid in pids:
@@ -190,37 +337,39 @@ def kill_tree(proc, mark=None):
         time.sleep(0.05)
 
 
-def survivors(proc, mark=None):
-    """How many processes of the program's tree are still running (the program
-    itself has exited): children it left behind."""
-    if ON_WINDOWS:
+def survivors(proc, host=None, mark=None):
+    """How many processes of the program's tree are still running, the program itself
+    having exited: those it left behind."""
+    host = host or HOST
+    if host.on_windows:
         return _job_active_processes(getattr(proc, "_kit_job", None))
-    if ON_LINUX:
-        return len(_linux_members(proc.pid, mark))
+    if host.on_linux:
+        return len(linux_members(proc.pid, mark))
     try:
-        os.killpg(proc.pid, 0)      # anyone left in the group? (zombies count too)
+        os.killpg(proc.pid, 0)      # anyone left in the group? (a zombie counts too)
         return 1
     except (ProcessLookupError, PermissionError):
         return 0
 
 
-def _linux_members(pgid, mark):
-    """PIDs of live (not zombie) processes in process group PGID or carrying MARK."""
+def linux_members(pgid, mark, proc_dir="/proc"):
+    """PIDs of the live (not zombie) processes in process group PGID or carrying MARK
+    in their environment, read from PROC_DIR."""
     found = []
     marker = f"{MARK}={mark}".encode() if mark else None
     me = os.getpid()
-    for entry in os.scandir("/proc"):
+    for entry in os.scandir(proc_dir):
         if not entry.name.isdigit() or int(entry.name) == me:
             continue
         try:
-            with open(f"/proc/{entry.name}/stat", "rb") as f:
+            with open(os.path.join(entry.path, "stat"), "rb") as f:
                 fields = f.read().rsplit(b")", 1)[1].split()
             if fields[0] in (b"Z", b"X"):
                 continue
             if int(fields[2]) == pgid:
                 found.append(int(entry.name))
             elif marker:
-                with open(f"/proc/{entry.name}/environ", "rb") as f:
+                with open(os.path.join(entry.path, "environ"), "rb") as f:
                     if marker in f.read().split(b"\0"):
                         found.append(int(entry.name))
         except (OSError, IndexError, ValueError):
@@ -228,41 +377,16 @@ def _linux_members(pgid, mark):
     return found
 
 
-def _job_active_processes(job):
-    if not job:
-        return 0
-    import ctypes
-    from ctypes import wintypes
-
-    class Accounting(ctypes.Structure):
-        _fields_ = [("TotalUserTime", ctypes.c_int64), ("TotalKernelTime", ctypes.c_int64),
-                    ("ThisPeriodTotalUserTime", ctypes.c_int64),
-                    ("ThisPeriodTotalKernelTime", ctypes.c_int64),
-                    ("TotalPageFaultCount", wintypes.DWORD),
-                    ("TotalProcesses", wintypes.DWORD),
-                    ("ActiveProcesses", wintypes.DWORD),
-                    ("TotalTerminatedProcesses", wintypes.DWORD)]
-
-    info = Accounting()
-    k32 = ctypes.windll.kernel32
-    k32.QueryInformationJobObject.argtypes = [wintypes.HANDLE, ctypes.c_int, ctypes.c_void_p,
-                                              wintypes.DWORD, ctypes.c_void_p]
-    if not k32.QueryInformationJobObject(job, 1, ctypes.byref(info), ctypes.sizeof(info),
-                                         None):
-        return 0
-    return info.ActiveProcesses
-
-
-def listening_addresses(port):
-    """The local addresses of the TCP sockets listening on PORT, as text ("127.0.0.1",
-    "::", ...), read from /proc/net on Linux (native and Wine alike); None where the
-    system does not say."""
-    if not ON_LINUX:
+def listening_addresses(port, host=None, proc_net="/proc/net"):
+    """The local addresses ("127.0.0.1", "::", ...) of the TCP sockets listening on
+    PORT, from PROC_NET on Linux (native programs and Wine's alike); None where the
+    system does not tell."""
+    if not (host or HOST).on_linux:
         return None
     found = []
-    for name, v6 in (("tcp", False), ("tcp6", True)):
+    for name in ("tcp", "tcp6"):
         try:
-            with open(f"/proc/net/{name}") as f:
+            with open(os.path.join(proc_net, name)) as f:
                 rows = f.read().splitlines()[1:]
         except OSError:
             continue
@@ -272,72 +396,117 @@ def listening_addresses(port):
                 continue
             address, hex_port = fields[1].rsplit(":", 1)
             if int(hex_port, 16) == port:
-                found.append(_proc_net_address(address, v6))
+                found.append(proc_net_address(address))
     return found
 
 
-def _proc_net_address(hex_address, v6):
-    """An address as /proc/net/tcp writes it (32-bit words in host byte order)."""
+def proc_net_address(hex_address):
+    """An address as /proc/net/tcp writes it: 32-bit words in the host's byte order."""
     import ipaddress
     raw = bytes.fromhex(hex_address)
-    words = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4)) \
-        if sys.byteorder == "little" else raw
-    return str(ipaddress.ip_address(words))
+    if sys.byteorder == "little":
+        raw = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+    return str(ipaddress.ip_address(raw))
+
+
+# JOBOBJECT_EXTENDED_LIMIT_INFORMATION, as winnt.h lays it out (144 bytes on x64).
+class _BasicLimits(ctypes.Structure):
+    _fields_ = [("PerProcessUserTimeLimit", ctypes.c_int64),
+                ("PerJobUserTimeLimit", ctypes.c_int64),
+                ("LimitFlags", ctypes.c_uint32),
+                ("MinimumWorkingSetSize", ctypes.c_size_t),
+                ("MaximumWorkingSetSize", ctypes.c_size_t),
+                ("ActiveProcessLimit", ctypes.c_uint32),
+                ("Affinity", ctypes.c_size_t),
+                ("PriorityClass", ctypes.c_uint32),
+                ("SchedulingClass", ctypes.c_uint32)]
+
+
+# JOBOBJECT_BASIC_ACCOUNTING_INFORMATION: how many processes a Job object holds.
+class JobAccounting(ctypes.Structure):
+    _fields_ = [("TotalUserTime", ctypes.c_int64),
+                ("TotalKernelTime", ctypes.c_int64),
+                ("ThisPeriodTotalUserTime", ctypes.c_int64),
+                ("ThisPeriodTotalKernelTime", ctypes.c_int64),
+                ("TotalPageFaultCount", ctypes.c_uint32),
+                ("TotalProcesses", ctypes.c_uint32),
+                ("ActiveProcesses", ctypes.c_uint32),
+                ("TotalTerminatedProcesses", ctypes.c_uint32)]
+
+
+JOB_OBJECT_BASIC_ACCOUNTING_INFORMATION = 1
+
+
+def _job_active_processes(job):
+    if not job:
+        return 0
+    info = JobAccounting()
+    if not _kernel32().QueryInformationJobObject(job, JOB_OBJECT_BASIC_ACCOUNTING_INFORMATION,
+                                                 ctypes.byref(info), ctypes.sizeof(info),
+                                                 None):
+        return 0
+    return info.ActiveProcesses
+
+
+class JobLimits(ctypes.Structure):
+    _fields_ = [("BasicLimitInformation", _BasicLimits),
+                ("IoInfo", ctypes.c_uint64 * 6),
+                ("ProcessMemoryLimit", ctypes.c_size_t),
+                ("JobMemoryLimit", ctypes.c_size_t),
+                ("PeakProcessMemoryUsed", ctypes.c_size_t),
+                ("PeakJobMemoryUsed", ctypes.c_size_t)]
+
+
+def job_limits():
+    """The limits every program's Job object gets."""
+    info = JobLimits()
+    info.BasicLimitInformation.LimitFlags = JOB_LIMIT_FLAGS
+    return info
+
+
+def _kernel32():
+    k32 = ctypes.WinDLL("kernel32", use_last_error=True)
+    handle, dword = ctypes.c_void_p, ctypes.c_uint32
+    k32.CreateJobObjectW.restype = handle
+    k32.CreateJobObjectW.argtypes = [ctypes.c_void_p, ctypes.c_wchar_p]
+    k32.SetInformationJobObject.argtypes = [handle, ctypes.c_int, ctypes.c_void_p, dword]
+    k32.QueryInformationJobObject.argtypes = [handle, ctypes.c_int, ctypes.c_void_p, dword,
+                                              ctypes.c_void_p]
+    k32.AssignProcessToJobObject.argtypes = [handle, handle]
+    k32.TerminateJobObject.argtypes = [handle, ctypes.c_uint]
+    k32.CloseHandle.argtypes = [handle]
+    k32.SetErrorMode.argtypes = [ctypes.c_uint]
+    return k32
 
 
 def _windows_job(proc):
-    import ctypes
-    from ctypes import wintypes
-    k32 = ctypes.windll.kernel32
-    k32.CreateJobObjectW.restype = wintypes.HANDLE
-    k32.CreateJobObjectW.argtypes = [ctypes.c_void_p, wintypes.LPCWSTR]
-    k32.SetInformationJobObject.argtypes = [wintypes.HANDLE, ctypes.c_int, ctypes.c_void_p,
-                                            wintypes.DWORD]
-    k32.AssignProcessToJobObject.argtypes = [wintypes.HANDLE, wintypes.HANDLE]
-    k32.TerminateJobObject.argtypes = [wintypes.HANDLE, wintypes.UINT]
+    k32 = _kernel32()
     job = k32.CreateJobObjectW(None, None)
     if not job:
         return None
-
-    class Limits(ctypes.Structure):
-        _fields_ = [("PerProcessUserTimeLimit", ctypes.c_int64),
-                    ("PerJobUserTimeLimit", ctypes.c_int64),
-                    ("LimitFlags", wintypes.DWORD),
-                    ("MinimumWorkingSetSize", ctypes.c_size_t),
-                    ("MaximumWorkingSetSize", ctypes.c_size_t),
-                    ("ActiveProcessLimit", wintypes.DWORD),
-                    ("Affinity", ctypes.c_size_t),
-                    ("PriorityClass", wintypes.DWORD),
-                    ("SchedulingClass", wintypes.DWORD)]
-
-    class ExtendedLimits(ctypes.Structure):
-        _fields_ = [("BasicLimitInformation", Limits),
-                    ("IoInfo", ctypes.c_uint64 * 6),
-                    ("ProcessMemoryLimit", ctypes.c_size_t),
-                    ("JobMemoryLimit", ctypes.c_size_t),
-                    ("PeakProcessMemoryUsed", ctypes.c_size_t),
-                    ("PeakJobMemoryUsed", ctypes.c_size_t)]
-
-    info = ExtendedLimits()
-    # KILL_ON_JOB_CLOSE | DIE_ON_UNHANDLED_EXCEPTION
-    info.BasicLimitInformation.LimitFlags = 0x2000 | 0x0400
-    k32.SetInformationJobObject(job, 9, ctypes.byref(info), ctypes.sizeof(info))
-    k32.AssignProcessToJobObject(job, wintypes.HANDLE(proc._handle))
+    info = job_limits()
+    k32.SetInformationJobObject(job, JOB_OBJECT_EXTENDED_LIMIT_INFORMATION,
+                                ctypes.byref(info), ctypes.sizeof(info))
+    if not k32.AssignProcessToJobObject(job, int(proc._handle)):
+        # It exited already, or cannot be put in a job: taskkill ends it instead.
+        k32.CloseHandle(job)
+        return None
     return job
 
 
-def describe_exit(returncode, stderr):
+def describe_exit(returncode, stderr, host=None):
     """What a program's exit says beyond its code: a crash in the student's terms, or
     None for an ordinary exit."""
+    host = host or HOST
     if returncode is None:
         return None
     found = memory_error(returncode, stderr)
     if found:
         return found
     code = returncode & 0xFFFFFFFF
-    if WINDOWS_PROGRAMS and code in EXCEPTIONS:
+    if host.windows_programs and code in EXCEPTIONS:
         return f"crashed: Windows exception 0x{code:08X} ({EXCEPTIONS[code]})"
-    if returncode < 0 and not ON_WINDOWS:
+    if returncode < 0 and not host.on_windows:
         try:
             name = signal.Signals(-returncode).name
         except ValueError:
@@ -346,17 +515,17 @@ def describe_exit(returncode, stderr):
                 "SIGFPE": "arithmetic error", "SIGILL": "illegal instruction",
                 "SIGKILL": "killed"}.get(name, name)
         return f"crashed: {name} ({what})"
-    if WINDOWS_PROGRAMS and returncode == 3 and (b"terminate it in an unusual way" in stderr
-                                                 or b"Assertion failed" in stderr):
+    if host.windows_programs and returncode == 3 and (b"terminate it in an unusual way" in stderr
+                                                      or b"Assertion failed" in stderr):
         # abort() and a failed assert in Microsoft's older C runtime (msvcrt) exit with
         # 3; Windows' msvcrt says so on stderr, Wine's only for assert.
         return "crashed: abort() or a failed assert (the C runtime ended the program)"
-    if WINDOWS_PROGRAMS and returncode == 3 and not stderr.strip():
+    if host.windows_programs and returncode == 3 and not stderr.strip():
         # Wine's msvcrt abort() says nothing at all. A lab program that exits with 3
         # (EXIT_TIMEOUT) prints its error line first, so silence means abort().
         return ("crashed: exit 3 with nothing on stderr, as abort() ends a program in "
                 "Microsoft's C runtime")
-    if UNDER_WINE:
+    if host.under_wine:
         # Wine passes on only the low byte of a Windows exit code, so an exception
         # shows in the message Wine prints instead.
         for line in stderr.decode("utf-8", "replace").splitlines():
@@ -396,9 +565,9 @@ def normalise_newlines(data):
     return data.replace(b"\r\n", b"\n")
 
 
-def wine_differs(request, key):
+def wine_differs(request, key, host=None):
     """Declares that the test meets a known Wine difference: under Wine it is
     expected to fail (strictly: a pass means the list above is out of date)."""
-    if UNDER_WINE:
+    if (host or HOST).under_wine:
         import pytest
         request.applymarker(pytest.mark.xfail(reason=WINE_DIFFERENCES[key], strict=True))

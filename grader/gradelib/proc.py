@@ -58,7 +58,6 @@ class Result:
 
     def __init__(self, proc):
         self.argv = proc.argv
-        self.program_argv = proc.program_argv
         self.returncode = proc.returncode
         self.stdout = bytes(proc.out.data)
         self.stderr = bytes(proc.err.data)
@@ -68,7 +67,10 @@ class Result:
         self.timeout = proc.timeout
         self.duration = proc.duration
         self.left_behind = proc.left_behind
-        self.crash = platform.describe_exit(self.returncode, self.stderr)
+        # A program the grader stopped (a server at the end of its test) did not crash.
+        self.stopped = proc.stopped and not proc.timed_out
+        self.crash = None if self.stopped else platform.describe_exit(self.returncode,
+                                                                      self.stderr)
 
     @property
     def text(self):
@@ -86,6 +88,8 @@ class Result:
         """How it ended, in words: "exit 2", "timed out after 5 s", "crashed: ..."."""
         if self.timed_out:
             how = f"timed out after {self.timeout:g} s (still running, so it was stopped)"
+        elif self.stopped:
+            how = "still running when the test ended (stopped by the grader)"
         elif self.crash:
             how = self.crash
         else:
@@ -112,10 +116,9 @@ class Process:
     def __init__(self, path, args, *, cwd, env=None, stdin=b"", timeout=10.0,
                  transcript=None):
         self.argv = platform.command(path, args)
-        # The command as the student would type it (no Wine, no wrapper in front).
-        self.program_argv = [str(path), *[str(a) for a in args]]
         self.timeout = timeout
         self.timed_out = False
+        self.stopped = False
         self.returncode = None
         self.left_behind = 0
         self.transcript = transcript
@@ -126,7 +129,7 @@ class Process:
         platform.before_start()
         self._started = time.monotonic()
         self._popen = subprocess.Popen(
-            self.argv, cwd=str(cwd), env=platform.program_env(env, self.mark),
+            self.argv, cwd=str(cwd), env=platform.program_env(env, mark=self.mark),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             **platform.popen_options())
         _running.add(self)
@@ -196,7 +199,8 @@ class Process:
         if self._result is not None:
             return self._result
         if self.poll() is None:
-            platform.kill_tree(self._popen, self.mark)
+            self.stopped = True
+            platform.kill_tree(self._popen, mark=self.mark)
             try:
                 self._popen.wait(5)
             except subprocess.TimeoutExpired:
@@ -204,8 +208,8 @@ class Process:
             self.poll()
         else:
             # It ended by itself: anything of its tree still running, it left behind.
-            self.left_behind = platform.survivors(self._popen, self.mark)
-            platform.kill_tree(self._popen, self.mark)
+            self.left_behind = platform.survivors(self._popen, mark=self.mark)
+            platform.kill_tree(self._popen, mark=self.mark)
         # Once the tree is gone the pipes close at once; a process that escaped even
         # so may hold them open: do not wait long for it.
         deadline = time.monotonic() + 2
@@ -228,7 +232,7 @@ def stop_everything():
     """Ends every program still running (the grader is interrupted or exiting)."""
     for proc in list(_running):
         try:
-            platform.kill_tree(proc._popen, proc.mark)
+            platform.kill_tree(proc._popen, mark=proc.mark)
         except Exception:   # noqa: BLE001 - ending as much as possible is the point
             pass
         _running.discard(proc)

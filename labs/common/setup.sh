@@ -7,8 +7,8 @@ set -eu
 
 target=${1:-native}
 
-say() { echo "setup: $*"; }
-die() { code=$1; shift; echo "setup: $*" >&2; exit "$code"; }
+say() { printf 'setup: %s\n' "$*"; }
+die() { code=$1; shift; printf 'setup: %s\n' "$*" >&2; exit "$code"; }
 
 # run CMD...: show and run CMD; exit 2 naming it if it fails.
 run() {
@@ -100,22 +100,59 @@ setup_apt() {
 UCRT=mingw-w64-ucrt-x86_64
 PACMAN_PKGS="$UCRT-gcc $UCRT-check $UCRT-pkgconf $UCRT-python $UCRT-python-pytest make patch"
 
+# wrong_shell: why the shell this runs in cannot build the kit, or nothing when it is
+# MSYS2 UCRT64. Each MSYS2 shell (MSYSTEM) puts its own gcc and python first on PATH,
+# and only UCRT64's build the Windows programs the kit grades, with the C runtime
+# (UCRT) the grader expects.
+wrong_shell() {
+    if [ -z "${MSYSTEM:-}" ]; then
+        echo "this was started outside MSYS2's shells (from cmd, PowerShell or an editor's terminal), so MSYSTEM is not set."
+        return
+    fi
+    command -v pacman >/dev/null 2>&1 ||
+        { echo "this shell has no pacman, so it is not MSYS2 (Git for Windows' Git Bash, perhaps)."; return; }
+    case $MSYSTEM in
+        UCRT64) ;;
+        MSYS) echo "this is the MSYS shell: its gcc builds programs for MSYS2's own POSIX layer, not Windows programs." ;;
+        MINGW64 | MINGW32) echo "this is the $MSYSTEM shell: it builds with the older C runtime (msvcrt) and has its own gcc and Python, not the kit's." ;;
+        CLANG64 | CLANGARM64 | CLANG32) echo "this is the $MSYSTEM shell: it builds with clang and has its own Python, not the kit's." ;;
+        *) echo "this is the $MSYSTEM shell, not UCRT64." ;;
+    esac
+}
+
+# The way into the right shell, whichever one this is.
+UCRT64_HOW="  The kit needs the MSYS2 UCRT64 shell: open 'MSYS2 UCRT64' from the Start menu
+  (or run C:\\msys64\\ucrt64.exe), cd to the kit (C:\\Users\\you\\kit is /c/Users/you/kit
+  there), and run 'make setup' again. docs/setup-windows.md shows each step."
+
+# off_ucrt64 TOOL: says so when TOOL is not UCRT64's (another gcc or python first on PATH).
+off_ucrt64() {
+    where=$(command -v "$1" 2>/dev/null) || return 0
+    case $where in
+        */ucrt64/bin/*) ;;
+        *) say "warning: '$1' here is $where, not UCRT64's (/ucrt64/bin/$1): put /ucrt64/bin first on PATH." ;;
+    esac
+}
+
 setup_msys2() {
     [ "$target" = native ] ||
         die 1 "TARGET=mingw is for Linux. Here TARGET=native already builds Windows programs: run 'make setup'."
-    # The kit's gcc, Check and Python are UCRT64's; other MSYS2 shells put a
-    # different gcc and python (or none) first on PATH.
-    [ "${MSYSTEM:-}" = UCRT64 ] ||
-        die 1 "this is the ${MSYSTEM:-unknown} shell; the kit needs UCRT64. Open 'MSYS2 UCRT64' from the Start menu, cd to the kit, and run make setup again."
+    why=$(wrong_shell)
+    [ -z "$why" ] || die 1 "$why
+$UCRT64_HOW"
     missing=
     for p in $PACMAN_PKGS; do pacman -Q "$p" >/dev/null 2>&1 || missing="$missing $p"; done
     if [ -z "$missing" ]; then
         say "already installed: $PACMAN_PKGS"
-        return 0
+    else
+        say "installing:$missing"
+        # shellcheck disable=SC2086 # one word per package
+        pacman -S --needed --noconfirm $missing ||
+            die 2 "pacman could not install:$missing. Update MSYS2 first ('pacman -Syu', twice if it asks to close the window), then run make setup again."
     fi
-    say "installing:$missing"
-    # shellcheck disable=SC2086 # one word per package
-    run pacman -S --needed --noconfirm $missing
+    off_ucrt64 gcc
+    off_ucrt64 python3
+    return 0
 }
 
 # --- macOS ------------------------------------------------------------------------
@@ -140,6 +177,8 @@ setup_brew() {
 case $target in native | mingw) ;; *) die 1 "TARGET must be native or mingw, not '$target'." ;; esac
 
 system=$(uname -s 2>/dev/null || echo unknown)
+# Windows sets OS for every process, even where MSYS2's uname is not on PATH.
+if [ "$system" = unknown ] && [ "${OS:-}" = Windows_NT ]; then system=MSYS; fi
 case $system in
     MINGW* | MSYS*) setup_msys2 ;;
     CYGWIN*) die 1 "Cygwin is not supported: install MSYS2 and use its 'MSYS2 UCRT64' shell." ;;

@@ -348,10 +348,13 @@ int wsa_setsockopt(SOCKET s, int level, int optname, const char *optval, int opt
     if (is_timeout_option(level, optname))
         return set_timeout(s, optname, optval, optlen);
     if (level == SOL_SOCKET && optname == SO_EXCLUSIVEADDRUSE) {
-        /* POSIX never lets another socket take over a bound port (without
-           SO_REUSEPORT), which is what this option asks of Windows. */
-        last_error = 0;
-        return 0;
+        /* What a server asks of Windows with this option, POSIX does with
+           SO_REUSEADDR. Windows lets a server bind a port that closed connections
+           still hold in TIME_WAIT, and this option stops another socket from taking
+           the port over. POSIX refuses the TIME_WAIT port unless SO_REUSEADDR is set,
+           and without SO_REUSEPORT it never lets a second socket take a listening
+           port. (SO_REUSEADDR on Windows means the opposite: others may take it.) */
+        optname = SO_REUSEADDR;
     }
     if (optlen < 0) {
         last_error = WSAEFAULT;
@@ -366,6 +369,8 @@ int wsa_getsockopt(SOCKET s, int level, int optname, char *optval, int *optlen)
         return SOCKET_ERROR;
     if (is_timeout_option(level, optname))
         return get_timeout(s, optname, optval, optlen);
+    if (level == SOL_SOCKET && optname == SO_EXCLUSIVEADDRUSE)
+        optname = SO_REUSEADDR;     /* as in wsa_setsockopt */
     if (optlen == NULL || *optlen < 0) {
         last_error = WSAEFAULT;
         return SOCKET_ERROR;

@@ -22,6 +22,9 @@ BUILD = ROOT / "build" / TARGET
 
 
 def pytest_configure(config):
+    # A skipped kit test says why, at the end of every run.
+    if "s" not in config.option.reportchars:
+        config.option.reportchars += "s"
     if not hasattr(config, "workerinput"):
         platform.prepare()
 
@@ -123,11 +126,25 @@ def build_patched(kind, patch, sanitize=False):
     assert applied.returncode == 0, f"{patch.name} does not apply:\n{applied.stdout}{applied.stderr}"
     out = base / "out"
     made = subprocess.run(["make", "--no-print-directory", f"TARGET={TARGET}",
-                           f"SRC={tree.relative_to(ROOT)}", f"OUT={out.relative_to(ROOT)}",
-                           f"SANITIZE={1 if sanitize else ''}", "all"],
-                          cwd=ROOT, capture_output=True, text=True)
+                           f"SRC={tree.relative_to(ROOT).as_posix()}",
+                           f"OUT={out.relative_to(ROOT).as_posix()}",
+                           f"SANITIZE={1 if sanitize else ''}",
+                           *patched_programs(patch, out)], cwd=ROOT, capture_output=True,
+                          text=True)
     assert made.returncode == 0, f"{patch.name} does not build:\n{made.stdout}{made.stderr}"
     return out
+
+
+def patched_programs(patch, out):
+    """The programs (and unit test programs) of the labs PATCH changes, as make
+    targets under OUT: building only those keeps a mutant's build short."""
+    labs = set(re.findall(r"^\+\+\+ b/([^/\s]+)/", patch.read_text(), re.M))
+    names = []
+    for lab in sorted(labs):
+        fragment = (ROOT / "labs" / lab / "Makefile.local").read_text()
+        names += re.findall(r"call lab_(?:program|units),[^,]+,(\w+),", fragment)
+    assert names, f"{patch.name} changes no lab the Makefile knows"
+    return [platform.program_path(out.relative_to(ROOT), n).as_posix() for n in names]
 
 
 def patch_fields(patch):
@@ -148,3 +165,8 @@ def patch_header(patch):
     """The Mutant: and Caught-by: lines of a patch file."""
     fields = patch_fields(patch)
     return fields["Mutant"][0], fields["Caught-by"][0]
+
+
+def patch_targets(patch):
+    """The targets a mutant is a bug on (its Targets: line), default all."""
+    return patch_fields(patch).get("Targets", ["native mingw"])[0].split()

@@ -207,6 +207,56 @@ static SOCKET socket_for_refusing_port(struct sockaddr_in *addr)
     return s;
 }
 
+/* A listening socket with SO_EXCLUSIVEADDRUSE on ADDR's port (0: any free one). */
+static SOCKET exclusive_listener(struct sockaddr_in *addr)
+{
+    int len = (int)sizeof *addr, one = 1;
+    SOCKET s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+
+    ck_assert(s != INVALID_SOCKET);
+    ck_assert_int_eq(setsockopt(s, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&one,
+                                (int)sizeof one), 0);
+    ck_assert_int_eq(bind(s, (struct sockaddr *)addr, (int)sizeof *addr), 0);
+    ck_assert_int_eq(listen(s, 1), 0);
+    ck_assert_int_eq(getsockname(s, (struct sockaddr *)addr, &len), 0);
+    return s;
+}
+
+/* A server that closed its connection first leaves it in TIME_WAIT on its port; with
+   SO_EXCLUSIVEADDRUSE a new server binds that port at once, and while it listens no
+   other socket can. (Uses the fixture's sockets for its own listener and pair.) */
+START_TEST(test_common_exclusive_port_restarts)
+{
+    struct sockaddr_in addr;
+    char byte;
+    SOCKET other;
+
+    closesocket(listener);          /* the fixture's pair is not used here */
+    closesocket(client);
+    closesocket(server);
+    memset(&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    listener = exclusive_listener(&addr);
+    client = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    ck_assert_int_eq(connect(client, (struct sockaddr *)&addr, (int)sizeof addr), 0);
+    server = accept(listener, NULL, NULL);
+    ck_assert(server != INVALID_SOCKET);
+    closesocket(server);            /* the server closes first: its side ends in TIME_WAIT */
+    server = INVALID_SOCKET;
+    ck_assert_int_eq(recv(client, &byte, 1, 0), 0);
+    closesocket(client);
+    client = INVALID_SOCKET;
+    closesocket(listener);
+    listener = exclusive_listener(&addr);
+    other = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    ck_assert(other != INVALID_SOCKET);
+    ck_assert_wsa_error(bind(other, (struct sockaddr *)&addr, (int)sizeof addr), SOCKET_ERROR,
+                        WSAEADDRINUSE);
+    closesocket(other);
+}
+END_TEST
+
 START_TEST(test_common_refused_connect)
 {
     struct sockaddr_in addr;
@@ -363,6 +413,7 @@ static Suite *common_suite(void)
     tcase_add_test(tc, test_common_nonblocking_recv);
     tcase_add_test(tc, test_common_shutdown_send_is_eof);
     tcase_add_test(tc, test_common_refused_connect);
+    tcase_add_test(tc, test_common_exclusive_port_restarts);
     tcase_add_test(tc, test_common_short_address_length);
     tcase_add_test(tc, test_common_so_error_is_a_wsa_code);
     suite_add_tcase(s, tc);

@@ -5,11 +5,99 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 void unit_stop_winsock(void)
 {
     while (WSACleanup() == 0)
         ;
+}
+
+void unit_start_winsock(void)
+{
+    WSADATA data;
+
+    unit_stop_winsock();
+    ck_assert_int_eq(WSAStartup(MAKEWORD(2, 2), &data), 0);
+}
+
+/* The loopback address of family, with port (host order) in it. */
+static int loopback(int family, unsigned short port, struct sockaddr_storage *ss)
+{
+    memset(ss, 0, sizeof *ss);
+    if (family == AF_INET6) {
+        struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+        a6->sin6_family = AF_INET6;
+        a6->sin6_addr = in6addr_loopback;
+        a6->sin6_port = htons(port);
+        return (int)sizeof *a6;
+    }
+    struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+    a4->sin_family = AF_INET;
+    a4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a4->sin_port = htons(port);
+    return (int)sizeof *a4;
+}
+
+SOCKET unit_listener(int family, char *port)
+{
+    struct sockaddr_storage ss;
+    int len = loopback(family, 0, &ss);
+    SOCKET s = socket(family, SOCK_STREAM, IPPROTO_TCP);
+
+    ck_assert(s != INVALID_SOCKET);
+    ck_assert_int_eq(bind(s, (struct sockaddr *)&ss, len), 0);
+    ck_assert_int_eq(listen(s, 8), 0);
+    ck_assert_int_eq(getsockname(s, (struct sockaddr *)&ss, &len), 0);
+    snprintf(port, 6, "%u", ntohs(family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                                   : ((struct sockaddr_in *)&ss)->sin_port));
+    return s;
+}
+
+SOCKET unit_bound(int family, const char *port)
+{
+    struct sockaddr_storage ss;
+    int len = loopback(family, (unsigned short)atoi(port), &ss);
+    SOCKET s = socket(family, SOCK_STREAM, IPPROTO_TCP);
+
+    ck_assert(s != INVALID_SOCKET);
+    if (bind(s, (struct sockaddr *)&ss, len) != 0) {
+        closesocket(s);
+        return INVALID_SOCKET;
+    }
+    return s;
+}
+
+void unit_pair(SOCKET listener, SOCKET *client, SOCKET *server)
+{
+    struct sockaddr_storage ss;
+    int len = (int)sizeof ss;
+
+    ck_assert_int_eq(getsockname(listener, (struct sockaddr *)&ss, &len), 0);
+    *client = socket(ss.ss_family, SOCK_STREAM, IPPROTO_TCP);
+    ck_assert(*client != INVALID_SOCKET);
+    ck_assert_int_eq(connect(*client, (struct sockaddr *)&ss, len), 0);
+    *server = accept(listener, NULL, NULL);
+    ck_assert(*server != INVALID_SOCKET);
+}
+
+void unit_recv_exactly(SOCKET s, char *buf, int len)
+{
+    int got = 0;
+
+    while (got < len) {
+        int n = recv(s, buf + got, len - got, 0);
+        ck_assert_msg(n > 0, "recv returned %d after %d of %d bytes (error %d)", n, got, len,
+                      WSAGetLastError());
+        got += n;
+    }
+}
+
+void unit_close(SOCKET *s)
+{
+    if (*s != INVALID_SOCKET)
+        closesocket(*s);
+    *s = INVALID_SOCKET;
 }
 
 int unit_main(Suite *suite, int argc, char **argv)

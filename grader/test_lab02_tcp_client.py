@@ -1,0 +1,230 @@
+"""TCP client
+
+Lab 02's behaviours: the unit tests of tcpclient.c, then tcp_client run against the
+grader's own servers on loopback: one that answers in a flood of random bytes, one
+that reads slowly through a small buffer, one that drips, one that says nothing, and
+a port where nothing listens. Messages and replies are random.
+"""
+import random
+import socket
+import string
+import time
+
+import pytest
+
+from gradelib import expect, peers
+
+UNITS = "lab02_units"
+EXIT_HINT = ("Exit 0 once the server has closed: recv returning 0 is the normal end of "
+             "the stream, not an error. Read the error line above for the call that failed.")
+OUTPUT_HINT = ("Write exactly the bytes recv returned, in order, with fwrite, and nothing "
+               "else to stdout.")
+# Long enough for Windows, where a refused loopback connect takes about 2 s.
+RUN_TIMEOUT = 20
+
+
+# --- tcpclient.c, through its unit tests (tests/unit/lab02_test.c) ------------------
+
+@pytest.mark.points(3)
+def test_unit_connect(unit):
+    """connect_to connects over IPv4 and IPv6, and reports refusal and unknown hosts (unit tests)"""
+    unit(UNITS, "Connect", "Zero the hints, ask for AF_UNSPEC and SOCK_STREAM, and return "
+         "getaddrinfo's own code when it fails (call = \"getaddrinfo\"); when every "
+         "connect fails, return the last WSAGetLastError() with call = \"connect\".")
+
+
+@pytest.mark.points(2)
+def test_unit_each_address(unit):
+    """connect_to tries the next address when one refuses (unit tests)"""
+    unit(UNITS, "EachAddress", "Walk the whole list (ai_next): when connect fails, close "
+         "that socket and try the next address; stop at the first that connects.")
+
+
+@pytest.mark.points(3)
+def test_unit_stream(unit):
+    """send_all sends everything and recv_until_close keeps every byte (unit tests)"""
+    unit(UNITS, "Stream", "send may take fewer bytes than asked: loop until all are "
+         "sent. recv returns whatever has arrived: loop until it returns 0, and write "
+         "each chunk with fwrite (the bytes may contain zeros).")
+
+
+# --- the grader's servers -------------------------------------------------------------
+
+def word(rng, n):
+    """N random letters and digits: safe on any command line."""
+    return "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(n))
+
+
+# How long the grader's server waits for the rest of a line once it has begun.
+REST_OF_LINE = 3.0
+
+
+def read_line(conn, want):
+    """Reads what the client sends until WANT bytes came, it closes, or (once it has
+    begun) REST_OF_LINE s pass without more: a line-based server would wait for the
+    newline for ever, this one answers so the test can say what was missing."""
+    data = bytearray()
+    while len(data) < want:
+        try:
+            chunk = conn.recv(want - len(data))
+        except socket.timeout:
+            break
+        if not chunk:
+            break
+        data += chunk
+        conn.settimeout(REST_OF_LINE)
+    return bytes(data)
+
+
+def replying(reply, chunks=None, pause=0.0, want=0):
+    """A handler: reads the client's line (WANT bytes), then sends REPLY in pieces of
+    the sizes CHUNKS gives (default: all at once), pausing PAUSE s between them, and
+    closes. Returns what the client sent."""
+    def handle(conn):
+        got = read_line(conn, want)
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        at = 0
+        try:
+            for size in chunks or [len(reply)]:
+                conn.sendall(reply[at:at + size])
+                at += size
+                if pause:
+                    time.sleep(pause)   # the peer's pace, not a wait for an event
+            conn.sendall(reply[at:])
+        except OSError:
+            pass        # the client went away early: its output will show it
+        return got
+    return handle
+
+
+def client_sent(server, line):
+    """Checks that the grader's server received exactly LINE."""
+    try:
+        got = server.result(timeout=5)
+    except TimeoutError:
+        raise expect.Failure("the client never connected to the grader's server",
+                             expected=f"a connection to port {server.port}",
+                             hint="Pass the port to getaddrinfo as the service, and "
+                                  "connect to the address it returns.")
+    expect.same_bytes("the server did not receive exactly MESSAGE and a newline",
+                      line, got, hint="Send the whole message and then '\\n', with a "
+                                      "loop around send.")
+
+
+def talk(run, host, reply, rng, **how):
+    """Runs tcp_client against a grader server on HOST that sends REPLY; checks the
+    exchange both ways and the exit code."""
+    message = word(rng, rng.randint(5, 40))
+    line = (message + "\n").encode()
+    with peers.Listener(replying(reply, want=len(line), **how), host=host) as server:
+        result = run("tcp_client", host, server.port, message, timeout=RUN_TIMEOUT)
+        expect.exits(result, 0, hint=EXIT_HINT)
+        client_sent(server, line)
+    expect.same_bytes("tcp_client did not print exactly what the server sent", reply,
+                      result.stdout, result=result, hint=OUTPUT_HINT)
+    return result
+
+
+# --- tcp_client --------------------------------------------------------------------------
+
+@pytest.mark.points(1)
+def test_usage(run):
+    """tcp_client refuses a bad command line with its usage"""
+    for args in [(), ("127.0.0.1", "7"), ("127.0.0.1", "99999", "hi"), ("127.0.0.1", "port", "hi")]:
+        result = run("tcp_client", *args)
+        expect.exits(result, 1, hint="Check argc and the port (kit_parse_port); on a bad "
+                                     "command line print the usage and exit 1.")
+        expect.usage(result)
+
+
+@pytest.mark.points(2)
+@pytest.mark.memcheck
+def test_ipv4(run):
+    """tcp_client sends its line and prints the reply (IPv4)"""
+    rng = random.Random()
+    talk(run, peers.IPV4, f"hello {word(rng, 12)}\n".encode(), rng)
+
+
+@pytest.mark.points(2)
+def test_ipv6(run):
+    """tcp_client works over IPv6 (::1)"""
+    rng = random.Random()
+    talk(run, peers.IPV6, f"hello {word(rng, 12)}\n".encode(), rng)
+
+
+@pytest.mark.points(4)
+@pytest.mark.memcheck
+def test_large_reply(run):
+    """tcp_client prints several MiB of random bytes exactly, however they arrive"""
+    rng = random.Random()
+    reply = peers.payload(3 * 1024 * 1024 + rng.randrange(65536), rng.random())
+    chunks = []
+    while sum(chunks) < len(reply):
+        chunks.append(rng.choice([1, 7, 1000, 1460, 4096, 65536, 200000]))
+    talk(run, peers.IPV4, reply, rng, chunks=chunks, pause=0.0005)
+
+
+@pytest.mark.points(3)
+def test_slow_reader(run):
+    """a server reading slowly through a small buffer gets the whole long line"""
+    rng = random.Random()
+    message = word(rng, 16000 + rng.randrange(1000))
+    line = (message + "\n").encode()
+
+    def slowly(conn):
+        got = bytearray()
+        while len(got) < len(line):
+            chunk = conn.recv(512)
+            if not chunk:
+                break
+            got += chunk
+            time.sleep(0.002)           # the peer's pace
+        conn.sendall(b"ok\n")
+        return bytes(got)
+
+    with peers.Listener(slowly, rcvbuf=4096) as server:
+        result = run("tcp_client", peers.IPV4, server.port, message, timeout=RUN_TIMEOUT)
+        expect.exits(result, 0, hint=EXIT_HINT)
+        client_sent(server, line)
+    expect.same_bytes("tcp_client did not print the server's reply", b"ok\n", result.stdout,
+                      result=result, hint=OUTPUT_HINT)
+
+
+@pytest.mark.points(2)
+def test_drip(run):
+    """tcp_client prints a reply that arrives one byte at a time"""
+    rng = random.Random()
+    reply = peers.payload(300, rng.random())
+    talk(run, peers.IPV4, reply, rng, chunks=[1] * len(reply), pause=0.002)
+
+
+@pytest.mark.points(2)
+def test_no_reply(run):
+    """a server that closes without replying: no output, exit 0"""
+    rng = random.Random()
+    talk(run, peers.IPV4, b"", rng)
+
+
+@pytest.mark.points(2)
+def test_refused(run):
+    """a refused connection: exit 2 and the WSAECONNREFUSED error line"""
+    sock, port = peers.refusing_port()
+    with sock:
+        result = run("tcp_client", peers.IPV4, port, "hello", timeout=RUN_TIMEOUT)
+    expect.exits(result, 2, hint="When connect fails for every address, report it with "
+                                 "kit_error and return EXIT_NETWORK (2).")
+    expect.error_line(result, "connect", "WSAECONNREFUSED", 10061,
+                      hint="Report the error of the connect call: kit_error(PROG, "
+                           "\"connect\", WSAGetLastError()), read right after it fails.")
+
+
+@pytest.mark.points(2)
+def test_unknown_host(run):
+    """an unknown host: exit 2 and the WSAHOST_NOT_FOUND error line"""
+    # Not a valid host name: refused by the resolver without a DNS query.
+    result = run("tcp_client", "no_such_host!.invalid", "7", "hello", timeout=RUN_TIMEOUT)
+    expect.exits(result, 2, hint="When getaddrinfo fails, report its code with kit_error and "
+                                 "return EXIT_NETWORK (2).")
+    expect.error_line(result, "getaddrinfo", "WSAHOST_NOT_FOUND", 11001,
+                      hint="getaddrinfo returns its error code (it does not set "
+                           "WSAGetLastError for you to read): report that code.")

@@ -1,0 +1,280 @@
+"""TCP server
+
+Lab 03's behaviours: the unit tests of tcpserver.c, then tcp_server run as a program
+with the grader as its clients: a flood of random bytes read while it is sent, twenty
+clients in a row, five at once, a silent one, one that resets mid-stream, and the
+server's exit, restart and refusal of a port in use. Payloads are random.
+"""
+import random
+import socket
+
+import pytest
+
+from gradelib import expect, peers
+
+UNITS = "lab03_units"
+# Every wait of a test is bounded by one of these.
+ANNOUNCE_TIMEOUT = 10
+CLIENT_TIMEOUT = 20
+EXIT_TIMEOUT = 10
+
+
+# --- tcpserver.c, through its unit tests (tests/unit/lab03_test.c) ------------------
+
+@pytest.mark.points(3)
+def test_unit_listener(unit):
+    """open_listener listens on the address asked, and reports a port in use (unit tests)"""
+    unit(UNITS, "Listener", "getaddrinfo with AI_PASSIVE gives the address to bind; then "
+         "socket, bind, listen. Return the failing call's WSAGetLastError() with its name "
+         "in *call (\"bind\" for a port in use).")
+
+
+@pytest.mark.points(2)
+def test_unit_restart(unit):
+    """open_listener gets its port back right after a previous server closed (unit tests)"""
+    unit(UNITS, "Restart", "Set SO_EXCLUSIVEADDRUSE on the socket before bind: without it, "
+         "connections of the previous server in TIME_WAIT keep the port on POSIX.")
+
+
+@pytest.mark.points(3)
+def test_unit_echo(unit):
+    """echo_client sends back every byte until the client closes (unit tests)"""
+    unit(UNITS, "Echo", "Loop: recv, then send_all exactly the n bytes recv returned; "
+         "stop when recv returns 0. send may take fewer bytes than asked.")
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+@pytest.fixture
+def server(start):
+    """server(*ARGS) starts tcp_server and waits for its announcement; returns the
+    Process, with .host and .port set from the announcement."""
+    def start_server(*args):
+        proc = start("tcp_server", *args, timeout=60)
+        proc.host, proc.port = peers.announced(proc, ANNOUNCE_TIMEOUT)
+        return proc
+    return start_server
+
+
+def failure(proc, what, expected, got, hint):
+    """A failed behaviour of a running server: stops it to show its stderr."""
+    return expect.Failure(what, expected=expected, got=got, hint=hint, result=proc.stop())
+
+
+def echo(proc, data, hint=None):
+    """Connects to the server, sends DATA while reading, half-closes and reads until
+    the server closes: the echo must be DATA exactly."""
+    try:
+        sock = peers.connect(proc.host, proc.port, CLIENT_TIMEOUT)
+    except OSError as e:
+        raise failure(proc, "the grader could not connect to the server",
+                      f"a connection to {proc.host}:{proc.port}", str(e),
+                      "Keep the listening socket open and call accept again for the "
+                      "next client.")
+    with sock:
+        got, how = peers.exchange(sock, data, CLIENT_TIMEOUT)
+    if how == "stalled":
+        raise failure(proc, "the server stopped reading before the client had sent "
+                      "everything", f"{len(data)} bytes echoed",
+                      f"{len(got)} bytes echoed, then nothing for {CLIENT_TIMEOUT} s",
+                      "Echo as you read: send back each chunk right after recv returns "
+                      "it, with a loop around send (send_all).")
+    if got != data or how != "eof":
+        at = expect.first_difference(data, got)
+        why = {"reset": "the server reset the connection",
+               "timeout": f"the server did not close within {CLIENT_TIMEOUT} s"}.get(how)
+        raise failure(proc, "the echo differs from what the client sent",
+                      f"{len(data)} bytes, then the server closes",
+                      f"{len(got)} bytes (first difference at byte {at})" +
+                      (f"; {why}" if why else ""),
+                      hint or expect.bytes_hint(data, got, at) or
+                      "Loop on recv until it returns 0, sending back exactly the n bytes "
+                      "each recv returned; then close the client's socket.")
+
+
+def still_running(proc, after):
+    if proc.poll() is not None:
+        result = proc.stop()
+        raise expect.Failure(f"the server ended after {after}",
+                             expected="still running, waiting for the next client",
+                             got=result.ended(), result=result,
+                             hint="Serve clients in a loop: after closing one client's "
+                                  "socket, accept the next. Only --max-clients ends it.")
+
+
+def small(rng):
+    return peers.payload(rng.randint(1, 3000), rng.random())
+
+
+# --- tcp_server ---------------------------------------------------------------------------
+
+@pytest.mark.points(1)
+def test_usage(run):
+    """tcp_server refuses a bad command line with its usage"""
+    for args in [("--port",), ("--port", "70000"), ("--max-clients", "0"), ("extra",)]:
+        result = run("tcp_server", *args)
+        expect.exits(result, 1, hint="Parse the options with kit_server_args; when it "
+                                     "refuses them, print the usage and exit 1.")
+        expect.usage(result)
+
+
+@pytest.mark.points(2)
+def test_announces_loopback(server):
+    """by default tcp_server listens on 127.0.0.1 and announces the port it got"""
+    proc = server()
+    if proc.host != peers.IPV4 or proc.port == 0:
+        raise failure(proc, "the server announced another address than it should",
+                      "listening on 127.0.0.1:PORT (a real port, not 0)",
+                      f"listening on {proc.host}:{proc.port}",
+                      "Bind the --bind address (127.0.0.1 by default), not INADDR_ANY, and "
+                      "announce after bind and listen (kit_announce reads the port back).")
+    echo(proc, small(random.Random()))
+
+
+@pytest.mark.points(2)
+def test_ipv6(server):
+    """with --bind ::1 tcp_server listens and echoes over IPv6"""
+    proc = server("--bind", "::1")
+    if proc.host != peers.IPV6:
+        raise failure(proc, "the server did not listen on ::1", "listening on [::1]:PORT",
+                      f"listening on {proc.host}:{proc.port}",
+                      "Resolve the --bind address with getaddrinfo and create the socket "
+                      "with the family it returns (ai_family).")
+    echo(proc, small(random.Random()))
+
+
+@pytest.mark.points(5)
+def test_large_echo(server):
+    """several MiB of random bytes come back exactly, read while they are sent"""
+    rng = random.Random()
+    proc = server()
+    echo(proc, peers.payload(4 * 1024 * 1024 + rng.randrange(65536), rng.random()))
+
+
+@pytest.mark.points(4)
+def test_twenty_clients(server):
+    """twenty clients in a row are each echoed"""
+    rng = random.Random()
+    proc = server()
+    for i in range(20):
+        echo(proc, small(rng))
+        still_running(proc, f"client {i + 1}")
+
+
+@pytest.mark.points(3)
+def test_backlog(server):
+    """five clients connecting at once wait in the backlog and are all served in turn"""
+    rng = random.Random()
+    proc = server()
+    socks = [peers.connect(proc.host, proc.port, CLIENT_TIMEOUT) for _ in range(5)]
+    datas = [small(rng) for _ in socks]
+    try:
+        for sock, data in zip(socks, datas):
+            sock.sendall(data)
+            sock.shutdown(socket.SHUT_WR)
+        for i, (sock, data) in enumerate(zip(socks, datas)):
+            got, how = peers.recv_until_close(sock, CLIENT_TIMEOUT)
+            if got != data or how != "eof":
+                raise failure(proc, f"client {i + 1} of 5 was not echoed",
+                              f"{len(data)} bytes, then the server closes",
+                              f"{len(got)} bytes, {how}",
+                              "listen(s, SOMAXCONN) lets clients wait while you serve "
+                              "another; serve each until it closes, then accept the next.")
+    finally:
+        for sock in socks:
+            sock.close()
+
+
+@pytest.mark.points(2)
+def test_silent_client(server):
+    """a client that connects and closes without sending is no trouble"""
+    proc = server()
+    with peers.connect(proc.host, proc.port, CLIENT_TIMEOUT) as sock:
+        got, how = peers.exchange(sock, b"", CLIENT_TIMEOUT)
+    if got or how != "eof":
+        raise failure(proc, "the server did not close a silent client's connection",
+                      "the server closes at once (recv returned 0)", f"{len(got)} bytes, {how}",
+                      "recv returns 0 when the client closes: that ends this client.")
+    still_running(proc, "a silent client")
+    echo(proc, small(random.Random()))
+
+
+def fill_until_blocked(sock, rng, limit=256 * 1024 * 1024):
+    """Sends to an echo server without reading its echo, until the server's sends and
+    then ours block: both sides' buffers are full, and the server waits in send."""
+    sock.settimeout(BLOCKED)
+    chunk = peers.payload(1 << 16, rng.random())
+    sent = 0
+    while sent < limit:
+        try:
+            sent += sock.send(chunk)
+        except socket.timeout:
+            return sent
+    return sent
+
+
+# How long a send must stay blocked to count as blocked.
+BLOCKED = 1.0
+
+
+@pytest.mark.points(3)
+def test_reset_client(server):
+    """a client that resets mid-stream ends only its own connection"""
+    rng = random.Random()
+    proc = server()
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # A small window: the server soon has echo it cannot send.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.settimeout(CLIENT_TIMEOUT)
+        sock.connect((proc.host, proc.port))
+        fill_until_blocked(sock, rng)
+        peers.reset(sock)           # the server is in send: it gets WSAECONNRESET
+    still_running(proc, "a client reset its connection")
+    echo(proc, small(rng))
+    still_running(proc, "a client reset its connection")
+
+
+@pytest.mark.points(3)
+@pytest.mark.memcheck
+def test_max_clients(server):
+    """with --max-clients N the server exits 0 after N clients"""
+    rng = random.Random()
+    n = rng.randint(2, 4)
+    proc = server("--max-clients", str(n))
+    for _ in range(n):
+        echo(proc, small(rng))
+    result = proc.wait(EXIT_TIMEOUT)
+    expect.exits(result, 0, hint="Count the clients served; after the last, close the "
+                                 "listening socket, call WSACleanup and return 0.")
+
+
+@pytest.mark.points(3)
+def test_restart_same_port(server):
+    """a server stopped while serving a client can be restarted on the same port at once"""
+    rng = random.Random()
+    first = server()
+    port = first.port
+    sock = peers.connect(first.host, port, CLIENT_TIMEOUT)
+    sock.sendall(b"x")
+    sock.recv(1)
+    first.stop()            # as Ctrl-C would: the server's side closes first
+    peers.recv_until_close(sock, CLIENT_TIMEOUT)
+    sock.close()
+    second = server("--port", str(port))
+    if second.port != port:
+        raise failure(second, "the restarted server did not get its port back",
+                      f"listening on 127.0.0.1:{port}", f"port {second.port}",
+                      "Pass --port to getaddrinfo as the service.")
+    echo(second, small(rng))
+
+
+@pytest.mark.points(2)
+def test_port_in_use(run):
+    """a port in use: exit 2 and the WSAEADDRINUSE error line"""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind((peers.IPV4, 0))
+        taken.listen(1)
+        result = run("tcp_server", "--port", taken.getsockname()[1], timeout=EXIT_TIMEOUT)
+    expect.exits(result, 2, hint="When bind fails, report it with kit_error and exit 2: "
+                                 "the server cannot work without its port.")
+    expect.error_line(result, "bind", "WSAEADDRINUSE", 10048)
