@@ -196,6 +196,37 @@ def bytes_hint(expected, got, at):
     return None
 
 
+WILDCARDS = ("0.0.0.0", "::")
+
+
+def listens_on_loopback(server, host, port):
+    """Checks that a server that announced HOST:PORT listens there, and on no other
+    address: not on every interface (0.0.0.0 or ::). Where the system tells which
+    sockets listen (Linux, Wine included), that is checked too, not only the
+    announcement."""
+    listening = platform.listening_addresses(port)
+    everywhere = host in WILDCARDS or any(a in WILDCARDS for a in listening or ())
+    if everywhere:
+        shown = f"[{host}]" if ":" in host else host
+        raise Failure("the server listens on every interface, not on loopback only",
+                      expected=f"listening on 127.0.0.1:{port} (or the --bind address)",
+                      got=f"announced {shown}:{port}; listening on " +
+                      (", ".join(listening) if listening else host),
+                      result=server.stop(),
+                      hint="Bind the --bind address (127.0.0.1 by default), never "
+                           "INADDR_ANY or in6addr_any: a server on every interface can "
+                           "be reached from other machines.")
+    if listening is not None and host not in listening:
+        raise Failure("nothing listens on the port the server announced",
+                      expected=f"a socket listening on {host}:{port}",
+                      got=f"none (listening on port {port}: "
+                          f"{', '.join(listening) or 'nothing'})",
+                      result=server.stop(),
+                      hint="Announce the listening socket's own address, after listen() "
+                           "succeeds: kit_announce(listener) reads it back with "
+                           "getsockname.")
+
+
 def _in_order(wanted, got):
     it = iter(got)
     return all(any(w == g for g in it) for w in wanted)

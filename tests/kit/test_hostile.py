@@ -1,8 +1,10 @@
 """Hostile submissions (tests/kit/hostile/*.patch): programs that hang, crash, flood,
-leave processes behind, ignore signals or print garbage. Each is graded by the grader
-test its Caught-by: line names, which must fail saying what its Says: lines say
-(Says-native:, Says-mingw: for one target only), within the program's timeout and a
-little more, with valid reports, and with no process of the submission left."""
+leave processes behind, ignore signals, print garbage, or listen where they should not.
+Each is graded by the grader test its Caught-by: line names, which must fail saying
+what its Says: lines say (Says-native:, Says-mingw: for one target only), within the
+program's timeout (its Timeout: line, default RUN_TIMEOUT) and a little more, with
+valid reports, and with no process of the submission left. Hosts: limits a patch to
+the systems where the grader can check it."""
 import json
 import os
 import signal
@@ -18,8 +20,9 @@ from conftest import ROOT, TARGET, build_patched, grade, leftovers, marked, patc
 from gradelib import expect, report
 
 HOSTILE = sorted((ROOT / "tests" / "kit" / "hostile").glob("*.patch"))
-# The grader's timeout for one program run (run()'s default), and what a whole
-# grading run (Python, pytest, Wine's start) may take beyond it.
+# The grader's timeout for one program run (run()'s default; a Timeout: line says
+# another), and what a whole grading run (Python, pytest, Wine's start) may take
+# beyond it.
 RUN_TIMEOUT = 10
 SLACK = 15
 # The most a transcript may grow to, whatever the program wrote.
@@ -57,6 +60,9 @@ def check_reports(graded):
 @pytest.mark.parametrize("patch", HOSTILE, ids=lambda p: p.stem)
 def test_hostile_submission(patch, tmp_path):
     fields = patch_fields(patch)
+    hosts = fields.get("Hosts", ["linux darwin win32"])[0].split()
+    if not any(sys.platform.startswith(h) for h in hosts):
+        pytest.skip(f"the grader checks this on {', '.join(hosts)} only")
     caught_by = fields["Caught-by"][0]
     out = build_patched("hostile", patch)
     graded = grade(out, tmp_path, caught_by)
@@ -65,7 +71,8 @@ def test_hostile_submission(patch, tmp_path):
     for phrase in fields.get("Says", []) + fields.get(f"Says-{TARGET}", []):
         assert phrase in entry["output"], f"'{phrase}' not in:\n{entry['output']}"
     assert "hint:" in entry["output"], entry["output"]
-    assert graded.seconds < RUN_TIMEOUT + SLACK, f"took {graded.seconds:.1f} s"
+    timeout = float(fields.get("Timeout", [RUN_TIMEOUT])[0])
+    assert graded.seconds < timeout + SLACK, f"took {graded.seconds:.1f} s"
     transcripts = list((graded.grade_dir / "transcripts").glob("*.txt"))
     assert transcripts, "no transcript kept for the failed test"
     check_reports(graded)
