@@ -27,10 +27,9 @@ APT_PKGS="build-essential make pkg-config check patch python3 python3-pytest"
 APT_PKGS="$APT_PKGS python3-pytest-xdist python3-pytest-timeout"
 # Peers nobody here wrote, for the interoperability tests of `make test`.
 APT_PKGS="$APT_PKGS socat ncat curl"
-# Tools only the kit's own tests use (`make test`: valgrind runs the reference
-# programs). TARGET=mingw is how the kit's tests are set up (the README, CI), so it
-# installs them; `make grade` needs none of them.
-APT_TEST_PKGS="valgrind"
+# make test runs the reference programs under valgrind (Linux only); the grader reads
+# its reports, so a student can use it too.
+APT_PKGS="$APT_PKGS valgrind"
 APT_DIR=/etc/apt
 
 deb_installed() {
@@ -78,7 +77,7 @@ add_deb_src() {
 
 setup_apt() {
     pkgs=$APT_PKGS
-    if [ "$target" = mingw ]; then pkgs="$pkgs mingw-w64 wine64 $APT_TEST_PKGS"; fi
+    if [ "$target" = mingw ]; then pkgs="$pkgs mingw-w64 wine64"; fi
     missing=
     for p in $pkgs; do deb_installed "$p" || missing="$missing $p"; done
     src_added=no

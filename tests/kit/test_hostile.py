@@ -1,7 +1,8 @@
 """Hostile submissions (tests/kit/hostile/*.patch): programs that hang, crash, flood,
 leave processes behind, ignore signals, print garbage, or listen where they should not.
 Each is graded by the grader test its Caught-by: line names, which must fail saying
-what its Says: lines say (Says-native:, Says-mingw: for one target only), within the
+what its Says: lines say (Says-posix:, Says-windows: for POSIX or Windows programs
+only: Windows programs are TARGET=mingw's, and any built on Windows), within the
 program's timeout (its Timeout: line, default RUN_TIMEOUT) and a little more, with
 valid reports, and with no process of the submission left. Hosts: limits a patch to
 the systems where the grader can check it."""
@@ -17,7 +18,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from conftest import ROOT, TARGET, build_patched, grade, leftovers, marked, patch_fields
-from gradelib import expect, report
+from gradelib import expect, platform, report
 
 HOSTILE = sorted((ROOT / "tests" / "kit" / "hostile").glob("*.patch"))
 # The grader's timeout for one program run (run()'s default; a Timeout: line says
@@ -68,7 +69,8 @@ def test_hostile_submission(patch, tmp_path):
     graded = grade(out, tmp_path, caught_by)
     entry = graded.test(caught_by.split("::")[-1])
     assert entry["status"] == "failed", graded.output
-    for phrase in fields.get("Says", []) + fields.get(f"Says-{TARGET}", []):
+    kind = "windows" if platform.WINDOWS_PROGRAMS else "posix"
+    for phrase in fields.get("Says", []) + fields.get(f"Says-{kind}", []):
         assert phrase in entry["output"], f"'{phrase}' not in:\n{entry['output']}"
     assert "hint:" in entry["output"], entry["output"]
     timeout = float(fields.get("Timeout", [RUN_TIMEOUT])[0])
@@ -84,7 +86,7 @@ def test_every_hostile_patch_names_its_test():
     for patch in HOSTILE:
         fields = patch_fields(patch)
         assert fields.get("Hostile") and fields.get("Caught-by"), patch.name
-        assert fields.get("Says") or (fields.get("Says-native") and fields.get("Says-mingw")), \
+        assert fields.get("Says") or (fields.get("Says-posix") and fields.get("Says-windows")), \
             f"{patch.name}: what should the failed line say?"
 
 
