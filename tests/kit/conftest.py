@@ -62,19 +62,31 @@ class Graded:
         raise AssertionError(f"no line for '{title}' in:\n{self.output}")
 
 
+def grader_env(out_dir, grade_dir, run_id, extra=None):
+    """The environment of a grading run of OUT_DIR into GRADE_DIR, marked RUN_ID."""
+    return dict(os.environ, KIT_TARGET=TARGET, KIT_OUT=str(out_dir),
+                KIT_GRADE_DIR=str(grade_dir), KIT_RUN_ID=run_id, KIT_LAB="", **(extra or {}))
+
+
+def grader_args(select=(), options=()):
+    """The grader's arguments: the tests SELECT (node ids under grader/, default all),
+    then OPTIONS; in parallel when make test was given GRADE_JOBS=N."""
+    args = [f"grader/{s}" for s in select] or ["grader"]
+    args += list(options)
+    jobs = os.environ.get("KIT_GRADE_JOBS", "")
+    if jobs not in ("", "0", "1"):
+        args += ["-n", jobs]
+    return args
+
+
 def grade(out_dir, tmp_path, *select, timeout=600, env=None, options=()):
     """Grades the programs built in OUT_DIR, with the grader tests SELECT (node ids
     under grader/, default all), the way `make grade` does. ENV adds variables;
     OPTIONS adds pytest options (e.g. "-m", "memcheck")."""
     run_id = uuid.uuid4().hex
     grade_dir = tmp_path / "grade"
-    env = dict(os.environ, KIT_TARGET=TARGET, KIT_OUT=str(out_dir),
-               KIT_GRADE_DIR=str(grade_dir), KIT_RUN_ID=run_id, KIT_LAB="", **(env or {}))
-    args = [f"grader/{s}" for s in select] or ["grader"]
-    args += list(options)
-    jobs = os.environ.get("KIT_GRADE_JOBS", "")
-    if jobs not in ("", "0", "1"):
-        args += ["-n", jobs]    # the grader's tests in parallel (make test GRADE_JOBS=N)
+    env = grader_env(out_dir, grade_dir, run_id, env)
+    args = grader_args(select, options)
     started = time.monotonic()
     proc = subprocess.run(["sh", "grader/pytest.sh", *args], cwd=ROOT, env=env,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

@@ -7,7 +7,6 @@ program's timeout (its Timeout: line, default RUN_TIMEOUT) and a little more, wi
 valid reports, and with no process of the submission left. Hosts: limits a patch to
 the systems where the grader can check it."""
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -17,7 +16,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import ROOT, TARGET, build_patched, grade, leftovers, marked, patch_fields
+from conftest import (ROOT, build_patched, grade, grader_args, grader_env, leftovers,
+                      marked, patch_fields)
 from gradelib import expect, platform, report
 
 HOSTILE = sorted((ROOT / "tests" / "kit" / "hostile").glob("*.patch"))
@@ -98,11 +98,11 @@ def test_interrupted_grading_ends_everything(signame, tmp_path):
     out = build_patched("hostile", ROOT / "tests" / "kit" / "hostile" / "ignores-signals.patch")
     run_id = uuid.uuid4().hex
     grade_dir = tmp_path / "grade"
-    env = dict(os.environ, KIT_TARGET=TARGET, KIT_OUT=str(out), KIT_GRADE_DIR=str(grade_dir),
-               KIT_RUN_ID=run_id, KIT_LAB="")
     grader = subprocess.Popen(
-        ["sh", "grader/pytest.sh", "grader/test_lab01_wsastartup.py::test_wsainfo_default"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        ["sh", "grader/pytest.sh",
+         *grader_args(["test_lab01_wsastartup.py::test_wsainfo_default"])],
+        cwd=ROOT, env=grader_env(out, grade_dir, run_id), stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 30
         while not marked(run_id, programs_only=True):     # the program has started
