@@ -76,6 +76,8 @@ $(OUT)/obj/tests/unit.o: tests/unit/unit.c $(CHECK_DEP)
 include labs/01-wsastartup/Makefile.local
 include labs/02-tcp-client/Makefile.local
 include labs/03-tcp-server/Makefile.local
+include labs/04-udp/Makefile.local
+include labs/05-shutdown-options/Makefile.local
 include tests/Makefile.local
 include tests/fuzz/Makefile.local
 

@@ -80,6 +80,7 @@ def echo(proc, data, hint=None):
                       "Echo as you read: send back each chunk right after recv returns "
                       "it, with a loop around send (send_all).")
     if got != data or how != "eof":
+        still_running(proc, "a client's echo")
         at = expect.first_difference(data, got)
         why = {"reset": "the server reset the connection",
                "timeout": f"the server did not close within {CLIENT_TIMEOUT} s"}.get(how)

@@ -186,7 +186,7 @@ def bytes_hint(expected, got, at):
     if at < len(expected) and expected[at] == 0 and len(got) < len(expected):
         return ("The bytes stop just before a zero byte: printf(\"%s\"), fputs and strlen "
                 "stop at '\\0'. Write what recv returned with fwrite(buf, 1, n, ...).")
-    if expected.startswith(got):
+    if expected.startswith(got) and got:
         return (f"Only the first {len(got)} bytes came through: one recv returns what has "
                 "arrived so far, not the whole stream. Call recv in a loop until it "
                 "returns 0 (the peer closed), keeping every chunk.")
@@ -200,11 +200,11 @@ WILDCARDS = ("0.0.0.0", "::")
 
 
 def listens_on_loopback(server, host, port):
-    """Checks that a server that announced HOST:PORT listens there, and on no other
-    address: not on every interface (0.0.0.0 or ::). Where the system tells which
-    sockets listen (Linux, Wine included), that is checked too, not only the
-    announcement."""
-    listening = platform.listening_addresses(port)
+    """Checks that a server that announced HOST:PORT listens there (TCP) or is bound
+    there (UDP), and on no other address: not on every interface (0.0.0.0 or ::).
+    Where the system tells which sockets listen (Linux, Wine included), that is
+    checked too, not only the announcement."""
+    listening = platform.listening_addresses(port, server.processes())
     everywhere = host in WILDCARDS or any(a in WILDCARDS for a in listening or ())
     if everywhere:
         shown = f"[{host}]" if ":" in host else host

@@ -191,6 +191,8 @@ def announced(server, timeout=10.0):
     fails the test, saying how the server ended or that it stayed silent."""
     m = server.wait_line(ANNOUNCE, timeout)
     if m is None:
+        if server.out.closed:
+            server.exited(5)            # closed stdout: it is exiting, or has
         if server.poll() is not None:
             result = server.stop()
             raise expect.Failure("the server ended before announcing its address",

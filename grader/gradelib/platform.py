@@ -60,6 +60,17 @@ UNDER_WINE = HOST.under_wine
 WINDOWS_PROGRAMS = HOST.windows_programs
 EXE = HOST.exe
 
+# Whether the programs' sockets are the grader's own: the same system answers
+# getsockopt for both, except under Wine, which keeps some options itself (and
+# reports them as Windows does).
+SAME_SOCKETS_AS_PROGRAMS = not UNDER_WINE
+
+# Linux lets a UDP socket connected to one port send to another with sendto, and
+# answers a datagram for it from anywhere but the port it is connected to with an
+# ICMP port unreachable, as if it were closed: a client that is gone before its echo
+# comes, without racing the server. Elsewhere the grader closes the socket instead.
+UDP_SENDTO_WHILE_CONNECTED = sys.platform.startswith("linux")
+
 WINEPREFIX = ROOT / "build" / "mingw" / "wine"
 # How long wineserver outlives its last program: long enough to stay warm between the
 # programs of a grading run, short enough to be gone soon after it.
@@ -76,12 +87,12 @@ WINE_DIFFERENCES = {
     "resolver-needs-startup":
         "Wine's getaddrinfo answers before WSAStartup; Windows fails with "
         "WSANOTINITIALISED (10093).",
-    "reset-before-recv-reads-eof":
-        "Wine's recv returns 0 (end of stream) for a reset that came before the call; "
-        "Windows fails with WSAECONNRESET (10054).",
-    "udp-unreachable-ignored":
-        "Wine ignores the ICMP port unreachable a sendto to a closed loopback port "
-        "brings back; Windows fails the socket's next recvfrom with WSAECONNRESET (10054).",
+    "udp-unreachable-unreported":
+        "Wine reports no ICMP port unreachable on a UDP socket; Windows fails the "
+        "next recvfrom with WSAECONNRESET (10054).",
+    "reset-read-as-eof":
+        "Wine's recv reads a connection the peer reset as an orderly end-of-file "
+        "(0); Windows fails it with WSAECONNRESET (10054).",
 }
 
 # Windows turns a connect to a loopback port nobody listens on into a refusal only
@@ -377,27 +388,52 @@ def linux_members(pgid, mark, proc_dir="/proc"):
     return found
 
 
-def listening_addresses(port, host=None, proc_net="/proc/net"):
-    """The local addresses ("127.0.0.1", "::", ...) of the TCP sockets listening on
-    PORT, from PROC_NET on Linux (native programs and Wine's alike); None where the
-    system does not tell."""
+def listening_addresses(port, pids=(), host=None, proc="/proc"):
+    """The local addresses ("127.0.0.1", "::", ...) where PORT is served: TCP sockets
+    listening on it and UDP sockets bound to it, read from PROC/net on Linux (native
+    programs and Wine's alike); None where the system does not tell. When processes
+    of PIDS hold some of those sockets, theirs only (a native program holds its own;
+    under Wine, wineserver holds a listening socket, so then TCP's come first)."""
     if not (host or HOST).on_linux:
         return None
-    found = []
-    for name in ("tcp", "tcp6"):
+    rows = []       # (address, inode, tcp)
+    for name in ("tcp", "tcp6", "udp", "udp6"):
         try:
-            with open(os.path.join(proc_net, name)) as f:
-                rows = f.read().splitlines()[1:]
+            with open(os.path.join(proc, "net", name)) as f:
+                table = f.read().splitlines()[1:]
         except OSError:
             continue
-        for row in rows:
+        for row in table:
             fields = row.split()
-            if len(fields) < 4 or fields[3] != "0A":      # 0A: LISTEN
+            if len(fields) < 10:
                 continue
             address, hex_port = fields[1].rsplit(":", 1)
-            if int(hex_port, 16) == port:
-                found.append(proc_net_address(address))
-    return found
+            tcp = name.startswith("tcp")
+            if int(hex_port, 16) == port and (not tcp or fields[3] == "0A"):   # 0A: LISTEN
+                rows.append((proc_net_address(address), fields[9], tcp))
+    owned = socket_inodes(pids, proc)
+    theirs = [address for address, inode, _ in rows if inode in owned]
+    if theirs:
+        return theirs
+    return [address for address, _, tcp in rows if tcp] or [address for address, *_ in rows]
+
+
+def socket_inodes(pids, proc="/proc"):
+    """The inodes of the sockets the processes PIDS hold open."""
+    inodes = set()
+    for pid in pids:
+        try:
+            fds = os.listdir(os.path.join(proc, str(pid), "fd"))
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                target = os.readlink(os.path.join(proc, str(pid), "fd", fd))
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                inodes.add(target[len("socket:["):-1])
+    return inodes
 
 
 def proc_net_address(hex_address):

@@ -158,6 +158,14 @@ class Process:
                 self.duration = time.monotonic() - self._started
         return self.returncode
 
+    def exited(self, timeout):
+        """True once the program has exited, waiting up to TIMEOUT seconds for it."""
+        try:
+            self._popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            pass
+        return self.poll() is not None
+
     def wait(self, timeout=None):
         """Waits for the program to exit, at most TIMEOUT (default: its own timeout)
         seconds; stops it if it is still running then. Returns its Result."""
@@ -169,20 +177,22 @@ class Process:
             self.timeout = timeout
         return self.stop()
 
-    def wait_line(self, pattern, timeout):
-        """Waits for a stdout line matching PATTERN (a regex). Returns the match, or
-        None if the program exited, closed stdout or TIMEOUT seconds passed first.
-        Only whole lines count (and the last one once stdout is closed)."""
+    def wait_line(self, pattern, timeout, stderr=False):
+        """Waits for a stdout (or, with STDERR, stderr) line matching PATTERN (a regex).
+        Returns the match, or None if the program exited, closed the stream or TIMEOUT
+        seconds passed first. Only whole lines count (and the last one once the stream
+        is closed)."""
         regex = re.compile(pattern)
         deadline = time.monotonic() + timeout
+        stream = self.err if stderr else self.out
         scanned = 0         # lines before this offset have been tried
         with self._changed:
             while True:
-                data = self.out.data
+                data = stream.data
                 while True:
                     end = data.find(b"\n", scanned)
                     if end < 0:
-                        if not self.out.closed or scanned >= len(data):
+                        if not stream.closed or scanned >= len(data):
                             break
                         end = len(data)
                     m = regex.fullmatch(_line(data[scanned:end]))
@@ -190,9 +200,26 @@ class Process:
                     if m:
                         return m
                 left = deadline - time.monotonic()
-                if left <= 0 or self.out.closed:
+                if left <= 0 or stream.closed:
                     return None
                 self._changed.wait(min(left, 0.5))
+
+    def ended_within(self, timeout):
+        """Waits up to TIMEOUT seconds for the program to exit by itself. Returns its
+        Result, or None if it is still running (and then leaves it running)."""
+        try:
+            self._popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+        return self.stop()
+
+    def processes(self):
+        """The PIDs of the program and the processes it started, while they run
+        (Linux; elsewhere the program's own)."""
+        if self.poll() is not None:
+            return []
+        return platform.linux_members(self.pid, self.mark) if platform.HOST.on_linux \
+            else [self.pid]
 
     def stop(self):
         """Ends the program and its whole tree, then collects what it wrote."""

@@ -17,6 +17,22 @@
 static int started;                     /* WSAStartup calls not yet cleaned up */
 static _Thread_local int last_error;    /* per thread, like WSAGetLastError */
 
+/* What Winsock remembers about a socket that a POSIX descriptor does not say: whether
+   its sending side was shut down, and how many port-unreachable reports a send took
+   over for the next receive. Indexed by descriptor; a socket numbered higher than
+   this simply behaves as POSIX does. */
+#define TRACKED_SOCKETS 4096
+static unsigned char send_shut[TRACKED_SOCKETS];
+static unsigned char resets_pending[TRACKED_SOCKETS];
+
+static int tracked(SOCKET s) { return s < TRACKED_SOCKETS; }
+
+static void forget_socket(SOCKET s)
+{
+    if (tracked(s))
+        send_shut[s] = resets_pending[s] = 0;
+}
+
 int WSAGetLastError(void) { return last_error; }
 void WSASetLastError(int code) { last_error = code; }
 
@@ -190,13 +206,105 @@ int WSACleanup(void)
     return 0;
 }
 
+/* Windows reports an ICMP port unreachable, the answer to a datagram sent to a port
+   where nothing listens, on the socket that sent it: its next recv or recvfrom fails
+   with WSAECONNRESET, connected or not. Linux tells only a connected UDP socket,
+   unless IP_RECVERR asks it to queue every such report; then the next call fails
+   with ECONNREFUSED, and the report waits in the socket's error queue. (macOS has no
+   such option: there an unconnected socket hears nothing, as under Wine.) */
+static void report_unreachable(int fd, int af)
+{
+    int on = 1;
+#ifdef IP_RECVERR
+    if (af == AF_INET || af == AF_INET6)
+        setsockopt(fd, IPPROTO_IP, IP_RECVERR, &on, sizeof on);
+#endif
+#ifdef IPV6_RECVERR
+    if (af == AF_INET6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &on, sizeof on);
+#endif
+    (void)fd;
+    (void)af;
+    (void)on;
+}
+
+static int is_datagram(SOCKET s)
+{
+    int type = 0;
+    socklen_t len = sizeof type;
+    return getsockopt((int)s, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_DGRAM;
+}
+
+/* One report taken from the error queue, so that the next one, if any, is reported
+   by the next call, one WSAECONNRESET per port unreachable as on Windows. */
+static void take_report(SOCKET s)
+{
+#ifdef MSG_ERRQUEUE
+    char control[512];
+    struct msghdr msg;
+    memset(&msg, 0, sizeof msg);
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    recvmsg((int)s, &msg, MSG_ERRQUEUE | MSG_DONTWAIT);
+#else
+    (void)s;
+#endif
+}
+
+/* A receive on a datagram socket that Linux failed with ECONNREFUSED, or that a send
+   left a report for: Windows' WSAECONNRESET. Returns 1 if that is what happened. */
+static int datagram_reset(SOCKET s, int failed)
+{
+    if (tracked(s) && resets_pending[s] > 0) {
+        resets_pending[s]--;
+    } else if (!(failed && errno == ECONNREFUSED && is_datagram(s))) {
+        return 0;
+    }
+    take_report(s);
+    last_error = WSAECONNRESET;
+    return 1;
+}
+
+/* Linux fails the next send on the socket with ECONNREFUSED too, which Windows never
+   does: the datagram is sent again and the report kept for the next receive. */
+static ssize_t send_datagram(SOCKET s, const char *buf, int len, int flags,
+                             const struct sockaddr *to, socklen_t tolen)
+{
+    ssize_t rc;
+    int tries = 0;
+
+    while ((rc = sendto((int)s, buf, (size_t)len, flags, to, tolen)) == -1 &&
+           errno == ECONNREFUSED && tries++ < 16 && is_datagram(s)) {
+        if (tracked(s) && resets_pending[s] < 255)
+            resets_pending[s]++;
+    }
+    return rc;
+}
+
+/* After shutdown(SD_SEND), Windows fails a send with WSAESHUTDOWN; Linux says EPIPE,
+   which it also says after a reset. Returns 1 if the socket's sending side is shut. */
+static int sending_shut(SOCKET s)
+{
+    if (!tracked(s) || !send_shut[s])
+        return 0;
+    last_error = WSAESHUTDOWN;
+    return 1;
+}
+
 SOCKET wsa_socket(int af, int type, int protocol)
 {
     if (not_started())
         return INVALID_SOCKET;
     int fd = socket(af, type, protocol);
-    last_error = fd == -1 ? wsa_from_errno(errno) : 0;
-    return fd == -1 ? INVALID_SOCKET : (SOCKET)fd;
+    if (fd == -1) {
+        last_error = wsa_from_errno(errno);
+        return INVALID_SOCKET;
+    }
+    forget_socket((SOCKET)fd);
+    if (type == SOCK_DGRAM)
+        report_unreachable(fd, af);
+    last_error = 0;
+    return (SOCKET)fd;
 }
 
 int wsa_bind(SOCKET s, const struct sockaddr *addr, int addrlen)
@@ -232,36 +340,40 @@ SOCKET wsa_accept(SOCKET s, struct sockaddr *addr, int *addrlen)
     }
     if (addrlen)
         *addrlen = (int)len;
+    forget_socket((SOCKET)fd);
     last_error = 0;
     return (SOCKET)fd;
 }
 
 int wsa_send(SOCKET s, const char *buf, int len, int flags)
 {
-    if (io_refused(len))
+    if (io_refused(len) || sending_shut(s))
         return SOCKET_ERROR;
-    return io_result(s, send((int)s, buf, (size_t)len, flags));
+    return io_result(s, send_datagram(s, buf, len, flags, NULL, 0));
 }
 
 int wsa_recv(SOCKET s, char *buf, int len, int flags)
 {
-    if (io_refused(len))
+    if (io_refused(len) || datagram_reset(s, 0))
         return SOCKET_ERROR;
-    return io_result(s, recv((int)s, buf, (size_t)len, flags));
+    ssize_t n = recv((int)s, buf, (size_t)len, flags);
+    if (n == -1 && datagram_reset(s, 1))
+        return SOCKET_ERROR;
+    return io_result(s, n);
 }
 
 int wsa_sendto(SOCKET s, const char *buf, int len, int flags,
                const struct sockaddr *to, int tolen)
 {
-    if (io_refused(len))
+    if (io_refused(len) || sending_shut(s))
         return SOCKET_ERROR;
-    return io_result(s, sendto((int)s, buf, (size_t)len, flags, to, (socklen_t)tolen));
+    return io_result(s, send_datagram(s, buf, len, flags, to, (socklen_t)tolen));
 }
 
 int wsa_recvfrom(SOCKET s, char *buf, int len, int flags,
                  struct sockaddr *from, int *fromlen)
 {
-    if (io_refused(len) || bad_address_length(from, fromlen))
+    if (io_refused(len) || bad_address_length(from, fromlen) || datagram_reset(s, 0))
         return SOCKET_ERROR;
     /* Windows reports a datagram longer than the buffer as WSAEMSGSIZE, having
        filled the buffer; POSIX truncates silently, saying so only in msg_flags. */
@@ -273,6 +385,8 @@ int wsa_recvfrom(SOCKET s, char *buf, int len, int flags,
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
     ssize_t n = recvmsg((int)s, &msg, flags);
+    if (n == -1 && datagram_reset(s, 1))
+        return SOCKET_ERROR;
     if (n == -1)
         return io_result(s, n);
     if (fromlen)
@@ -289,14 +403,25 @@ int wsa_shutdown(SOCKET s, int how)
 {
     if (not_started())
         return SOCKET_ERROR;
-    return wsa_result(shutdown((int)s, how));
+    int rc = shutdown((int)s, how);
+    /* Linux shuts an unconnected datagram socket down but says ENOTCONN; Windows
+       says nothing, as the socket is shut down all the same. */
+    if (rc == -1 && errno == ENOTCONN && is_datagram(s))
+        rc = 0;
+    rc = wsa_result(rc);
+    if (rc == 0 && (how == SD_SEND || how == SD_BOTH) && tracked(s))
+        send_shut[s] = 1;
+    return rc;
 }
 
 int wsa_closesocket(SOCKET s)
 {
     if (not_started())
         return SOCKET_ERROR;
-    return wsa_result(close((int)s));
+    int rc = wsa_result(close((int)s));
+    if (rc == 0)
+        forget_socket(s);
+    return rc;
 }
 
 /* SO_RCVTIMEO and SO_SNDTIMEO take a DWORD of milliseconds on Windows and a struct
@@ -341,6 +466,32 @@ static int is_timeout_option(int level, int optname)
     return level == SOL_SOCKET && (optname == SO_RCVTIMEO || optname == SO_SNDTIMEO);
 }
 
+/* Windows keeps SO_KEEPALIVE and TCP_NODELAY as one-byte BOOLEANs: getsockopt
+   writes one byte and sets the length to 1, whatever the size of the buffer, so an
+   int read back is only right if it was 0 before. */
+static int is_boolean_option(int level, int optname)
+{
+    return (level == SOL_SOCKET && optname == SO_KEEPALIVE) ||
+           (level == IPPROTO_TCP && optname == TCP_NODELAY);
+}
+
+static int get_boolean(SOCKET s, int level, int optname, char *optval, int *optlen)
+{
+    int value = 0;
+    socklen_t len = sizeof value;
+
+    if (optval == NULL || *optlen < 1) {
+        last_error = WSAEFAULT;
+        return SOCKET_ERROR;
+    }
+    if (getsockopt((int)s, level, optname, &value, &len) == -1)
+        return wsa_result(-1);
+    optval[0] = (char)(value != 0);
+    *optlen = 1;
+    last_error = 0;
+    return 0;
+}
+
 int wsa_setsockopt(SOCKET s, int level, int optname, const char *optval, int optlen)
 {
     if (not_started())
@@ -375,6 +526,8 @@ int wsa_getsockopt(SOCKET s, int level, int optname, char *optval, int *optlen)
         last_error = WSAEFAULT;
         return SOCKET_ERROR;
     }
+    if (is_boolean_option(level, optname))
+        return get_boolean(s, level, optname, optval, optlen);
     socklen_t len = (socklen_t)*optlen;
     int rc = wsa_result(getsockopt((int)s, level, optname, optval, &len));
     if (rc == 0)

@@ -37,6 +37,10 @@ typedef uint8_t BYTE;
 typedef uint16_t WORD;
 typedef uint32_t DWORD;     /* 32 bits, as on Windows (where long is 32 bits too) */
 typedef int BOOL;
+#ifndef TRUE
+#define TRUE 1
+#define FALSE 0
+#endif
 typedef unsigned int SOCKET; /* unsigned, as on Windows: never compare it with < 0 */
 
 #define INVALID_SOCKET ((SOCKET)(~0))
@@ -64,8 +68,8 @@ typedef struct WSAData {
 #define SD_SEND SHUT_WR
 #define SD_BOTH SHUT_RDWR
 
-/* Windows' own value; on POSIX binding is already exclusive, so it is accepted and
-   does nothing (see wsa_setsockopt). */
+/* Windows' own value. On POSIX, wsa_setsockopt sets SO_REUSEADDR for it, which there
+   gives what Windows gives a server with this option (the reason is beside it). */
 #define SO_EXCLUSIVEADDRUSE ((int)(~SO_REUSEADDR))
 
 

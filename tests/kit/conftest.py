@@ -126,8 +126,8 @@ def leftovers(run_id, wait=5.0):
 
 
 def build_patched(kind, patch, sanitize=False):
-    """Builds the reference solutions with PATCH applied (SANITIZE: with the
-    sanitizers); returns the OUT directory."""
+    """Builds the lab that PATCH changes, from the reference solutions with PATCH
+    applied (SANITIZE: with the sanitizers); returns the OUT directory."""
     name = patch.stem
     base = BUILD / (kind + ("-asan" if sanitize else "")) / name
     tree = base / "src"

@@ -7,7 +7,8 @@ from gradelib.proc import Process
 
 UNITS = platform.program_path(BUILD / "tests", "common_units")
 CASES = {"Startup": None, "ResolverNeedsStartup": "resolver-needs-startup",
-         "Sockets": None, "Errors": None}
+         "Sockets": None, "Options": None, "Reset": "reset-read-as-eof",
+         "Datagrams": None, "Unreachable": "udp-unreachable-unreported", "Errors": None}
 
 
 def test_every_case_is_listed():

@@ -192,6 +192,234 @@ START_TEST(test_common_shutdown_send_is_eof)
 }
 END_TEST
 
+START_TEST(test_common_send_after_shutdown)
+{
+    /* Windows says WSAESHUTDOWN; POSIX says EPIPE, as it does after a reset. */
+    ck_assert_int_eq(shutdown(client, SD_SEND), 0);
+    ck_assert_wsa_error(send(client, "x", 1, 0), SOCKET_ERROR, WSAESHUTDOWN);
+    /* Only the sending side is shut: the other way still works. */
+    char byte = 0;
+    ck_assert_int_eq(send(server, "y", 1, 0), 1);
+    ck_assert_int_eq(recv(client, &byte, 1, 0), 1);
+    ck_assert_int_eq(byte, 'y');
+}
+END_TEST
+
+START_TEST(test_common_options_one_byte_booleans)
+{
+    /* Windows writes one byte of SO_KEEPALIVE and TCP_NODELAY, and says so in the
+       length: an int must be 0 before it is read into. */
+    int value = 0x5a5a5a00, len = (int)sizeof value;
+    BOOL on = 1;
+
+    ck_assert_int_eq(getsockopt(client, IPPROTO_TCP, TCP_NODELAY, (char *)&value, &len), 0);
+    ck_assert_int_eq(len, 1);
+    ck_assert_int_eq(value, 0x5a5a5a00);
+    ck_assert_int_eq(setsockopt(client, IPPROTO_TCP, TCP_NODELAY, (const char *)&on,
+                                (int)sizeof on), 0);
+    ck_assert_int_eq(setsockopt(client, SOL_SOCKET, SO_KEEPALIVE, (const char *)&on,
+                                (int)sizeof on), 0);
+    value = 0;
+    len = (int)sizeof value;
+    ck_assert_int_eq(getsockopt(client, IPPROTO_TCP, TCP_NODELAY, (char *)&value, &len), 0);
+    ck_assert_int_eq(value, 1);
+    value = 0;
+    len = (int)sizeof value;
+    ck_assert_int_eq(getsockopt(client, SOL_SOCKET, SO_KEEPALIVE, (char *)&value, &len), 0);
+    ck_assert_int_eq(len, 1);
+    ck_assert_int_eq(value, 1);
+    len = 0;
+    ck_assert_wsa_error(getsockopt(client, SOL_SOCKET, SO_KEEPALIVE, (char *)&value, &len),
+                        SOCKET_ERROR, WSAEFAULT);
+}
+END_TEST
+
+START_TEST(test_common_options_linger_round_trip)
+{
+    struct linger lg = { 1, 7 }, got;
+    int len = (int)sizeof got;
+
+    memset(&got, 0x55, sizeof got);
+    ck_assert_int_eq(getsockopt(client, SOL_SOCKET, SO_LINGER, (char *)&got, &len), 0);
+    ck_assert_int_eq(got.l_onoff, 0);
+    ck_assert_int_eq(setsockopt(client, SOL_SOCKET, SO_LINGER, (const char *)&lg,
+                                (int)sizeof lg), 0);
+    len = (int)sizeof got;
+    ck_assert_int_eq(getsockopt(client, SOL_SOCKET, SO_LINGER, (char *)&got, &len), 0);
+    ck_assert_int_eq(len, (int)sizeof got);
+    ck_assert_int_ne(got.l_onoff, 0);
+    ck_assert_int_eq(got.l_linger, 7);
+}
+END_TEST
+
+START_TEST(test_common_linger0_resets)
+{
+    struct linger lg = { 1, 0 };
+    DWORD ms = 5000;
+    char buf[8];
+
+    /* An abortive close: the peer gets a reset, not an end-of-file. */
+    ck_assert_int_eq(setsockopt(client, SOL_SOCKET, SO_LINGER, (const char *)&lg,
+                                (int)sizeof lg), 0);
+    ck_assert_int_eq(closesocket(client), 0);
+    client = INVALID_SOCKET;
+    ck_assert_int_eq(setsockopt(server, SOL_SOCKET, SO_RCVTIMEO, (const char *)&ms,
+                                (int)sizeof ms), 0);
+    ck_assert_wsa_error(recv(server, buf, (int)sizeof buf, 0), SOCKET_ERROR, WSAECONNRESET);
+}
+END_TEST
+
+/* Two loopback UDP sockets, each bound to a port of its own. */
+static SOCKET dgram_a = INVALID_SOCKET, dgram_b = INVALID_SOCKET;
+static struct sockaddr_in addr_a, addr_b;
+
+static SOCKET bound_datagram_socket(struct sockaddr_in *addr)
+{
+    int len = (int)sizeof *addr;
+    DWORD ms = 5000;
+    SOCKET s = socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+
+    ck_assert(s != INVALID_SOCKET);
+    memset(addr, 0, sizeof *addr);
+    addr->sin_family = AF_INET;
+    addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_eq(bind(s, (struct sockaddr *)addr, (int)sizeof *addr), 0);
+    ck_assert_int_eq(getsockname(s, (struct sockaddr *)addr, &len), 0);
+    /* Nothing here may wait for ever. */
+    ck_assert_int_eq(setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, (const char *)&ms,
+                                (int)sizeof ms), 0);
+    return s;
+}
+
+static void open_datagrams(void)
+{
+    WSADATA data;
+
+    ck_assert_int_eq(WSAStartup(MAKEWORD(2, 2), &data), 0);
+    dgram_a = bound_datagram_socket(&addr_a);
+    dgram_b = bound_datagram_socket(&addr_b);
+}
+
+static void close_datagrams(void)
+{
+    if (dgram_a != INVALID_SOCKET)
+        closesocket(dgram_a);
+    if (dgram_b != INVALID_SOCKET)
+        closesocket(dgram_b);
+    dgram_a = dgram_b = INVALID_SOCKET;
+    unit_stop_winsock();
+}
+
+/* The reports these tests wait for come at once, or (under Wine) never: a short
+   wait keeps the second case quick. */
+static void wait_briefly(SOCKET s)
+{
+    DWORD ms = 1000;
+
+    ck_assert_int_eq(setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, (const char *)&ms,
+                                (int)sizeof ms), 0);
+}
+
+/* Sends LEN bytes from dgram_b to dgram_a. */
+static void send_b_to_a(const char *data, int len)
+{
+    ck_assert_int_eq(sendto(dgram_b, data, len, 0, (struct sockaddr *)&addr_a,
+                            (int)sizeof addr_a), len);
+}
+
+START_TEST(test_common_datagram_truncated)
+{
+    char buf[16];
+    struct sockaddr_in from;
+    int fromlen = (int)sizeof from;
+
+    /* Windows: WSAEMSGSIZE, the buffer filled, the rest gone. POSIX: silence. */
+    send_b_to_a("0123456789abcdef-and-more", 25);
+    send_b_to_a("next", 4);
+    memset(buf, 0, sizeof buf);
+    ck_assert_wsa_error(recvfrom(dgram_a, buf, 10, 0, (struct sockaddr *)&from, &fromlen),
+                        SOCKET_ERROR, WSAEMSGSIZE);
+    ck_assert_mem_eq(buf, "0123456789", 10);
+    fromlen = (int)sizeof from;
+    ck_assert_int_eq(recvfrom(dgram_a, buf, (int)sizeof buf, 0, (struct sockaddr *)&from,
+                              &fromlen), 4);
+    ck_assert_mem_eq(buf, "next", 4);
+    ck_assert_uint_eq(from.sin_port, addr_b.sin_port);
+}
+END_TEST
+
+START_TEST(test_common_datagram_empty)
+{
+    char buf[4];
+    struct sockaddr_in from;
+    int fromlen = (int)sizeof from;
+
+    send_b_to_a("", 0);
+    ck_assert_int_eq(recvfrom(dgram_a, buf, (int)sizeof buf, 0, (struct sockaddr *)&from,
+                              &fromlen), 0);
+    ck_assert_uint_eq(from.sin_port, addr_b.sin_port);
+}
+END_TEST
+
+START_TEST(test_common_datagram_shutdown)
+{
+    /* Windows shuts an unconnected datagram socket down without complaint. */
+    ck_assert_int_eq(shutdown(dgram_b, SD_SEND), 0);
+    ck_assert_wsa_error(sendto(dgram_b, "x", 1, 0, (struct sockaddr *)&addr_a,
+                               (int)sizeof addr_a), SOCKET_ERROR, WSAESHUTDOWN);
+}
+END_TEST
+
+START_TEST(test_common_unreachable_port_resets)
+{
+    char buf[8];
+    struct sockaddr_in from, closed = addr_b;
+    int fromlen = (int)sizeof from;
+
+    /* Nothing listens on B's port any more: the datagram A sends there comes back as
+       an ICMP port unreachable, which Windows reports on A's next recvfrom. */
+    closesocket(dgram_b);
+    dgram_b = INVALID_SOCKET;
+    wait_briefly(dgram_a);
+    ck_assert_int_eq(sendto(dgram_a, "x", 1, 0, (struct sockaddr *)&closed,
+                            (int)sizeof closed), 1);
+    ck_assert_wsa_error(recvfrom(dgram_a, buf, (int)sizeof buf, 0, (struct sockaddr *)&from,
+                                 &fromlen), SOCKET_ERROR, WSAECONNRESET);
+    /* The socket lives on: a datagram that comes later is received. */
+    dgram_b = bound_datagram_socket(&addr_b);
+    send_b_to_a("ok", 2);
+    fromlen = (int)sizeof from;
+    ck_assert_int_eq(recvfrom(dgram_a, buf, (int)sizeof buf, 0, (struct sockaddr *)&from,
+                              &fromlen), 2);
+}
+END_TEST
+
+START_TEST(test_common_unreachable_port_send_goes_on)
+{
+    char buf[8];
+    struct sockaddr_in from, closed = addr_b;
+    int fromlen = (int)sizeof from;
+    SOCKET c;
+
+    /* A send after the port unreachable succeeds (POSIX would fail it); the report
+       still comes with the next receive. */
+    closesocket(dgram_b);
+    dgram_b = INVALID_SOCKET;
+    wait_briefly(dgram_a);
+    ck_assert_int_eq(sendto(dgram_a, "x", 1, 0, (struct sockaddr *)&closed,
+                            (int)sizeof closed), 1);
+    c = bound_datagram_socket(&addr_b);
+    dgram_b = c;
+    ck_assert_int_eq(sendto(dgram_a, "yz", 2, 0, (struct sockaddr *)&addr_b,
+                            (int)sizeof addr_b), 2);
+    ck_assert_int_eq(recvfrom(dgram_b, buf, (int)sizeof buf, 0, (struct sockaddr *)&from,
+                              &fromlen), 2);
+    fromlen = (int)sizeof from;
+    ck_assert_wsa_error(recvfrom(dgram_a, buf, (int)sizeof buf, 0, (struct sockaddr *)&from,
+                                 &fromlen), SOCKET_ERROR, WSAECONNRESET);
+}
+END_TEST
+
 /* Closes the listener and returns a new socket, with the address it listened on in
    *addr: nothing listens there any more, so a connect is refused. */
 static SOCKET socket_for_refusing_port(struct sockaddr_in *addr)
@@ -416,6 +644,33 @@ static Suite *common_suite(void)
     tcase_add_test(tc, test_common_exclusive_port_restarts);
     tcase_add_test(tc, test_common_short_address_length);
     tcase_add_test(tc, test_common_so_error_is_a_wsa_code);
+    tcase_add_test(tc, test_common_send_after_shutdown);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("Options");
+    tcase_add_checked_fixture(tc, open_pair, close_pair);
+    tcase_add_test(tc, test_common_options_one_byte_booleans);
+    tcase_add_test(tc, test_common_options_linger_round_trip);
+    suite_add_tcase(s, tc);
+
+    /* A case of its own: Wine's recv reads a reset as an end-of-file. */
+    tc = tcase_create("Reset");
+    tcase_add_checked_fixture(tc, open_pair, close_pair);
+    tcase_add_test(tc, test_common_linger0_resets);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("Datagrams");
+    tcase_add_checked_fixture(tc, open_datagrams, close_datagrams);
+    tcase_add_test(tc, test_common_datagram_truncated);
+    tcase_add_test(tc, test_common_datagram_empty);
+    tcase_add_test(tc, test_common_datagram_shutdown);
+    suite_add_tcase(s, tc);
+
+    /* A case of its own: Wine reports no port unreachable on a UDP socket. */
+    tc = tcase_create("Unreachable");
+    tcase_add_checked_fixture(tc, open_datagrams, close_datagrams);
+    tcase_add_test(tc, test_common_unreachable_port_resets);
+    tcase_add_test(tc, test_common_unreachable_port_send_goes_on);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("Errors");

@@ -1,0 +1,427 @@
+"""UDP: datagrams, loss and retry
+
+Lab 04's behaviours: the unit tests of datagram.c, then udp_server and udp_client run
+as programs against the grader's own UDP peers on loopback. Payloads, sizes, ports,
+timeouts and the number of datagrams lost are random, so no answer can be written in
+advance.
+"""
+import random
+import string
+import time
+
+import pytest
+
+from gradelib import expect, platform
+from gradelib.datagrams import (MAX_IPV4, MAX_IPV6, Server, closed_port, receive,
+                                udp_socket, vanishing_send)
+from gradelib.peers import IPV4, IPV6, announced, payload
+
+UNITS = "lab04_units"
+# How long the grader waits for one echo: generous, as Wine starts slowly.
+ECHO_WAIT = 5.0
+
+
+# --- datagram.c, through its unit tests (tests/unit/lab04_test.c) -------------------
+
+@pytest.mark.points(2)
+def test_unit_endpoints(unit):
+    """same_endpoint compares family, address and port (unit tests)"""
+    unit(UNITS, "Endpoints", "Compare sa_family first; then, for AF_INET, sin_port and "
+         "sin_addr.s_addr; for AF_INET6, sin6_port and the 16 bytes of sin6_addr "
+         "(memcmp). Never the whole structure: padding and sin_zero may differ.")
+
+
+@pytest.mark.points(2)
+def test_unit_timeout(unit):
+    """set_receive_timeout sets SO_RCVTIMEO in milliseconds (unit tests)"""
+    unit(UNITS, "Timeout", "Winsock takes SO_RCVTIMEO as a DWORD of milliseconds: pass "
+         "(const char *)&ms and sizeof ms, not a struct timeval. Return "
+         "WSAGetLastError() when setsockopt fails.")
+
+
+@pytest.mark.points(3)
+def test_unit_echo(unit):
+    """echo_datagram sends each datagram back to its sender, unchanged (unit tests)"""
+    unit(UNITS, "Echo", "recvfrom fills in the sender's address and returns the length: "
+         "sendto exactly that many bytes (0 is a datagram too) to that address. When "
+         "recvfrom fails (WSAEMSGSIZE: the datagram was too long), send nothing and "
+         "return its error code with *call = \"recvfrom\".")
+
+
+@pytest.mark.points(3)
+def test_unit_retry(unit):
+    """request_reply retries on timeout and takes only the server's reply (unit tests)"""
+    unit(UNITS, "Retry", "Send, then recvfrom in a loop: skip a datagram whose sender is "
+         "not req->to (same_endpoint), return when it is. On WSAETIMEDOUT send again, "
+         "1 + retries sends in all, then return WSAETIMEDOUT.")
+
+
+# --- udp_server -------------------------------------------------------------------
+
+def start_server(start, *args, host=IPV4):
+    """Starts udp_server on HOST; returns the process and its announced address."""
+    server = start("udp_server", "--bind", host, *args)
+    return server, announced(server)
+
+
+def no_echo(server, what, expected, got, hint):
+    """The failure of an echo that did not come, with how the server ended if it did."""
+    return expect.Failure(what, expected=expected, got=got, hint=hint,
+                          result=server.ended_within(1.0))
+
+
+def shown_sizes(sizes):
+    return ", ".join(f"{n} bytes" for n in sizes) or "nothing"
+
+
+def check_echo(server, sock, addr, data, hint):
+    """Sends DATA from SOCK to the server at ADDR and checks the echo."""
+    sock.sendto(data, addr)
+    back, source = receive(sock, ECHO_WAIT)
+    if back is None:
+        raise no_echo(server, "no echo came back", f"a datagram of {len(data)} bytes",
+                      f"nothing within {ECHO_WAIT:g} s", hint)
+    if source[:2] != addr[:2]:
+        raise expect.Failure("the echo came from another address",
+                             expected=f"{addr[0]} port {addr[1]}",
+                             got=f"{source[0]} port {source[1]}",
+                             hint="Send with the socket that received the datagram.")
+    if back != data:
+        raise expect.Failure("the echo differs from the datagram sent",
+                             expected=f"the same {len(data)} bytes",
+                             got=f"{len(back)} bytes" + (", other bytes"
+                                                          if len(back) == len(data) else ""),
+                             hint=hint)
+
+
+@pytest.mark.points(2)
+def test_udp_server_echoes(start):
+    """udp_server announces itself and echoes datagrams, unchanged"""
+    server, addr = start_server(start)
+    with udp_socket() as sock:
+        for size in (random.randint(1, 40), random.randint(500, 1400)):
+            check_echo(server, sock, addr, payload(size),
+                       "Echo the n bytes recvfrom returned, as they are: any byte, NUL "
+                       "included, can be in a datagram, so no string functions.")
+
+
+@pytest.mark.points(3)
+def test_udp_server_sizes(start):
+    """three datagrams sent at once come back as three, of the same sizes"""
+    server, addr = start_server(start)
+    sizes = [random.randint(1, 20), random.randint(100, 3000), random.randint(8000, 30000)]
+    random.shuffle(sizes)
+    sent = [payload(n) for n in sizes]
+    got = []
+    with udp_socket() as sock:
+        for data in sent:
+            sock.sendto(data, addr)
+        for _ in sent:
+            back, _ = receive(sock, ECHO_WAIT, addr)
+            if back is None:
+                break
+            got.append(back)
+    if got != sent:
+        raise no_echo(server, "the echoes are not the datagrams sent",
+                      expected=shown_sizes(sizes), got=shown_sizes(map(len, got)),
+                      hint="UDP keeps boundaries: one recvfrom takes one whole datagram. "
+                           "Send back exactly the length recvfrom returned, once per "
+                           "datagram.")
+
+
+@pytest.mark.points(2)
+def test_udp_server_largest(start):
+    """the largest IPv4 datagram, 65507 bytes, comes back whole"""
+    server, addr = start_server(start)
+    with udp_socket() as sock:
+        check_echo(server, sock, addr, payload(MAX_IPV4),
+                   f"The buffer must hold {MAX_IPV4} bytes (MAX_DATAGRAM), the largest "
+                   "UDP payload over IPv4; a static or global array keeps it off the "
+                   "stack.")
+
+
+@pytest.mark.points(1)
+def test_udp_server_empty(start):
+    """an empty datagram comes back as an empty datagram"""
+    server, addr = start_server(start)
+    with udp_socket() as sock:
+        check_echo(server, sock, addr, b"",
+                   "A datagram of 0 bytes is a datagram: recvfrom returns 0 (it is not "
+                   "an end-of-file, UDP has none), and sendto of 0 bytes sends one back.")
+
+
+@pytest.mark.points(3)
+def test_udp_server_interleaved(start):
+    """several clients interleaved, each answered at its own address"""
+    server, addr = start_server(start)
+    clients = [udp_socket() for _ in range(random.randint(3, 5))]
+    rounds = 3
+    sent = {i: [payload(random.randint(1, 200)) for _ in range(rounds)]
+            for i in range(len(clients))}
+    try:
+        for r in range(rounds):
+            for i, sock in enumerate(clients):
+                sock.sendto(sent[i][r], addr)
+        for i, sock in enumerate(clients):
+            got = []
+            for _ in range(rounds):
+                back, _ = receive(sock, ECHO_WAIT, addr)
+                if back is None:
+                    break
+                got.append(back)
+            if got != sent[i]:
+                raise no_echo(server, f"client {i + 1} of {len(clients)} did not get its "
+                              "own echoes", expected=shown_sizes(map(len, sent[i])),
+                              got=shown_sizes(map(len, got)),
+                              hint="Answer each datagram at the address recvfrom gave "
+                                   "for it, with the length recvfrom gave: keep both per "
+                                   "datagram, not once for the first client.")
+    finally:
+        for sock in clients:
+            sock.close()
+
+
+@pytest.mark.points(2)
+@pytest.mark.memcheck
+def test_udp_server_max_datagrams(start):
+    """--max-datagrams N echoes N datagrams, then exits with 0"""
+    count = random.randint(2, 5)
+    server, addr = start_server(start, "--max-datagrams", count)
+    with udp_socket() as sock:
+        for n in range(count):
+            check_echo(server, sock, addr, payload(random.randint(1, 100)),
+                       f"Count the datagrams echoed; exit only after the {count}th "
+                       f"(this was datagram {n + 1}).")
+    result = server.wait(ECHO_WAIT)
+    expect.exits(result, 0, hint=f"After echoing {count} datagrams, close the socket, "
+                                 "call WSACleanup and return 0.")
+
+
+@pytest.mark.points(2)
+def test_udp_server_truncated(start):
+    """a datagram longer than 65507 bytes (IPv6) is skipped, and the server goes on"""
+    server, addr = start_server(start, "--max-datagrams", 1, host=IPV6)
+    big = random.randint(MAX_IPV4 + 1, MAX_IPV6)
+    with udp_socket(IPV6) as sock:
+        sock.sendto(payload(big), addr)
+        small = payload(random.randint(1, 50))
+        sock.sendto(small, addr)
+        back, _ = receive(sock, ECHO_WAIT, addr)
+        if back != small:
+            raise no_echo(server, f"after a datagram of {big} bytes, the next one was not "
+                          "echoed", expected=f"the echo of {len(small)} bytes",
+                          got="nothing" if back is None else f"{len(back)} bytes",
+                          hint="recvfrom fails with WSAEMSGSIZE when a datagram does not "
+                               "fit the buffer (here: IPv6 allows 65527 bytes). Report "
+                               "it with kit_error and receive the next one; send nothing "
+                               "back for it.")
+    result = server.wait(ECHO_WAIT)
+    expect.exits(result, 0, hint="Only datagrams echoed count towards --max-datagrams.")
+    expect.error_line(result, "recvfrom", "WSAEMSGSIZE", 10040,
+                      hint="Report the skipped datagram: kit_error(PROG, \"recvfrom\", "
+                           "WSAEMSGSIZE), then carry on.")
+
+
+def vanish_then_serve(server, addr):
+    """A client that is gone before its echo comes, then a normal client; returns the
+    normal client's socket after its first echo."""
+    vanishing_send(addr[0], addr[1], payload(random.randint(1, 100)))
+    sock = udp_socket()
+    check_echo(server, sock, addr, payload(random.randint(1, 100)),
+               "The echo to a client that has gone is answered with an ICMP port "
+               "unreachable, which Windows reports as WSAECONNRESET on the next "
+               "recvfrom. It is not this socket's failure: report it and carry on.")
+    return sock
+
+
+@pytest.mark.points(2)
+def test_udp_server_client_vanishes(start):
+    """a client that vanishes before its echo arrives, then a normal client"""
+    server, addr = start_server(start)
+    with vanish_then_serve(server, addr) as sock:
+        check_echo(server, sock, addr, payload(random.randint(1, 100)),
+                   "Keep serving after WSAECONNRESET from recvfrom.")
+
+
+@pytest.mark.points(1)
+def test_udp_server_reports_reset(start, request):
+    """the server reports WSAECONNRESET from recvfrom after a vanished client"""
+    platform.wine_differs(request, "udp-unreachable-unreported")
+    server, addr = start_server(start)
+    with vanish_then_serve(server, addr) as sock:
+        if server.wait_line(r"\S+: recvfrom: WSAECONNRESET \(10054\): .+", 3.0,
+                            stderr=True) is None:
+            raise no_echo(server, "no WSAECONNRESET was reported",
+                          expected="udp_server: recvfrom: WSAECONNRESET (10054): ... on "
+                                   "stderr", got=server.err.data.decode("utf-8", "replace")
+                          .strip() or "(nothing on stderr)",
+                          hint="When recvfrom fails with WSAECONNRESET, report it with "
+                               "kit_error(PROG, \"recvfrom\", code) and receive again.")
+        check_echo(server, sock, addr, payload(random.randint(1, 100)),
+                   "Keep serving after WSAECONNRESET from recvfrom.")
+
+
+@pytest.mark.points(1)
+def test_udp_server_usage(run):
+    """udp_server with bad arguments prints usage and exits 1"""
+    cases = [["--port", "65536"], ["--max-datagrams", "0"], ["--max-datagrams", "x"],
+             ["--bogus", "1"], ["--port"], ["extra"]]
+    for args in random.sample(cases, 4):
+        result = run("udp_server", *args)
+        expect.exits(result, 1, hint="kit_server_args(argc, argv, \"--max-datagrams\", "
+                                     "&args) returns -1 for these: print usage, exit 1.")
+        expect.usage(result)
+
+
+# --- udp_client -------------------------------------------------------------------
+
+def message(low=8, high=60):
+    """A random message that survives any command line: letters, digits, - and _."""
+    alphabet = string.ascii_letters + string.digits + "-_"
+    return "".join(random.choice(alphabet) for _ in range(random.randint(low, high)))
+
+
+def client(run, port, text, *args, timeout=20.0, host=IPV4):
+    return run("udp_client", host, port, text, *args, timeout=timeout)
+
+
+def check_reply(result, reply, hint):
+    expect.exits(result, 0, hint=hint)
+    if result.stdout != reply + b"\n":
+        raise expect.Failure("udp_client printed other bytes than the reply",
+                             expected=f"the {len(reply)} bytes of the reply, then \\n",
+                             got=f"{len(result.stdout)} bytes: {result.stdout[:60]!r}",
+                             hint=hint, result=result)
+
+
+@pytest.mark.points(2)
+@pytest.mark.memcheck
+def test_udp_client_echo(run):
+    """udp_client sends its message and prints the reply"""
+    texts = [message(), ""]
+    with Server(lambda n, data: data) as server:
+        for text in texts:
+            result = client(run, server.port, text)
+            check_reply(result, text.encode(), "Send the message as one datagram of "
+                        "strlen(MESSAGE) bytes (an empty one too), then print the reply "
+                        "and a newline.")
+        sent = [data for data, _, _ in server.received]
+    if sent != [text.encode() for text in texts]:
+        raise expect.Failure("the server got other datagrams than the messages",
+                             expected=", ".join(repr(t) for t in texts),
+                             got=", ".join(repr(d[:40]) for d in sent),
+                             hint="One sendto per message, of exactly its length.")
+
+
+@pytest.mark.points(2)
+def test_udp_client_binary_reply(run):
+    """udp_client prints a binary reply byte for byte"""
+    reply = payload(random.randint(200, 3000))
+    with Server(lambda n, data: reply) as server:
+        result = client(run, server.port, message())
+    check_reply(result, reply, "Write the reply with fwrite(reply, 1, n, stdout): it may "
+                "hold NUL and any other byte. On Windows, put stdout in binary mode "
+                "(_setmode) so that \\n is not turned into \\r\\n.")
+
+
+@pytest.mark.points(3)
+def test_udp_client_retries(run):
+    """a server that drops the first datagrams: the client sends again and succeeds"""
+    dropped = random.randint(1, 2)
+    reply = payload(random.randint(10, 100))
+    text = message()
+    with Server(lambda n, data: None if n < dropped else reply) as server:
+        result = client(run, server.port, text, "--timeout", 400, "--retries", 3)
+        got = [data for data, _, _ in server.received]
+    hint = ("When recvfrom times out (WSAETIMEDOUT), send the same datagram again, up to "
+            "--retries more times.")
+    if result.returncode == 0 and len(got) != dropped + 1:
+        raise expect.Failure("the server got another number of datagrams than needed",
+                             expected=f"{dropped + 1} (the first {dropped} dropped)",
+                             got=str(len(got)), hint=hint)
+    check_reply(result, reply, hint)
+    if any(data != text.encode() for data in got):
+        raise expect.Failure("a datagram sent again differs from the first",
+                             expected=repr(text), got=", ".join(repr(d) for d in got),
+                             hint="Send the same message each time.")
+
+
+@pytest.mark.points(3)
+def test_udp_client_silent_server(run):
+    """a silent server: exit 3 with a timeout message, after timeout x (retries + 1)"""
+    # At least a second: a struct timeval passed for the DWORD reads as 1 ms then.
+    timeout_ms = random.randrange(1000, 1400, 50)
+    retries = random.randint(1, 2)
+    bound = timeout_ms * (retries + 1) / 1000
+    with Server(lambda n, data: None) as server:
+        result = client(run, server.port, message(), "--timeout", timeout_ms,
+                        "--retries", retries, timeout=bound + 10)
+        ended = time.monotonic()
+        times = [t for _, _, t in server.received]
+    what = f"--timeout {timeout_ms} --retries {retries}"
+    expect.exits(result, 3, hint="After the last retry times out, print a message with "
+                                 "'timeout' on stderr and exit 3.")
+    if "timeout" not in result.errors.lower():
+        raise expect.Failure("no timeout message on stderr", expected="a line saying "
+                             "'timeout'", got=result.errors.strip() or "(nothing)",
+                             hint="Say what happened: 'udp_client: timeout: no reply ...'.")
+    if len(times) != retries + 1:
+        raise expect.Failure(f"with {what} the server got {len(times)} datagrams",
+                             expected=f"{retries + 1}: the first and {retries} retries",
+                             got=str(len(times)),
+                             hint="Send once, then once more after each timeout.")
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    if gaps and min(gaps) < 0.8 * timeout_ms / 1000:
+        raise expect.Failure("a retry came before the timeout had passed",
+                             expected=f"datagrams {timeout_ms} ms apart",
+                             got=", ".join(f"{g * 1000:.0f} ms" for g in gaps),
+                             hint="Send again only when recvfrom has failed with "
+                                  "WSAETIMEDOUT. SO_RCVTIMEO is a DWORD of milliseconds "
+                                  "on Windows: a struct timeval's seconds are read as ms.")
+    # From the first datagram to the exit: the program's start-up does not count.
+    waited = ended - times[0]
+    if not 0.9 * bound <= waited <= bound + 1.5:
+        raise expect.Failure(f"with {what} the client gave up {waited:.2f} s after its "
+                             "first datagram", expected=f"about {bound:.2f} s "
+                             "(timeout x (retries + 1))", got=f"{waited:.2f} s",
+                             hint="Wait --timeout ms for each reply, with SO_RCVTIMEO "
+                                  "(a DWORD of ms) or select, never by sleeping.")
+
+
+@pytest.mark.points(3)
+def test_udp_client_ignores_stranger(run):
+    """a datagram from another port comes first: the client waits for the server's"""
+    reply = payload(random.randint(10, 100))
+    stranger = payload(random.randint(10, 100))
+    with Server(lambda n, data: reply, stranger=stranger) as server:
+        result = client(run, server.port, message(), "--timeout", 3000)
+    check_reply(result, reply, "Anyone may send to your port. Compare the address "
+                "recvfrom fills in with the server's (same_endpoint) and wait on if it "
+                "is not the server's.")
+
+
+@pytest.mark.points(1)
+def test_udp_client_port_unreachable(run, request):
+    """a closed server port: exit 2 with WSAECONNRESET, without waiting out the timeout"""
+    platform.wine_differs(request, "udp-unreachable-unreported")
+    result = client(run, closed_port(), message(), "--timeout", 1500, "--retries", 0)
+    expect.exits(result, 2, hint="On Windows, a datagram sent to a closed port makes the "
+                                 "next recvfrom fail with WSAECONNRESET: report it with "
+                                 "kit_error and exit 2.")
+    expect.error_line(result, "recvfrom", "WSAECONNRESET", 10054,
+                      hint="kit_error(PROG, \"recvfrom\", code) names the failing call.")
+
+
+@pytest.mark.points(1)
+def test_udp_client_usage(run):
+    """udp_client with bad arguments prints usage and exits 1"""
+    cases = [[], ["127.0.0.1"], ["127.0.0.1", "9"], ["127.0.0.1", "65536", "m"],
+             ["127.0.0.1", "9", "m", "--timeout", "0"], ["127.0.0.1", "9", "m", "--timeout"],
+             ["127.0.0.1", "9", "m", "--retries", "-1"], ["127.0.0.1", "9", "m", "x"],
+             ["127.0.0.1", "9", "m", "--bogus"]]
+    for args in random.sample(cases, 5):
+        result = run("udp_client", *args)
+        expect.exits(result, 1, hint="Check HOST PORT MESSAGE and the options before "
+                                     "anything else; --timeout 1 to 3600000, --retries "
+                                     "0 to 100.")
+        expect.usage(result)

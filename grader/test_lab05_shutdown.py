@@ -1,0 +1,453 @@
+"""Shutdown and socket options
+
+Lab 05's behaviours: the unit tests of transfer.c, then upload, summary_server and
+sockopts run as programs against the grader's own TCP peers on loopback. Payloads,
+sizes, timeouts and option values are random, so no answer can be written in advance.
+"""
+import hashlib
+import random
+import re
+import socket
+import threading
+import time
+
+import pytest
+
+from gradelib import expect, platform
+from gradelib.peers import (IPV4, Listener, announced, connect, exchange, payload,
+                            recv_until_close, refusing_port, reset)
+
+UNITS = "lab05_units"
+# How long the grader's peers wait for the student's programs.
+PEER_WAIT = 20.0
+
+
+def fnv1a32(data):
+    h = 0x811C9DC5
+    for byte in data:
+        h = ((h ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return h
+
+
+def summary_of(data):
+    return f"bytes={len(data)} fnv1a32={fnv1a32(data):08x}\n".encode()
+
+
+# --- transfer.c, through its unit tests (tests/unit/lab05_test.c) ------------------
+
+@pytest.mark.points(3)
+def test_unit_hash(unit):
+    """fnv1a32 hashes bytes with FNV-1a, in pieces or whole (unit tests)"""
+    unit(UNITS, "Hash", "For each byte: hash ^= byte, then hash *= FNV1A32_PRIME, in "
+         "uint32_t. Read the bytes through an unsigned char pointer: a signed char "
+         "turns 0xff into -1.")
+
+
+@pytest.mark.points(1)
+def test_unit_summary_line(unit):
+    """format_summary writes 'bytes=N fnv1a32=XXXXXXXX' (unit tests)"""
+    unit(UNITS, "Summary", "snprintf with an unsigned 64-bit count and the hash as %08x "
+         "(PRIu64 and PRIx32 from <inttypes.h> work everywhere); return -1 when "
+         "snprintf's result does not fit the buffer.")
+
+
+@pytest.mark.points(2)
+def test_unit_options(unit):
+    """set_receive_timeout, set_nodelay, set_abortive_close and read_int_option (unit tests)"""
+    unit(UNITS, "Options", "SO_RCVTIMEO takes a DWORD of milliseconds; TCP_NODELAY "
+         "(level IPPROTO_TCP) a BOOL; SO_LINGER a struct linger {1, 0}. Before "
+         "getsockopt, set the int to 0: Windows writes only one byte of a BOOL option.")
+
+
+@pytest.mark.points(2)
+def test_unit_stream(unit):
+    """send_all and summarise move and count every byte (unit tests)"""
+    unit(UNITS, "Stream", "send may send less than asked: loop until all is sent. "
+         "summarise: recv until it returns 0 (the end-of-file), counting and hashing "
+         "each piece; return WSAGetLastError() if recv fails.")
+
+
+# --- upload -----------------------------------------------------------------------
+
+def served(server, what):
+    """What the grader server's handler returned, or a failure saying why not."""
+    try:
+        return server.result(timeout=PEER_WAIT)
+    except TimeoutError:
+        raise expect.Failure(f"{what}: upload never connected", expected="a connection",
+                             got="none", hint="Connect to HOST PORT as lab 02 did.")
+
+
+def reply_after_eof(reply):
+    """A grader server that reads to the end-of-file, then answers REPLY (bytes, or
+    a function of what came) and closes. Returns (received, how it ended)."""
+    def handler(conn):
+        data, how = recv_until_close(conn, PEER_WAIT)
+        if how == "eof":
+            conn.sendall(reply(data) if callable(reply) else reply)
+        return data, how
+    return handler
+
+
+def check_upload(result, server, data, reply, hint):
+    """Checks an upload run against reply_after_eof: all of stdin came, the grader saw
+    an end-of-file, and the reply was printed byte for byte."""
+    if result.returncode == 3 and not result.crash:
+        raise expect.Failure("upload timed out waiting for the reply", expected="exit 0",
+                             got=result.ended(), result=result,
+                             hint="This server answers only after your end-of-file: "
+                                  "after sending stdin, call shutdown(s, SD_SEND), then "
+                                  "recv until it returns 0.")
+    expect.exits(result, 0, hint=hint)
+    got, how = served(server, "reply after end-of-file")
+    if got != data:
+        raise expect.Failure("the server received other bytes than upload's stdin",
+                             expected=f"the {len(data)} bytes of stdin",
+                             got=f"{len(got)} bytes" + (", other bytes"
+                                                        if len(got) == len(data) else ""),
+                             hint="Read stdin in binary mode (_setmode) with fread, and "
+                                  "send every byte fread returns (send_all).")
+    if how != "eof":
+        raise expect.Failure("the server did not see an orderly end-of-file",
+                             expected="eof", got=how,
+                             hint="shutdown(s, SD_SEND) ends your side in order; "
+                                  "closesocket would also end your reading side.")
+    if result.stdout != reply:
+        raise expect.Failure("upload printed other bytes than the server's reply",
+                             expected=f"the {len(reply)} bytes of the reply",
+                             got=f"{len(result.stdout)} bytes: {result.stdout[:60]!r}",
+                             hint="After shutdown, recv until it returns 0 and fwrite "
+                                  "each piece as it came (stdout in binary mode).",
+                             result=result)
+
+
+def upload(run, port, *args, data=b"", timeout=20.0):
+    return run("upload", IPV4, port, *args, stdin=data, timeout=timeout)
+
+
+@pytest.mark.points(3)
+@pytest.mark.memcheck
+def test_upload_replies_after_eof(run):
+    """a server that replies only after end-of-file: upload half-closes and prints it"""
+    data = payload(random.randint(50_000, 300_000))
+    reply = payload(random.randint(100, 5000))
+    with Listener(reply_after_eof(reply), timeout=PEER_WAIT) as server:
+        result = upload(run, server.port, "--timeout", 5000, data=data)
+        check_upload(result, server, data, reply,
+                     "Send stdin, shutdown(SD_SEND), print the reply until recv returns 0, "
+                     "exit 0.")
+
+
+@pytest.mark.points(3)
+def test_upload_large(run):
+    """many MiB uploaded whole"""
+    data = payload(random.randint(5 << 20, 8 << 20))
+    digest = lambda got: hashlib.sha256(got).hexdigest().encode() + b"\n"  # noqa: E731
+    with Listener(reply_after_eof(digest), timeout=PEER_WAIT) as server:
+        result = upload(run, server.port, "--timeout", 10000, data=data, timeout=30)
+        check_upload(result, server, data, digest(data),
+                     "Loop: fread a block, send all of it, until fread returns 0.")
+
+
+@pytest.mark.points(2)
+def test_upload_silent_server(run):
+    """a silent server against --timeout: exit 3 promptly with WSAETIMEDOUT"""
+    timeout_ms = random.randrange(1100, 2000, 100)
+    done = threading.Event()
+    eof_at = []
+
+    def silent(conn):
+        data, how = recv_until_close(conn, PEER_WAIT)
+        eof_at.append(time.monotonic())
+        done.wait(PEER_WAIT)        # no answer, and no close, until upload has ended
+        return data, how
+    with Listener(silent, timeout=PEER_WAIT) as server:
+        result = upload(run, server.port, "--timeout", timeout_ms,
+                        data=payload(random.randint(10, 1000)), timeout=timeout_ms / 1000 + 8)
+        ended = time.monotonic()
+        done.set()
+    expect.exits(result, 3, hint="Set SO_RCVTIMEO to --timeout's milliseconds (a DWORD); "
+                                 "when recv fails with WSAETIMEDOUT, report it and exit 3.")
+    expect.error_line(result, "recv", "WSAETIMEDOUT", 10060,
+                      hint="kit_error(PROG, \"recv\", WSAGetLastError()) before exiting 3.")
+    seconds = timeout_ms / 1000
+    # From the end-of-file (upload then waits for the reply) to the exit.
+    waited = ended - eof_at[0] if eof_at else result.duration
+    if not 0.9 * seconds <= waited <= seconds + 1.5:
+        raise expect.Failure(f"with --timeout {timeout_ms} upload gave up {waited:.2f} s "
+                             "after its end-of-file", expected=f"about {seconds:.1f} s",
+                             got=f"{waited:.2f} s",
+                             hint="SO_RCVTIMEO is a DWORD of milliseconds on Windows: a "
+                                  "struct timeval's seconds would be read as ms.")
+
+
+@pytest.mark.points(1)
+def test_upload_nodelay(run):
+    """upload --nodelay uploads and prints the reply as without it"""
+    data = payload(random.randint(1000, 20_000))
+    reply = payload(random.randint(10, 500))
+    with Listener(reply_after_eof(reply), timeout=PEER_WAIT) as server:
+        result = upload(run, server.port, "--nodelay", "--timeout", 5000, data=data)
+        check_upload(result, server, data, reply,
+                     "--nodelay sets TCP_NODELAY (level IPPROTO_TCP) and changes nothing "
+                     "else.")
+
+
+def linger0_upload(run, data):
+    """Runs upload --linger0 against a server that reads but never answers nor closes
+    while upload runs. Returns (result, received, how it ended)."""
+    done = threading.Event()
+
+    def reader(conn):
+        got, how = recv_until_close(conn, PEER_WAIT)
+        done.wait(PEER_WAIT)
+        return got, how
+    with Listener(reader, timeout=PEER_WAIT) as server:
+        result = upload(run, server.port, "--linger0", data=data, timeout=8)
+        done.set()
+        got, how = served(server, "upload --linger0")
+    return result, got, how
+
+
+@pytest.mark.points(2)
+def test_upload_linger0_closes_at_once(run):
+    """upload --linger0 sends stdin, then closes at once, without reading"""
+    data = payload(random.randint(100, 2000))
+    result, got, how = linger0_upload(run, data)
+    expect.exits(result, 0, hint="With --linger0, closesocket right after sending: no "
+                                 "shutdown and no reading, as this server never answers.")
+    if result.stdout:
+        raise expect.Failure("upload --linger0 printed something", expected="nothing",
+                             got=repr(result.stdout[:60]), hint="Nothing is read, so "
+                             "nothing is printed.")
+    if not data.startswith(got):
+        raise expect.Failure("the server received other bytes than stdin",
+                             expected=f"(a part of) the {len(data)} bytes of stdin",
+                             got=f"{len(got)} other bytes", hint="Send stdin as it is.")
+
+
+@pytest.mark.points(1)
+def test_upload_linger0_resets(run):
+    """after upload --linger0, the server sees a reset, not an end-of-file"""
+    result, got, how = linger0_upload(run, payload(random.randint(100, 2000)))
+    expect.exits(result, 0, hint="With --linger0, closesocket right after sending.")
+    if how != "reset":
+        raise expect.Failure("the server did not see a reset", expected="reset", got=how,
+                             hint="setsockopt(SO_LINGER) with l_onoff = 1 and l_linger = 0 "
+                                  "before closesocket makes the close abortive; do not "
+                                  "call shutdown first.")
+
+
+@pytest.mark.points(1)
+def test_upload_refused(run):
+    """upload to a port where nothing listens fails with WSAECONNREFUSED and exit 2"""
+    sock, port = refusing_port()
+    with sock:
+        result = upload(run, port, data=b"x")
+    expect.exits(result, 2, hint="When no address accepts the connection, report the "
+                                 "last error with kit_error and exit 2.")
+    expect.error_line(result, "connect", "WSAECONNREFUSED", 10061)
+
+
+@pytest.mark.points(1)
+def test_upload_usage(run):
+    """upload with bad arguments prints usage and exits 1"""
+    cases = [[], ["127.0.0.1"], ["127.0.0.1", "65536"], ["127.0.0.1", "9", "--timeout", "0"],
+             ["127.0.0.1", "9", "--timeout"], ["127.0.0.1", "9", "--bogus"],
+             ["127.0.0.1", "9", "extra"]]
+    for args in random.sample(cases, 4):
+        result = run("upload", *args)
+        expect.exits(result, 1, hint="Check HOST PORT and the options before anything "
+                                     "else: print usage and exit 1.")
+        expect.usage(result)
+
+
+# --- summary_server ---------------------------------------------------------------
+
+def summarised(server, data, what, timeout=PEER_WAIT):
+    """Uploads DATA to the server as a client that half-closes and waits, and checks
+    the summary and the orderly end that must follow."""
+    host, port = announced(server)
+    try:
+        with connect(host, port, timeout) as sock:
+            got, how = exchange(sock, data, timeout)
+    except OSError as e:
+        got, how = b"", f"an error: {e}"
+    expected = summary_of(data)
+    if got != expected or how != "eof":
+        result = server.ended_within(1.0)
+        hints = {
+            "stalled": "The server stopped reading before the upload ended: read until "
+                       "recv returns 0.",
+            "timeout": "No answer came after the end-of-file: when recv returns 0, send "
+                       "the summary, shutdown(SD_SEND), closesocket.",
+            "reset": "The connection was reset, not ended in order: shutdown(c, SD_SEND) "
+                     "after sending the summary, then closesocket.",
+        }
+        raise expect.Failure(f"{what}: the summary is not right",
+                             expected=expected.decode() + "then an end-of-file",
+                             got=f"{got[:80]!r}, then {how}", result=result,
+                             hint=hints.get(how, "Count every byte recv returns and hash "
+                                                 "them all with FNV-1a, then answer once."))
+
+
+def start_server(start, *args):
+    return start("summary_server", *args)
+
+
+@pytest.mark.points(3)
+def test_summary_one_client(start):
+    """a client that half-closes and waits gets 'bytes=N fnv1a32=XXXXXXXX'"""
+    server = start_server(start)
+    summarised(server, payload(random.randint(10_000, 200_000)), "one client")
+
+
+@pytest.mark.points(1)
+def test_summary_empty(start):
+    """an empty upload: bytes=0 fnv1a32=811c9dc5"""
+    server = start_server(start)
+    summarised(server, b"", "an empty upload")
+
+
+@pytest.mark.points(3)
+def test_summary_large(start):
+    """many MiB summarised correctly"""
+    server = start_server(start)
+    summarised(server, payload(random.randint(5 << 20, 8 << 20)), "a large upload",
+               timeout=40.0)
+
+
+@pytest.mark.points(2)
+@pytest.mark.memcheck
+def test_summary_several_clients(start):
+    """--max-clients N: N clients one after the other, then exit 0"""
+    count = random.randint(2, 4)
+    server = start_server(start, "--max-clients", count)
+    for n in range(count):
+        summarised(server, payload(random.randint(0, 50_000)), f"client {n + 1} of {count}")
+    result = server.wait(10)
+    expect.exits(result, 0, hint=f"After {count} clients, close the listening socket, "
+                                 "WSACleanup and return 0.")
+
+
+@pytest.mark.points(2)
+def test_summary_reset_then_normal(start):
+    """a client that resets mid-upload, then a normal client"""
+    server = start_server(start)
+    host, port = announced(server)
+    try:
+        with connect(host, port) as sock:
+            sock.sendall(payload(random.randint(1000, 50_000)))
+            reset(sock)
+    except OSError as e:
+        raise expect.Failure("the first client could not connect", expected="a connection",
+                             got=str(e), result=server.ended_within(1.0),
+                             hint="Accept clients until --max-clients is reached.")
+    summarised(server, payload(random.randint(1000, 50_000)), "the client after a reset")
+
+
+@pytest.mark.points(1)
+def test_summary_usage(run):
+    """summary_server with bad arguments prints usage and exits 1"""
+    cases = [["--port", "65536"], ["--max-clients", "0"], ["--max-clients", "x"],
+             ["--bogus", "1"], ["--bind"], ["extra"]]
+    for args in random.sample(cases, 4):
+        result = run("summary_server", *args)
+        expect.exits(result, 1, hint="kit_server_args(argc, argv, \"--max-clients\", "
+                                     "&args) returns -1 for these: print usage, exit 1.")
+        expect.usage(result)
+
+
+# --- sockopts ---------------------------------------------------------------------
+
+OPTION_NAMES = ["SO_RCVBUF", "SO_SNDBUF", "SO_KEEPALIVE", "SO_REUSEADDR", "TCP_NODELAY",
+                "SO_RCVTIMEO", "SO_LINGER"]
+
+
+def python_view(rcvbuf, sndbuf):
+    """What this system says of SO_RCVBUF and SO_SNDBUF (and the booleans) of a fresh
+    TCP socket, before and after setting them, read by the grader's own socket."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        options = [(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf),
+                   (socket.SOL_SOCKET, socket.SO_SNDBUF, sndbuf),
+                   (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1),
+                   (socket.SOL_SOCKET, socket.SO_REUSEADDR, 1),
+                   (socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
+        view = []
+        for level, name, value in options:
+            before = s.getsockopt(level, name)
+            s.setsockopt(level, name, value)
+            view.append((str(before), str(s.getsockopt(level, name))))
+    return view
+
+
+def expected_view(rcvbuf, sndbuf, timeout, linger):
+    """[(name, before, after)] as this platform reports them; None: any positive."""
+    if platform.SAME_SOCKETS_AS_PROGRAMS:
+        ints = python_view(rcvbuf, sndbuf)
+    else:
+        # Under Wine, which reports options as Windows does: the values set, exactly.
+        ints = [(None, str(rcvbuf)), (None, str(sndbuf)), ("0", "1"), ("0", "1"), ("0", "1")]
+    rows = ints + [("0", str(timeout)), ("{0, 0}", f"{{1, {linger}}}")]
+    return [(name, before, after) for name, (before, after) in zip(OPTION_NAMES, rows)]
+
+
+def check_sockopts(result, expected, hint):
+    expect.exits(result, 0, hint="Read, set and read back each option; on a failed call "
+                                 "report it with kit_error and exit 2.")
+    lines = result.lines
+    pattern = re.compile(r"(\w+): (\S+|\{-?\d+, -?\d+\}) -> (\S+|\{-?\d+, -?\d+\})")
+    shown = "\n".join(f"{n}: {b or 'N'} -> {a}" for n, b, a in expected)
+    if len(lines) != len(expected):
+        raise expect.Failure("sockopts printed another number of lines", expected=shown,
+                             got="\n".join(lines) or "(nothing)", hint=hint, result=result)
+    for line, (name, before, after) in zip(lines, expected):
+        m = pattern.fullmatch(line)
+        ok = m is not None and m.group(1) == name and m.group(3) == after
+        if ok and before is None:
+            ok = m.group(2).isdigit() and int(m.group(2)) > 0
+        elif ok:
+            ok = m.group(2) == before
+        if not ok:
+            raise expect.Failure(f"sockopts' {name} line is not what the system says",
+                                 expected=f"{name}: {before or 'N'} -> {after}",
+                                 got=line, hint=hint, result=result)
+
+
+@pytest.mark.points(3)
+@pytest.mark.memcheck
+def test_sockopts_values(run):
+    """sockopts shows each option before and after, as the system reads them back"""
+    rcvbuf = random.randrange(8192, 262144, 1024)
+    sndbuf = random.randrange(8192, 262144, 1024)
+    # Whole tenths of a second: Linux keeps a timeout in ticks of its clock.
+    timeout = random.randrange(100, 10000, 100)
+    linger = random.randint(1, 600)
+    result = run("sockopts", "--rcvbuf", rcvbuf, "--sndbuf", sndbuf, "--timeout", timeout,
+                 "--linger", linger)
+    check_sockopts(result, expected_view(rcvbuf, sndbuf, timeout, linger),
+                   "Print what getsockopt reads back, not what you set: Linux doubles "
+                   "SO_RCVBUF, for one. Set the int to 0 before getsockopt (Windows writes "
+                   "one byte of TCP_NODELAY); SO_RCVTIMEO is a DWORD of milliseconds; "
+                   "SO_LINGER a struct linger.")
+
+
+@pytest.mark.points(1)
+def test_sockopts_defaults(run):
+    """sockopts without options sets the documented values"""
+    result = run("sockopts")
+    check_sockopts(result, expected_view(32768, 32768, 2500, 5),
+                   "The defaults: SO_RCVBUF and SO_SNDBUF 32768, SO_KEEPALIVE, "
+                   "SO_REUSEADDR and TCP_NODELAY on, SO_RCVTIMEO 2500 ms, SO_LINGER {1, 5}.")
+
+
+@pytest.mark.points(1)
+def test_sockopts_usage(run):
+    """sockopts with bad arguments prints usage and exits 1"""
+    cases = [["--rcvbuf", "100"], ["--sndbuf", "2000000"], ["--timeout", "-1"],
+             ["--linger"], ["--bogus", "1"], ["extra"]]
+    for args in random.sample(cases, 4):
+        result = run("sockopts", *args)
+        expect.exits(result, 1, hint="Check the options before anything else: print "
+                                     "usage and exit 1.")
+        expect.usage(result)

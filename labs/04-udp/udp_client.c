@@ -1,0 +1,140 @@
+/*
+ * udp_client - sends a message as one datagram and prints the server's reply,
+ * sending it again when no reply comes in time.
+ *
+ * usage: udp_client HOST PORT MESSAGE [--timeout MS] [--retries N]
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "datagram.h"
+#include "labkit.h"
+
+static const char *PROG = "udp_client";
+
+#define DEFAULT_TIMEOUT 1000
+#define DEFAULT_RETRIES 3
+
+struct options {
+    const char *host;
+    const char *port;
+    const char *message;
+    long timeout;       /* milliseconds per wait */
+    long retries;
+};
+
+static char reply[65536];
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: %s HOST PORT MESSAGE [--timeout MS] [--retries N]\n"
+                    "  --timeout MS  how long to wait for each reply, 1 to 3600000 ms "
+                    "(default %d)\n"
+                    "  --retries N   how many times to send again, 0 to 100 (default %d)\n",
+            PROG, DEFAULT_TIMEOUT, DEFAULT_RETRIES);
+    return EXIT_USAGE;
+}
+
+/* Fills opts from the command line. Returns 0, or -1 if it does not fit the usage. */
+static int parse_args(int argc, char **argv, struct options *opts)
+{
+    const char **positional[] = { &opts->host, &opts->port, &opts->message };
+    unsigned short port;
+    int n = 0;
+
+    memset(opts, 0, sizeof *opts);
+    opts->timeout = DEFAULT_TIMEOUT;
+    opts->retries = DEFAULT_RETRIES;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--timeout") == 0) {
+            if (kit_parse_number(argv[++i], 1, 3600000, &opts->timeout) != 0)
+                return -1;
+        } else if (strcmp(argv[i], "--retries") == 0) {
+            if (kit_parse_number(argv[++i], 0, 100, &opts->retries) != 0)
+                return -1;
+        } else if (strncmp(argv[i], "--", 2) == 0 || n == 3) {
+            return -1;
+        } else {
+            *positional[n++] = argv[i];
+        }
+    }
+    if (n != 3 || opts->host[0] == '\0' || kit_parse_port(opts->port, &port) != 0)
+        return -1;
+    return strlen(opts->message) <= MAX_DATAGRAM ? 0 : -1;
+}
+
+/* A UDP socket for the server's first address, in *server. Returns the socket, or
+   INVALID_SOCKET with the error reported. */
+static SOCKET open_socket(const struct options *opts, struct sockaddr_storage *server,
+                          int *serverlen)
+{
+    struct addrinfo hints, *list;
+    SOCKET s;
+    int rc;
+
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_DGRAM;
+    rc = getaddrinfo(opts->host, opts->port, &hints, &list);
+    if (rc != 0) {
+        kit_error(PROG, "getaddrinfo", rc);
+        return INVALID_SOCKET;
+    }
+    s = socket(list->ai_family, list->ai_socktype, list->ai_protocol);
+    if (s == INVALID_SOCKET)
+        kit_error(PROG, "socket", WSAGetLastError());
+    memcpy(server, list->ai_addr, list->ai_addrlen);
+    *serverlen = (int)list->ai_addrlen;
+    freeaddrinfo(list);
+    return s;
+}
+
+/* Sends the message, waits for the reply and prints it. Returns an exit code. */
+static int ask(SOCKET s, const struct options *opts, const struct sockaddr_storage *server,
+               int serverlen)
+{
+    /* TODO(lab04):
+       - set_receive_timeout(s, opts->timeout): on failure kit_error(PROG,
+         "setsockopt", rc) and return EXIT_NETWORK;
+       - fill a struct request (the server's address, the message and its strlen,
+         opts->retries) and call request_reply with the reply buffer;
+       - WSAETIMEDOUT: print "udp_client: timeout: no reply from HOST port PORT after
+         N datagrams" on stderr and return EXIT_TIMEOUT;
+       - another error: kit_error(PROG, call, rc) and return EXIT_NETWORK;
+       - 0: fwrite the reply's bytes to stdout, then '\n', fflush; EXIT_OK. */
+    (void)s;
+    (void)opts;
+    (void)server;
+    (void)serverlen;
+    (void)reply;
+    fprintf(stderr, "%s: TODO(lab04): write ask in udp_client.c\n", PROG);
+    return EXIT_NETWORK;
+}
+
+int main(int argc, char **argv)
+{
+    struct options opts;
+    struct sockaddr_storage server;
+    int serverlen = 0, rc;
+    WSADATA data;
+    SOCKET s;
+
+    if (parse_args(argc, argv, &opts) != 0)
+        return usage();
+    /* The reply is bytes, written as they came: no \n to \r\n on Windows. */
+    _setmode(_fileno(stdout), _O_BINARY);
+    rc = WSAStartup(MAKEWORD(2, 2), &data);
+    if (rc != 0) {
+        kit_error(PROG, "WSAStartup", rc);
+        return EXIT_NETWORK;
+    }
+    s = open_socket(&opts, &server, &serverlen);
+    if (s == INVALID_SOCKET) {
+        WSACleanup();
+        return EXIT_NETWORK;
+    }
+    rc = ask(s, &opts, &server, serverlen);
+    closesocket(s);
+    WSACleanup();
+    return rc;
+}
