@@ -3,6 +3,8 @@
 #   make [all]        build the labs in SRC (default: labs, your work)
 #   make grade        build and grade SRC; LAB=01 grades one lab
 #   make test         the kit's own tests (reference, starters, mutants, the grader)
+#   make fuzz         fuzz every parser of outside input (FUZZ_SECONDS each; not in CI)
+#   make flake        make test RUNS times, counting failures (tests/flake.sh)
 #   make setup        install what the kit needs (apt, pacman or brew)
 #   make bench        echo throughput of the reference tcp_server next to socat
 #   make clean        remove build/
@@ -13,7 +15,11 @@
 TARGET ?= native
 SRC ?= labs
 LAB ?=
-OUT ?= build/$(TARGET)/$(SRC)
+# SANITIZE=1: build with AddressSanitizer and UndefinedBehaviorSanitizer (make test
+# does so for the reference solutions; see labs/common/Makefile.local).
+SANITIZE ?=
+BUILD := build/$(TARGET)$(if $(filter 1,$(SANITIZE)),/asan)
+OUT ?= $(BUILD)/$(SRC)
 
 ifeq ($(V),1)
 Q :=
@@ -22,10 +28,11 @@ Q := @
 endif
 
 .DEFAULT_GOAL := all
-.PHONY: all grade test setup clean help programs units bench
+.PHONY: all grade test flake setup clean help programs units bench
 
 CFLAGS ?= -g -O1
-KIT_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -MD -MP -Ilabs/common $(PLATFORM_CFLAGS)
+KIT_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -MD -MP -Ilabs/common $(PLATFORM_CFLAGS) \
+	$(SANITIZE_FLAGS)
 
 # Platform detection, the common layer and the Check library: the one place that
 # knows about platforms.
@@ -38,7 +45,7 @@ PROGRAMS += $(OUT)/bin/$(2)$(EXE)
 $(OUT)/bin/$(2)$(EXE): $(addprefix $(OUT)/obj/$(1)/,$(addsuffix .o,$(3))) $(COMMON_OBJS)
 	@mkdir -p $$(@D)
 	@echo "  LD      $$@"
-	$(Q)$(CC) $(LDFLAGS) $(PLATFORM_LDFLAGS) -o $$@ $$^ $(PLATFORM_LIBS)
+	$(Q)$(CC) $(LDFLAGS) $(PLATFORM_LDFLAGS) $(SANITIZE_FLAGS) -o $$@ $$^ $(PLATFORM_LIBS)
 endef
 
 # $(call lab_units,LABDIR,NAME,TESTSOURCE,OBJECTS): a Check test program of the
@@ -53,7 +60,7 @@ $(OUT)/bin/$(2)$(EXE): $(OUT)/obj/tests/$(2).o $(OUT)/obj/tests/unit.o \
 		$(addprefix $(OUT)/obj/$(1)/,$(addsuffix .o,$(4))) $(COMMON_OBJS)
 	@mkdir -p $$(@D)
 	@echo "  LD      $$@"
-	$(Q)$(CC) $(LDFLAGS) $(PLATFORM_LDFLAGS) -o $$@ $$^ $(CHECK_LIBS) $(PLATFORM_LIBS)
+	$(Q)$(CC) $(LDFLAGS) $(PLATFORM_LDFLAGS) $(SANITIZE_FLAGS) -o $$@ $$^ $(CHECK_LIBS) $(PLATFORM_LIBS)
 endef
 
 $(OUT)/obj/%.o: $(SRC)/%.c
@@ -72,6 +79,7 @@ include labs/03-tcp-server/Makefile.local
 include labs/04-udp/Makefile.local
 include labs/05-shutdown-options/Makefile.local
 include tests/Makefile.local
+include tests/fuzz/Makefile.local
 
 all: programs units
 programs: $(PROGRAMS)
@@ -99,6 +107,6 @@ setup:
 	$(Q)sh labs/common/setup.sh $(TARGET)
 
 help:
-	@sed -n '2,12p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,14p' Makefile | sed 's/^# \{0,1\}//'
 
 -include $(shell find $(OUT) $(COMMON_OUT) $(KIT_TEST_OUT) -name "*.d" 2>/dev/null)

@@ -1,7 +1,9 @@
 """The grader: pytest fixtures for running the student's programs, and the scoring
 that turns test outcomes into points (gradelib.report)."""
+import atexit
 import os
 import shutil
+import signal
 import sys
 from pathlib import Path
 
@@ -9,14 +11,20 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from gradelib import expect, platform  # noqa: E402
+from gradelib import expect, platform, safety  # noqa: E402
 from gradelib import report as scoring  # noqa: E402
-from gradelib.proc import Process, Transcript  # noqa: E402
+from gradelib.proc import Process, Transcript, stop_everything  # noqa: E402
 
 OUT = platform.ROOT / (os.environ.get("KIT_OUT") or f"build/{platform.TARGET}/labs")
 WORK = scoring.GRADE_DIR / "work"
 # A backstop only: every wait in a test has its own, shorter timeout.
 TEST_TIMEOUT = 120
+
+
+def _interrupted(signum, frame):
+    """SIGTERM or SIGHUP: end as Ctrl-C does, so that every program is stopped and the
+    reports are written (the default would end the grader and leave them running)."""
+    raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
 @pytest.hookimpl(tryfirst=True)      # before the junitxml plugin reads its path
@@ -25,9 +33,16 @@ def pytest_configure(config):
     if problem:
         pytest.exit("grader: " + problem, returncode=4)
     _state["config"] = config
+    safety.install()
+    atexit.register(stop_everything)
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _interrupted)
     if not getattr(config.option, "xmlpath", None):
         config.option.xmlpath = str(scoring.GRADE_DIR / "junit.xml")
     config.addinivalue_line("markers", "points(n): what the behaviour is worth")
+    config.addinivalue_line("markers", "memcheck: the kit's tests also run this behaviour "
+                                       "of the reference under valgrind")
     config.option.tbstyle = "no"
     config.option.reportchars = ""
     if config.pluginmanager.hasplugin("timeout") and not config.getoption("timeout", None):
@@ -95,8 +110,7 @@ def transcript(request):
 @pytest.fixture
 def workdir(request):
     """A clean working directory for the programs of one test, under build/grade/."""
-    name = request.node.name.replace("[", "_").replace("]", "")
-    path = WORK / name
+    path = WORK / scoring.file_name(request.node.nodeid)
     shutil.rmtree(path, ignore_errors=True)
     path.mkdir(parents=True)
     return path

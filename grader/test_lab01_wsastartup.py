@@ -67,6 +67,7 @@ def wsainfo_lines(requested, version):
 
 
 @pytest.mark.points(2)
+@pytest.mark.memcheck
 def test_wsainfo_default(run):
     """wsainfo with no argument asks for 2.2 and reports what it got"""
     result = run("wsainfo")
@@ -124,6 +125,7 @@ def random_port():
 
 
 @pytest.mark.points(2)
+@pytest.mark.memcheck
 def test_resolve_ipv4(run):
     """resolve 127.0.0.1 PORT prints the IPv4 endpoint"""
     port = random_port()
@@ -163,6 +165,7 @@ def test_resolve_localhost(run):
 
 
 @pytest.mark.points(2)
+@pytest.mark.memcheck
 def test_resolve_raw(run):
     """resolve --raw shows port and address bytes in network order"""
     port = random_port()

@@ -138,6 +138,7 @@ def test_usage(run):
 
 
 @pytest.mark.points(2)
+@pytest.mark.memcheck
 def test_ipv4(run):
     """tcp_client sends its line and prints the reply (IPv4)"""
     rng = random.Random()
@@ -152,6 +153,7 @@ def test_ipv6(run):
 
 
 @pytest.mark.points(4)
+@pytest.mark.memcheck
 def test_large_reply(run):
     """tcp_client prints several MiB of random bytes exactly, however they arrive"""
     rng = random.Random()

@@ -236,6 +236,7 @@ def test_reset_client(server):
 
 
 @pytest.mark.points(3)
+@pytest.mark.memcheck
 def test_max_clients(server):
     """with --max-clients N the server exits 0 after N clients"""
     rng = random.Random()

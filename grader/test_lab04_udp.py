@@ -182,6 +182,7 @@ def test_udp_server_interleaved(start):
 
 
 @pytest.mark.points(2)
+@pytest.mark.memcheck
 def test_udp_server_max_datagrams(start):
     """--max-datagrams N echoes N datagrams, then exits with 0"""
     count = random.randint(2, 5)
@@ -294,6 +295,7 @@ def check_reply(result, reply, hint):
 
 
 @pytest.mark.points(2)
+@pytest.mark.memcheck
 def test_udp_client_echo(run):
     """udp_client sends its message and prints the reply"""
     texts = [message(), ""]

@@ -126,6 +126,7 @@ def upload(run, port, *args, data=b"", timeout=20.0):
 
 
 @pytest.mark.points(3)
+@pytest.mark.memcheck
 def test_upload_replies_after_eof(run):
     """a server that replies only after end-of-file: upload half-closes and prints it"""
     data = payload(random.randint(50_000, 300_000))
@@ -317,6 +318,7 @@ def test_summary_large(start):
 
 
 @pytest.mark.points(2)
+@pytest.mark.memcheck
 def test_summary_several_clients(start):
     """--max-clients N: N clients one after the other, then exit 0"""
     count = random.randint(2, 4)
@@ -413,6 +415,7 @@ def check_sockopts(result, expected, hint):
 
 
 @pytest.mark.points(3)
+@pytest.mark.memcheck
 def test_sockopts_values(run):
     """sockopts shows each option before and after, as the system reads them back"""
     rcvbuf = random.randrange(8192, 262144, 1024)

@@ -2,6 +2,7 @@
 import re
 
 from . import platform
+from .proc import printable
 
 # What a WSA error in a program's stderr most likely means.
 WSA_HINTS = {
@@ -19,6 +20,11 @@ WSA_HINTS = {
 }
 
 
+# The most a failure message shows of what was expected or got, and of stderr; the
+# transcript keeps more. Control characters are escaped (printable).
+SHOWN_LIMIT = 1200
+STDERR_LIMIT = 600
+
 STARTER_HINT = "This is still the starter's code: write the parts marked TODO."
 
 
@@ -29,31 +35,44 @@ class Failure(AssertionError):
         self.what, self.expected, self.got = what, expected, got
         found = diagnose(result) if result is not None else None
         # How the program ended says more than the test's own hint when it was still
-        # the starter, hung or crashed.
+        # the starter, hung, crashed or left processes behind.
         overriding = result is not None and (result.timed_out or result.crash or
+                                             _left_behind(result) or
                                              "TODO(lab" in result.errors)
         self.hint = found if overriding else (hint or found)
         self.result = result
         super().__init__(str(self))
 
     def __str__(self):
-        lines = [self.what]
+        lines = [_shown(self.what, SHOWN_LIMIT)]
+        flooded = getattr(self.result, "flooded", None)
+        if flooded and flooded():
+            lines.append("output:   " + flooded())
         if self.expected is not None:
-            lines.append("expected: " + _indent(self.expected))
+            lines.append("expected: " + _indent(_shown(self.expected, SHOWN_LIMIT)))
         if self.got is not None:
-            lines.append("got:      " + _indent(self.got))
+            lines.append("got:      " + _indent(_shown(self.got, SHOWN_LIMIT)))
         if self.result is not None and self.result.errors.strip():
-            lines.append("stderr:   " + _indent(_clip(self.result.errors.strip())))
+            lines.append("stderr:   " + _indent(_shown(self.result.errors.strip(),
+                                                        STDERR_LIMIT)))
         if self.hint:
-            lines.append("hint:     " + _indent(self.hint))
+            lines.append("hint:     " + _indent(_shown(self.hint, SHOWN_LIMIT)))
         return "\n".join(lines)
+
+
+def _left_behind(result):
+    """How many processes the program left running when it ended (0 for a result that
+    does not count them)."""
+    return getattr(result, "left_behind", 0)
 
 
 def _indent(text):
     return str(text).replace("\n", "\n          ")
 
 
-def _clip(text, limit=600):
+def _shown(text, limit):
+    """TEXT as a message shows it: control characters escaped, cut to LIMIT."""
+    text = printable(str(text))
     return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"
 
 
@@ -65,9 +84,22 @@ def diagnose(result):
     if result.timed_out:
         return ("The program did not finish in time: look for a loop that never ends or "
                 "a call that waits for something that never comes.")
+    if result.crash and result.crash.startswith("memory error: valgrind"):
+        return ("valgrind found a memory error or a leak: its report on stderr names "
+                "the lines; free what you allocate, and read and write only inside it.")
+    if result.crash and "UndefinedBehaviorSanitizer" in result.crash:
+        return ("The sanitizer's report on stderr names the line of the undefined "
+                "behaviour (an int that overflows, a shift too far, a bad pointer): "
+                "compute in a type that holds the result, and check before you shift.")
+    if result.crash and result.crash.startswith("memory error"):
+        return ("The sanitizer's report on stderr names the line: read and write only "
+                "inside what you allocated, and free each allocation once.")
     if result.crash:
         return ("The program crashed: run it by hand, or under gdb, with the same "
                 "arguments (the transcript under build/grade/ has them).")
+    if _left_behind(result):
+        return ("The program started a process that outlived it: a program must wait "
+                "for (or end) every process it starts before it exits.")
     for code in re.findall(r"\((\d{4,5})\)", errors):
         if int(code) in WSA_HINTS:
             return WSA_HINTS[int(code)]
@@ -79,6 +111,10 @@ def exits(result, code, hint=None):
     if result.timed_out or result.crash or result.returncode != code:
         raise Failure(f"{_name(result)} should exit with {code}", expected=f"exit {code}",
                       got=result.ended(), hint=hint, result=result)
+    if _left_behind(result):
+        raise Failure(f"{_name(result)} left processes of its own running when it ended",
+                      expected=f"exit {code}, every process it started ended",
+                      got=result.ended(), result=result)
 
 
 def has_lines(result, wanted, hint=None, exact=False):
@@ -158,6 +194,37 @@ def bytes_hint(expected, got, at):
         return (f"{len(got) - len(expected)} bytes more than were sent: write only the n "
                 "bytes each recv returned, not the whole buffer.")
     return None
+
+
+WILDCARDS = ("0.0.0.0", "::")
+
+
+def listens_on_loopback(server, host, port):
+    """Checks that a server that announced HOST:PORT listens there (TCP) or is bound
+    there (UDP), and on no other address: not on every interface (0.0.0.0 or ::).
+    Where the system tells which sockets listen (Linux, Wine included), that is
+    checked too, not only the announcement."""
+    listening = platform.listening_addresses(port, server.processes())
+    everywhere = host in WILDCARDS or any(a in WILDCARDS for a in listening or ())
+    if everywhere:
+        shown = f"[{host}]" if ":" in host else host
+        raise Failure("the server listens on every interface, not on loopback only",
+                      expected=f"listening on 127.0.0.1:{port} (or the --bind address)",
+                      got=f"announced {shown}:{port}; listening on " +
+                      (", ".join(listening) if listening else host),
+                      result=server.stop(),
+                      hint="Bind the --bind address (127.0.0.1 by default), never "
+                           "INADDR_ANY or in6addr_any: a server on every interface can "
+                           "be reached from other machines.")
+    if listening is not None and host not in listening:
+        raise Failure("nothing listens on the port the server announced",
+                      expected=f"a socket listening on {host}:{port}",
+                      got=f"none (listening on port {port}: "
+                          f"{', '.join(listening) or 'nothing'})",
+                      result=server.stop(),
+                      hint="Announce the listening socket's own address, after listen() "
+                           "succeeds: kit_announce(listener) reads it back with "
+                           "getsockname.")
 
 
 def _in_order(wanted, got):

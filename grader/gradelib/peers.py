@@ -205,7 +205,9 @@ def announced(server, timeout=10.0):
                              got=f"nothing within {timeout:g} s",
                              hint="Call kit_announce after listen() succeeds; it flushes "
                                   "stdout, which a pipe would otherwise keep buffered.")
-    return m.group("v6") or m.group("v4"), int(m.group("port"))
+    host, port = m.group("v6") or m.group("v4"), int(m.group("port"))
+    expect.listens_on_loopback(server, host, port)
+    return host, port
 
 
 def parse_announce(line):

@@ -11,10 +11,13 @@ themselves (ctypes, taskkill, os.killpg) run on one platform alone.
 import ctypes
 import ntpath
 import os
+import re
+import shlex
 import shutil
 import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +35,10 @@ class Host:
     @property
     def on_windows(self):
         return self.system == "win32"
+
+    @property
+    def on_linux(self):
+        return self.system.startswith("linux")
 
     @property
     def under_wine(self):
@@ -68,6 +75,10 @@ WINEPREFIX = ROOT / "build" / "mingw" / "wine"
 # How long wineserver outlives its last program: long enough to stay warm between the
 # programs of a grading run, short enough to be gone soon after it.
 WINESERVER_PERSIST = 30
+
+# The environment variable that marks every process of one program run, children
+# included, so that those that left its process group are found too (Linux).
+MARK = "KIT_PROCESS"
 
 # Where Wine differs from the real Windows that the labs target. A test that meets
 # one of these says so with wine_differs(KEY); it still runs in full on Windows.
@@ -128,18 +139,29 @@ def program_path(out_dir, name, host=None):
     return Path(out_dir) / "bin" / (name + (host or HOST).exe)
 
 
-def command(path, args, host=None, wine=None):
+def command(path, args, host=None, wine=None, environ=None):
     """The command line that runs the program at PATH with ARGS on this host: under
-    Wine, WINE (default: the installed one) runs it."""
+    Wine, WINE (default: the installed one) runs it. Elsewhere KIT_WRAPPER, a command,
+    goes in front: the kit's own tests run programs under valgrind so."""
     argv = [str(path), *[str(a) for a in args]]
     if (host or HOST).under_wine:
         return [wine or wine_binary(), *argv]
-    return argv
+    return wrapper(environ) + argv
 
 
-def program_argv(argv, host=None):
-    """ARGV as the program itself sees it: without Wine's launcher in front."""
-    return list(argv[1:]) if (host or HOST).under_wine else list(argv)
+def wrapper(environ=None):
+    """KIT_WRAPPER's command, as a list (empty when it is not set)."""
+    environ = os.environ if environ is None else environ
+    return shlex.split(environ.get("KIT_WRAPPER", ""))
+
+
+def program_argv(argv, host=None, environ=None):
+    """ARGV as the program itself sees it: without Wine's launcher or KIT_WRAPPER's
+    command in front."""
+    if (host or HOST).under_wine:
+        return list(argv[1:])
+    skip = len(wrapper(environ))
+    return list(argv[skip:]) if argv[:skip] == wrapper(environ) else list(argv)
 
 
 def typed_command(argv, host=None):
@@ -165,14 +187,19 @@ def wine_binary():
     raise RuntimeError("TARGET=mingw needs Wine: run 'make setup TARGET=mingw'")
 
 
-def program_env(extra=None, host=None, environ=None):
-    """A small, fixed environment for the student's programs."""
+def program_env(extra=None, host=None, environ=None, mark=None):
+    """A small, fixed environment for the student's programs, MARK-ed. KIT_PASS_ENV
+    names more variables to pass on: the kit's own tests pass the sanitizers' options
+    so."""
     host = host or HOST
     environ = os.environ if environ is None else environ
     # Windows' variable names ignore case (Path, SystemRoot).
     fold = str.upper if host.on_windows else str
-    env = {k: v for k, v in environ.items() if fold(k) in PROGRAM_ENV}
+    keep = set(PROGRAM_ENV) | {fold(k) for k in environ.get("KIT_PASS_ENV", "").split()}
+    env = {k: v for k, v in environ.items() if fold(k) in keep}
     env["LC_ALL"] = "C"
+    if mark:
+        env[MARK] = mark
     if host.under_wine:
         env.update(wine_env())
     env.update(extra or {})
@@ -232,6 +259,18 @@ def prepare(host=None):
         if argv[0] == str(server) and not server.exists():
             continue
         subprocess.run(argv, env=env, timeout=120, check=False, **quiet)
+    _wine["used"] = time.monotonic()
+
+
+# When a program last ran under Wine, in this process.
+_wine = {"used": None}
+
+
+def wine_is_stale(used, now):
+    """Whether wineserver may have gone since a program last ran at USED (None: none
+    has yet): it stays WINESERVER_PERSIST s after its last program; half of that is
+    kept as margin."""
+    return used is None or now - used > WINESERVER_PERSIST / 2
 
 
 def popen_options(host=None):
@@ -244,9 +283,22 @@ def popen_options(host=None):
 
 
 def before_start(host=None):
-    """Windows: the error mode the program inherits (no crash dialog)."""
-    if (host or HOST).on_windows:
+    """Windows: the error mode the program inherits (no crash dialog). Wine: should
+    wineserver have gone since the last program, start it (and Wine's services) again
+    here, or the student's program would start them, and they would hold its output
+    pipes and carry its MARK."""
+    host = host or HOST
+    if host.on_windows:
         _kernel32().SetErrorMode(ERROR_MODE)
+    if host.under_wine and wine_is_stale(_wine["used"], time.monotonic()):
+        prepare(host)
+
+
+def after_end(host=None):
+    """Called when a program has ended: under Wine, the server stays up
+    WINESERVER_PERSIST s from now."""
+    if (host or HOST).under_wine:
+        _wine["used"] = time.monotonic()
 
 
 def after_start(proc, host=None):
@@ -262,9 +314,12 @@ def taskkill_command(pid, environ=None):
     return [ntpath.join(root, "System32", "taskkill.exe"), "/T", "/F", "/PID", str(pid)]
 
 
-def kill_tree(proc, host=None):
-    """Ends the program and every process it started."""
-    if (host or HOST).on_windows:
+def kill_tree(proc, host=None, mark=None):
+    """Ends the program and every process it started: its Job object on Windows; its
+    process group on POSIX, and on Linux also every process carrying its MARK (a
+    child that started a session of its own, or that Wine detached)."""
+    host = host or HOST
+    if host.on_windows:
         job = getattr(proc, "_kit_job", None)
         if job:
             k32 = _kernel32()
@@ -280,6 +335,114 @@ def kill_tree(proc, host=None):
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
+    # A process may fork while it is being killed: again until none is left.
+    for _ in range(5):
+        pids = linux_members(proc.pid, mark) if host.on_linux else []
+        if not pids:
+            return
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        time.sleep(0.05)
+
+
+def survivors(proc, host=None, mark=None):
+    """How many processes of the program's tree are still running, the program itself
+    having exited: those it left behind."""
+    host = host or HOST
+    if host.on_windows:
+        return _job_active_processes(getattr(proc, "_kit_job", None))
+    if host.on_linux:
+        return len(linux_members(proc.pid, mark))
+    try:
+        os.killpg(proc.pid, 0)      # anyone left in the group? (a zombie counts too)
+        return 1
+    except (ProcessLookupError, PermissionError):
+        return 0
+
+
+def linux_members(pgid, mark, proc_dir="/proc"):
+    """PIDs of the live (not zombie) processes in process group PGID or carrying MARK
+    in their environment, read from PROC_DIR."""
+    found = []
+    marker = f"{MARK}={mark}".encode() if mark else None
+    me = os.getpid()
+    for entry in os.scandir(proc_dir):
+        if not entry.name.isdigit() or int(entry.name) == me:
+            continue
+        try:
+            with open(os.path.join(entry.path, "stat"), "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+            if fields[0] in (b"Z", b"X"):
+                continue
+            if int(fields[2]) == pgid:
+                found.append(int(entry.name))
+            elif marker:
+                with open(os.path.join(entry.path, "environ"), "rb") as f:
+                    if marker in f.read().split(b"\0"):
+                        found.append(int(entry.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+def listening_addresses(port, pids=(), host=None, proc="/proc"):
+    """The local addresses ("127.0.0.1", "::", ...) where PORT is served: TCP sockets
+    listening on it and UDP sockets bound to it, read from PROC/net on Linux (native
+    programs and Wine's alike); None where the system does not tell. When processes
+    of PIDS hold some of those sockets, theirs only (a native program holds its own;
+    under Wine, wineserver holds a listening socket, so then TCP's come first)."""
+    if not (host or HOST).on_linux:
+        return None
+    rows = []       # (address, inode, tcp)
+    for name in ("tcp", "tcp6", "udp", "udp6"):
+        try:
+            with open(os.path.join(proc, "net", name)) as f:
+                table = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in table:
+            fields = row.split()
+            if len(fields) < 10:
+                continue
+            address, hex_port = fields[1].rsplit(":", 1)
+            tcp = name.startswith("tcp")
+            if int(hex_port, 16) == port and (not tcp or fields[3] == "0A"):   # 0A: LISTEN
+                rows.append((proc_net_address(address), fields[9], tcp))
+    owned = socket_inodes(pids, proc)
+    theirs = [address for address, inode, _ in rows if inode in owned]
+    if theirs:
+        return theirs
+    return [address for address, _, tcp in rows if tcp] or [address for address, *_ in rows]
+
+
+def socket_inodes(pids, proc="/proc"):
+    """The inodes of the sockets the processes PIDS hold open."""
+    inodes = set()
+    for pid in pids:
+        try:
+            fds = os.listdir(os.path.join(proc, str(pid), "fd"))
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                target = os.readlink(os.path.join(proc, str(pid), "fd", fd))
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                inodes.add(target[len("socket:["):-1])
+    return inodes
+
+
+def proc_net_address(hex_address):
+    """An address as /proc/net/tcp writes it: 32-bit words in the host's byte order."""
+    import ipaddress
+    raw = bytes.fromhex(hex_address)
+    if sys.byteorder == "little":
+        raw = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+    return str(ipaddress.ip_address(raw))
 
 
 # JOBOBJECT_EXTENDED_LIMIT_INFORMATION, as winnt.h lays it out (144 bytes on x64).
@@ -293,6 +456,32 @@ class _BasicLimits(ctypes.Structure):
                 ("Affinity", ctypes.c_size_t),
                 ("PriorityClass", ctypes.c_uint32),
                 ("SchedulingClass", ctypes.c_uint32)]
+
+
+# JOBOBJECT_BASIC_ACCOUNTING_INFORMATION: how many processes a Job object holds.
+class JobAccounting(ctypes.Structure):
+    _fields_ = [("TotalUserTime", ctypes.c_int64),
+                ("TotalKernelTime", ctypes.c_int64),
+                ("ThisPeriodTotalUserTime", ctypes.c_int64),
+                ("ThisPeriodTotalKernelTime", ctypes.c_int64),
+                ("TotalPageFaultCount", ctypes.c_uint32),
+                ("TotalProcesses", ctypes.c_uint32),
+                ("ActiveProcesses", ctypes.c_uint32),
+                ("TotalTerminatedProcesses", ctypes.c_uint32)]
+
+
+JOB_OBJECT_BASIC_ACCOUNTING_INFORMATION = 1
+
+
+def _job_active_processes(job):
+    if not job:
+        return 0
+    info = JobAccounting()
+    if not _kernel32().QueryInformationJobObject(job, JOB_OBJECT_BASIC_ACCOUNTING_INFORMATION,
+                                                 ctypes.byref(info), ctypes.sizeof(info),
+                                                 None):
+        return 0
+    return info.ActiveProcesses
 
 
 class JobLimits(ctypes.Structure):
@@ -317,6 +506,8 @@ def _kernel32():
     k32.CreateJobObjectW.restype = handle
     k32.CreateJobObjectW.argtypes = [ctypes.c_void_p, ctypes.c_wchar_p]
     k32.SetInformationJobObject.argtypes = [handle, ctypes.c_int, ctypes.c_void_p, dword]
+    k32.QueryInformationJobObject.argtypes = [handle, ctypes.c_int, ctypes.c_void_p, dword,
+                                              ctypes.c_void_p]
     k32.AssignProcessToJobObject.argtypes = [handle, handle]
     k32.TerminateJobObject.argtypes = [handle, ctypes.c_uint]
     k32.CloseHandle.argtypes = [handle]
@@ -345,6 +536,9 @@ def describe_exit(returncode, stderr, host=None):
     host = host or HOST
     if returncode is None:
         return None
+    found = memory_error(returncode, stderr)
+    if found:
+        return found
     code = returncode & 0xFFFFFFFF
     if host.windows_programs and code in EXCEPTIONS:
         return f"crashed: Windows exception 0x{code:08X} ({EXCEPTIONS[code]})"
@@ -362,12 +556,43 @@ def describe_exit(returncode, stderr, host=None):
         # abort() and a failed assert in Microsoft's older C runtime (msvcrt) exit with
         # 3; Windows' msvcrt says so on stderr, Wine's only for assert.
         return "crashed: abort() or a failed assert (the C runtime ended the program)"
+    if host.windows_programs and returncode == 3 and not stderr.strip():
+        # Wine's msvcrt abort() says nothing at all. A lab program that exits with 3
+        # (EXIT_TIMEOUT) prints its error line first, so silence means abort().
+        return ("crashed: exit 3 with nothing on stderr, as abort() ends a program in "
+                "Microsoft's C runtime")
     if host.under_wine:
         # Wine passes on only the low byte of a Windows exit code, so an exception
         # shows in the message Wine prints instead.
         for line in stderr.decode("utf-8", "replace").splitlines():
             if line.startswith("wine: Unhandled"):
                 return "crashed: Windows exception (" + line[len("wine: "):].split(" at ")[0] + ")"
+    return None
+
+
+# The exit code the kit's tests give valgrind for "errors found" (KIT_WRAPPER), and
+# the sanitizers' reports (ASAN_OPTIONS and UBSAN_OPTIONS set exitcode to it too).
+MEMORY_ERROR_EXIT = 97
+SANITIZER_REPORT = re.compile(
+    rb"ERROR: (AddressSanitizer|LeakSanitizer): ([\w-]+)|: runtime error: ([^\n]{0,120})")
+VALGRIND_REPORT = re.compile(rb"^==\d+== (\S[^\n]{0,120})", re.M)
+
+
+def memory_error(returncode, stderr):
+    """A sanitizer's or valgrind's report on stderr, in words; None if there is none.
+    (Students who build with -fsanitize get the same words.)"""
+    m = SANITIZER_REPORT.search(stderr)
+    if m and returncode != 0:
+        if m.group(3) is not None:
+            what = m.group(3).decode("utf-8", "replace").strip()
+            return f"memory error: UndefinedBehaviorSanitizer: {what}"
+        if m.group(1) == b"LeakSanitizer":
+            return "memory error: LeakSanitizer found memory leaks"
+        return f"memory error: AddressSanitizer found {m.group(2).decode()}"
+    if returncode == MEMORY_ERROR_EXIT:
+        m = VALGRIND_REPORT.search(stderr)
+        if m:
+            return "memory error: valgrind found: " + m.group(1).decode("utf-8", "replace")
     return None
 
 

@@ -4,15 +4,19 @@ import re
 import subprocess
 import threading
 import time
+import uuid
 
 from . import platform
 
 # Output kept from each stream of a program; the rest is counted, not kept.
 OUTPUT_LIMIT = 8 * 1024 * 1024
+# Output shown in a transcript, per stream.
+TRANSCRIPT_LIMIT = 64 * 1024
 
 
 class Stream:
-    """Drains one pipe in a thread, keeping the first OUTPUT_LIMIT bytes."""
+    """Drains one pipe in a thread, keeping the first OUTPUT_LIMIT bytes and counting
+    the rest."""
 
     def __init__(self, pipe, changed):
         self.data = bytearray()
@@ -35,12 +39,18 @@ class Stream:
                     self._changed.notify_all()
                     return
                 room = OUTPUT_LIMIT - len(self.data)
-                self.data += chunk[:room]
                 self.dropped += max(0, len(chunk) - room)
-                self._changed.notify_all()
+                if room > 0:
+                    self.data += chunk[:room]
+                    self._changed.notify_all()    # nothing to tell about dropped bytes
+
+    @property
+    def total(self):
+        """Bytes the program wrote, kept or not."""
+        return len(self.data) + self.dropped
 
     def join(self, timeout):
-        self._thread.join(timeout)
+        self._thread.join(max(0.0, timeout))
 
 
 class Result:
@@ -51,9 +61,12 @@ class Result:
         self.returncode = proc.returncode
         self.stdout = bytes(proc.out.data)
         self.stderr = bytes(proc.err.data)
+        self.stdout_total = proc.out.total
+        self.stderr_total = proc.err.total
         self.timed_out = proc.timed_out
         self.timeout = proc.timeout
         self.duration = proc.duration
+        self.left_behind = proc.left_behind
         # A program the grader stopped (a server at the end of its test) did not crash.
         self.stopped = proc.stopped and not proc.timed_out
         self.crash = None if self.stopped else platform.describe_exit(self.returncode,
@@ -74,12 +87,27 @@ class Result:
     def ended(self):
         """How it ended, in words: "exit 2", "timed out after 5 s", "crashed: ..."."""
         if self.timed_out:
-            return f"timed out after {self.timeout:g} s (still running, so it was stopped)"
-        if self.stopped:
-            return "still running when the test ended (stopped by the grader)"
-        if self.crash:
-            return self.crash
-        return f"exit {self.returncode}"
+            how = f"timed out after {self.timeout:g} s (still running, so it was stopped)"
+        elif self.stopped:
+            how = "still running when the test ended (stopped by the grader)"
+        elif self.crash:
+            how = self.crash
+        else:
+            how = f"exit {self.returncode}"
+        if self.left_behind:
+            how += (f", and {self.left_behind} process(es) it started were still running "
+                    "after it ended (the grader stopped them)")
+        return how
+
+    def flooded(self):
+        """What was cut from the output, in words, or None."""
+        cut = [f"{total} bytes to {name}" for name, total in
+               (("stdout", self.stdout_total), ("stderr", self.stderr_total))
+               if total > OUTPUT_LIMIT]
+        if not cut:
+            return None
+        return (f"it wrote {' and '.join(cut)}; the grader reads only the first "
+                f"{OUTPUT_LIMIT // (1024 * 1024)} MiB of each")
 
 
 class Process:
@@ -92,16 +120,19 @@ class Process:
         self.timed_out = False
         self.stopped = False
         self.returncode = None
+        self.left_behind = 0
         self.transcript = transcript
+        self.mark = uuid.uuid4().hex
         self._changed = threading.Condition()
-        self._started = time.monotonic()
         self.duration = 0.0
         self._result = None
         platform.before_start()
+        self._started = time.monotonic()
         self._popen = subprocess.Popen(
-            self.argv, cwd=str(cwd), env=platform.program_env(env),
+            self.argv, cwd=str(cwd), env=platform.program_env(env, mark=self.mark),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             **platform.popen_options())
+        _running.add(self)
         platform.after_start(self._popen)
         self.pid = self._popen.pid
         self.out = Stream(self._popen.stdout, self._changed)
@@ -149,21 +180,29 @@ class Process:
     def wait_line(self, pattern, timeout, stderr=False):
         """Waits for a stdout (or, with STDERR, stderr) line matching PATTERN (a regex).
         Returns the match, or None if the program exited, closed the stream or TIMEOUT
-        seconds passed first."""
+        seconds passed first. Only whole lines count (and the last one once the stream
+        is closed)."""
         regex = re.compile(pattern)
         deadline = time.monotonic() + timeout
         stream = self.err if stderr else self.out
+        scanned = 0         # lines before this offset have been tried
         with self._changed:
             while True:
-                text = platform.normalise_newlines(bytes(stream.data)).decode("utf-8", "replace")
-                for line in text.splitlines():
-                    m = regex.fullmatch(line)
+                data = stream.data
+                while True:
+                    end = data.find(b"\n", scanned)
+                    if end < 0:
+                        if not stream.closed or scanned >= len(data):
+                            break
+                        end = len(data)
+                    m = regex.fullmatch(_line(data[scanned:end]))
+                    scanned = end + 1
                     if m:
                         return m
                 left = deadline - time.monotonic()
                 if left <= 0 or stream.closed:
                     return None
-                self._changed.wait(min(left, 0.1))
+                self._changed.wait(min(left, 0.5))
 
     def ended_within(self, timeout):
         """Waits up to TIMEOUT seconds for the program to exit by itself. Returns its
@@ -174,27 +213,61 @@ class Process:
             return None
         return self.stop()
 
+    def processes(self):
+        """The PIDs of the program and the processes it started, while they run
+        (Linux; elsewhere the program's own)."""
+        if self.poll() is not None:
+            return []
+        return platform.linux_members(self.pid, self.mark) if platform.HOST.on_linux \
+            else [self.pid]
+
     def stop(self):
         """Ends the program and its whole tree, then collects what it wrote."""
         if self._result is not None:
             return self._result
         if self.poll() is None:
             self.stopped = True
-            platform.kill_tree(self._popen)
+            platform.kill_tree(self._popen, mark=self.mark)
             try:
                 self._popen.wait(5)
             except subprocess.TimeoutExpired:
                 pass
             self.poll()
         else:
-            platform.kill_tree(self._popen)   # children it left behind
-        # A grandchild that escaped the kill may hold the pipes open: do not wait long.
-        self.out.join(2)
-        self.err.join(2)
+            # It ended by itself: anything of its tree still running, it left behind.
+            self.left_behind = platform.survivors(self._popen, mark=self.mark)
+            platform.kill_tree(self._popen, mark=self.mark)
+        # Once the tree is gone the pipes close at once; a process that escaped even
+        # so may hold them open: do not wait long for it.
+        deadline = time.monotonic() + 2
+        self.out.join(deadline - time.monotonic())
+        self.err.join(deadline - time.monotonic())
+        _running.discard(self)
+        platform.after_end()
         result = self._result = Result(self)
         if self.transcript is not None:
             self.transcript.ended(self, result)
         return result
+
+
+# Every program still running, so that stop_everything() can end them when the
+# grader itself is interrupted.
+_running = set()
+
+
+def stop_everything():
+    """Ends every program still running (the grader is interrupted or exiting)."""
+    for proc in list(_running):
+        try:
+            platform.kill_tree(proc._popen, mark=proc.mark)
+        except Exception:   # noqa: BLE001 - ending as much as possible is the point
+            pass
+        _running.discard(proc)
+
+
+def _line(raw):
+    """One line of program output as text (a CR before the LF is Windows' text mode)."""
+    return raw.rstrip(b"\r").decode("utf-8", "replace")
 
 
 class Transcript:
@@ -210,11 +283,11 @@ class Transcript:
 
     def ended(self, proc, result):
         self.entries.append(f"  -> {result.ended()} after {result.duration:.2f} s")
-        for name, data, dropped in (("stdout", result.stdout, proc.out.dropped),
-                                    ("stderr", result.stderr, proc.err.dropped)):
-            if data or dropped:
-                self.entries.append(f"  {name} ({len(data) + dropped} bytes):")
-                self.entries.append(_show(data))
+        for name, data, total in (("stdout", result.stdout, result.stdout_total),
+                                  ("stderr", result.stderr, result.stderr_total)):
+            if total:
+                self.entries.append(f"  {name} ({total} bytes):")
+                self.entries.append(_show(data, total))
 
     def note(self, text):
         self.entries.append(text)
@@ -232,8 +305,8 @@ def printable(text):
     return "".join(c if c.isprintable() or c in "\n\t" else repr(c)[1:-1] for c in text)
 
 
-def _show(data, limit=64 * 1024):
-    """Bytes as text for a human: printable kept, the rest escaped."""
+def _show(data, total, limit=TRANSCRIPT_LIMIT):
+    """Bytes as text for a human: printable kept, the rest escaped; at most LIMIT."""
     shown = printable(data[:limit].decode("utf-8", "backslashreplace"))
-    more = f"\n    ... {len(data) - limit} more bytes" if len(data) > limit else ""
+    more = f"\n    ... {total - limit} more bytes" if total > limit else ""
     return "    " + shown.replace("\n", "\n    ") + more

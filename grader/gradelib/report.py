@@ -177,9 +177,15 @@ def _peer_error(message):
             f"hint:     {PEER_ERRORS[m.group(1)]}")
 
 
+def file_name(nodeid):
+    """A file name for a test, unique across labs: lab01_wsastartup-test_resolve_ipv4."""
+    module, _, name = nodeid.rpartition("::")
+    module = module.rsplit("/", 1)[-1].removesuffix(".py").removeprefix("test_")
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{module}-{name}").strip("_")
+
+
 def transcript_path(nodeid):
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid.split("::")[-1])
-    return TRANSCRIPTS / f"{platform.TARGET}-{name}.txt"
+    return TRANSCRIPTS / f"{platform.TARGET}-{file_name(nodeid)}.txt"
 
 
 def shown(path):

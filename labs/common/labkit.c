@@ -190,7 +190,7 @@ int kit_server_args(int argc, char **argv, const char *count_flag,
     args->bind = "127.0.0.1";
     args->port = "0";
     args->count = 0;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) {     /* an option, then its value */
         const char *value = i + 1 < argc ? argv[i + 1] : NULL;
         if (value == NULL)
             return -1;      /* every option takes a value */
@@ -203,7 +203,6 @@ int kit_server_args(int argc, char **argv, const char *count_flag,
             ;
         else
             return -1;
-        i++;
     }
     return 0;
 }

@@ -27,6 +27,9 @@ APT_PKGS="build-essential make pkg-config check patch python3 python3-pytest"
 APT_PKGS="$APT_PKGS python3-pytest-xdist python3-pytest-timeout"
 # Peers nobody here wrote, for the interoperability tests of `make test`.
 APT_PKGS="$APT_PKGS socat ncat curl"
+# make test runs the reference programs under valgrind (Linux only); the grader reads
+# its reports, so a student can use it too.
+APT_PKGS="$APT_PKGS valgrind"
 APT_DIR=/etc/apt
 
 deb_installed() {

@@ -62,14 +62,31 @@ class Graded:
         raise AssertionError(f"no line for '{title}' in:\n{self.output}")
 
 
-def grade(out_dir, tmp_path, *select, timeout=600):
+def grader_env(out_dir, grade_dir, run_id, extra=None):
+    """The environment of a grading run of OUT_DIR into GRADE_DIR, marked RUN_ID."""
+    return dict(os.environ, KIT_TARGET=TARGET, KIT_OUT=str(out_dir),
+                KIT_GRADE_DIR=str(grade_dir), KIT_RUN_ID=run_id, KIT_LAB="", **(extra or {}))
+
+
+def grader_args(select=(), options=()):
+    """The grader's arguments: the tests SELECT (node ids under grader/, default all),
+    then OPTIONS; in parallel when make test was given GRADE_JOBS=N."""
+    args = [f"grader/{s}" for s in select] or ["grader"]
+    args += list(options)
+    jobs = os.environ.get("KIT_GRADE_JOBS", "")
+    if jobs not in ("", "0", "1"):
+        args += ["-n", jobs]
+    return args
+
+
+def grade(out_dir, tmp_path, *select, timeout=600, env=None, options=()):
     """Grades the programs built in OUT_DIR, with the grader tests SELECT (node ids
-    under grader/, default all), the way `make grade` does."""
+    under grader/, default all), the way `make grade` does. ENV adds variables;
+    OPTIONS adds pytest options (e.g. "-m", "memcheck")."""
     run_id = uuid.uuid4().hex
     grade_dir = tmp_path / "grade"
-    env = dict(os.environ, KIT_TARGET=TARGET, KIT_OUT=str(out_dir),
-               KIT_GRADE_DIR=str(grade_dir), KIT_RUN_ID=run_id, KIT_LAB="")
-    args = [f"grader/{s}" for s in select] or ["grader"]
+    env = grader_env(out_dir, grade_dir, run_id, env)
+    args = grader_args(select, options)
     started = time.monotonic()
     proc = subprocess.run(["sh", "grader/pytest.sh", *args], cwd=ROOT, env=env,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -79,30 +96,40 @@ def grade(out_dir, tmp_path, *select, timeout=600):
     return graded
 
 
+def marked(run_id, programs_only=False):
+    """PIDs of the live processes carrying RUN_ID in their environment (Linux only);
+    PROGRAMS_ONLY: only those the grader started as programs (or their children)."""
+    marker = f"KIT_RUN_ID={run_id}".encode()
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            state = (entry / "stat").read_bytes().rsplit(b")", 1)[1].split()[0]
+            env = (entry / "environ").read_bytes().split(b"\0")
+            program = any(v.startswith(platform.MARK.encode() + b"=") for v in env)
+            if state not in (b"Z", b"X") and marker in env and (program or not programs_only):
+                found.append(int(entry.name))
+        except (OSError, IndexError):
+            continue
+    return found
+
+
 def leftovers(run_id, wait=5.0):
     """PIDs of processes still carrying RUN_ID in their environment (Linux only): the
     processes a grading run started and did not end. Waits up to WAIT seconds for
     the killed ones to be gone."""
     deadline = time.monotonic() + wait
-    marker = f"KIT_RUN_ID={run_id}".encode()
     while True:
-        found = []
-        for env in Path("/proc").glob("[0-9]*/environ"):
-            try:
-                if marker in env.read_bytes().split(b"\0"):
-                    found.append(int(env.parent.name))
-            except OSError:
-                continue
+        found = marked(run_id)
         if not found or time.monotonic() > deadline:
             return found
         time.sleep(0.1)
 
 
-def build_patched(kind, patch):
+def build_patched(kind, patch, sanitize=False):
     """Builds the lab that PATCH changes, from the reference solutions with PATCH
-    applied; returns the OUT directory."""
+    applied (SANITIZE: with the sanitizers); returns the OUT directory."""
     name = patch.stem
-    base = BUILD / kind / name
+    base = BUILD / (kind + ("-asan" if sanitize else "")) / name
     tree = base / "src"
     shutil.rmtree(base, ignore_errors=True)
     shutil.copytree(ROOT / "solutions", tree)
@@ -113,6 +140,7 @@ def build_patched(kind, patch):
     made = subprocess.run(["make", "--no-print-directory", f"TARGET={TARGET}",
                            f"SRC={tree.relative_to(ROOT).as_posix()}",
                            f"OUT={out.relative_to(ROOT).as_posix()}",
+                           f"SANITIZE={1 if sanitize else ''}",
                            *patched_programs(patch, out)], cwd=ROOT, capture_output=True,
                           text=True)
     assert made.returncode == 0, f"{patch.name} does not build:\n{made.stdout}{made.stderr}"
@@ -132,16 +160,25 @@ def patched_programs(patch, out):
 
 
 def patch_fields(patch):
-    """The header lines of a patch file ("Mutant: ...", "Caught-by: ...")."""
-    return dict(re.findall(r"^([A-Z][\w-]+): (.*)$", patch.read_text().split("\n---")[0], re.M))
+    """The header of a patch file (the lines before its diff), as {field: [values]}:
+    "Name: value" lines, each continued by the lines that follow it."""
+    fields, last = {}, None
+    for line in patch.read_text().split("\n---", 1)[0].splitlines():
+        m = re.match(r"^([A-Z][\w-]*): (.*)$", line)
+        if m:
+            last = fields.setdefault(m.group(1), [])
+            last.append(m.group(2).strip())
+        elif line.strip() and last is not None:
+            last[-1] += " " + line.strip()
+    return fields
 
 
 def patch_header(patch):
     """The Mutant: and Caught-by: lines of a patch file."""
-    head = patch_fields(patch)
-    return head["Mutant"], head["Caught-by"]
+    fields = patch_fields(patch)
+    return fields["Mutant"][0], fields["Caught-by"][0]
 
 
 def patch_targets(patch):
     """The targets a mutant is a bug on (its Targets: line), default all."""
-    return patch_fields(patch).get("Targets", "native mingw").split()
+    return patch_fields(patch).get("Targets", ["native mingw"])[0].split()

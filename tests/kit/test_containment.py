@@ -1,0 +1,238 @@
+"""Unit tests of what keeps a grading run contained, whatever a submission does: the
+mark that finds a program's processes, the check of where a server listens, the
+reading of sanitizer and valgrind reports, the limits on output, and the environment
+and wrapper a program gets. Each runs here, on faked /proc trees where it reads one."""
+import os
+import sys
+
+import pytest
+
+from gradelib import expect, platform, proc
+from gradelib.platform import Host
+
+LINUX = Host("linux", "native")
+MACOS = Host("darwin", "native")
+WINE = Host("linux", "mingw")
+
+
+# --- /proc: a program's processes, and where a server listens -------------------------
+
+def fake_process(root, pid, pgrp, state="S", environ=(), sockets=()):
+    d = root / str(pid)
+    (d / "fd").mkdir(parents=True)
+    (d / "stat").write_bytes(f"{pid} (prog (x)) {state} 1 {pgrp} {pgrp} 0".encode())
+    (d / "environ").write_bytes(b"\0".join(e.encode() for e in environ) + b"\0")
+    for n, inode in enumerate(sockets):
+        os.symlink(f"socket:[{inode}]", d / "fd" / str(n + 3))
+
+
+def test_members_are_the_group_and_the_marked(tmp_path):
+    fake_process(tmp_path, 100, 100)                                   # the program
+    fake_process(tmp_path, 101, 100)                                   # its child
+    fake_process(tmp_path, 102, 102, environ=["KIT_PROCESS=abc"])     # left the group
+    fake_process(tmp_path, 103, 100, state="Z")                        # a zombie: gone
+    fake_process(tmp_path, 104, 104, environ=["KIT_PROCESS=other"])   # another run's
+    fake_process(tmp_path, 105, 105)                                   # not ours
+    assert sorted(platform.linux_members(100, "abc", proc_dir=tmp_path)) == [100, 101, 102]
+    assert sorted(platform.linux_members(100, None, proc_dir=tmp_path)) == [100, 101]
+
+
+NET_HEADER = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+
+
+def net_row(address, port, state, inode):
+    return (f"   0: {address}:{port:04X} 00000000:0000 {state} 00000000:00000000 00:00000000 "
+            f"00000000     0        0 {inode} 1 0000000000000000 100 0 0 10 0\n")
+
+
+def fake_net(root, tcp=(), tcp6=(), udp=()):
+    (root / "net").mkdir(exist_ok=True)
+    for name, rows in (("tcp", tcp), ("tcp6", tcp6), ("udp", udp), ("udp6", ())):
+        (root / "net" / name).write_text(NET_HEADER + "".join(net_row(*r) for r in rows))
+
+
+LOOPBACK4 = "0100007F"
+ANY4 = "00000000"
+LOOPBACK6 = "00000000000000000000000001000000"
+ANY6 = "0" * 32
+
+
+def test_proc_net_addresses_read_as_text():
+    assert platform.proc_net_address(LOOPBACK4) == "127.0.0.1"
+    assert platform.proc_net_address(ANY4) == "0.0.0.0"
+    assert platform.proc_net_address(LOOPBACK6) == "::1"
+    assert platform.proc_net_address(ANY6) == "::"
+
+
+def test_listening_addresses_of_a_port(tmp_path):
+    fake_net(tmp_path, tcp=[(LOOPBACK4, 5000, "0A", 11), (ANY4, 5001, "0A", 12),
+                            (LOOPBACK4, 5002, "01", 13)],        # 01: a connection, not a listener
+             tcp6=[(LOOPBACK6, 5000, "0A", 14)], udp=[(LOOPBACK4, 5003, "07", 15)])
+    at = lambda port: sorted(platform.listening_addresses(port, host=LINUX, proc=tmp_path))
+    assert at(5000) == ["127.0.0.1", "::1"]
+    assert at(5001) == ["0.0.0.0"]
+    assert at(5002) == []
+    assert at(5003) == ["127.0.0.1"]         # a UDP server is bound, not listening
+    assert platform.listening_addresses(5000, host=MACOS, proc=tmp_path) is None
+
+
+def test_a_servers_own_sockets_come_first(tmp_path):
+    # Port 6000: the server's UDP socket on loopback, and someone else's TCP listener
+    # on every interface. Only the server's own count.
+    fake_net(tmp_path, tcp=[(ANY4, 6000, "0A", 21)], udp=[(LOOPBACK4, 6000, "07", 22)])
+    fake_process(tmp_path, 300, 300, sockets=[22])
+    assert platform.listening_addresses(6000, [300], LINUX, tmp_path) == ["127.0.0.1"]
+    # Under Wine, wineserver holds a TCP listener: none is the program's, TCP's count.
+    assert platform.listening_addresses(6000, [], LINUX, tmp_path) == ["0.0.0.0"]
+
+
+class FakeServer:
+    def __init__(self):
+        self.stopped = False
+
+    def processes(self):
+        return []
+
+    def stop(self):
+        self.stopped = True
+        return None
+
+
+@pytest.mark.parametrize("host, listening, says", [
+    ("0.0.0.0", None, "every interface"),          # announced: known everywhere
+    ("::", None, "every interface"),
+    ("127.0.0.1", ["0.0.0.0"], "every interface"),
+    ("127.0.0.1", [], "nothing listens on the port the server announced"),
+    ("::1", ["127.0.0.1"], "nothing listens on the port the server announced")])
+def test_a_server_must_listen_on_loopback_where_it_said(monkeypatch, host, listening, says):
+    monkeypatch.setattr(platform, "listening_addresses", lambda port, pids=(): listening)
+    server = FakeServer()
+    with pytest.raises(expect.Failure, match=says):
+        expect.listens_on_loopback(server, host, 4242)
+    assert server.stopped
+
+
+@pytest.mark.parametrize("host, listening", [("127.0.0.1", ["127.0.0.1"]), ("::1", ["::1"]),
+                                             ("127.0.0.1", None)])
+def test_a_server_on_loopback_passes(monkeypatch, host, listening):
+    monkeypatch.setattr(platform, "listening_addresses", lambda port, pids=(): listening)
+    expect.listens_on_loopback(FakeServer(), host, 4242)
+
+
+# --- sanitizer and valgrind reports ----------------------------------------------------
+
+EXIT = platform.MEMORY_ERROR_EXIT
+
+
+@pytest.mark.parametrize("code, stderr, words", [
+    (EXIT, b"==1==ERROR: AddressSanitizer: heap-buffer-overflow on address 0x6",
+     "memory error: AddressSanitizer found heap-buffer-overflow"),
+    (EXIT, b"\n==1==ERROR: LeakSanitizer: detected memory leaks\n",
+     "memory error: LeakSanitizer found memory leaks"),
+    (EXIT, b"x.c:3:5: runtime error: signed integer overflow: 2147483647 + 1 cannot be "
+           b"represented in type 'int'\n",
+     "memory error: UndefinedBehaviorSanitizer: signed integer overflow: 2147483647 + 1 "
+     "cannot be represented in type 'int'"),
+    (-6, b"==7==ERROR: AddressSanitizer: SEGV on unknown address",
+     "memory error: AddressSanitizer found SEGV"),
+    (EXIT, b"==4242== Invalid read of size 4\n==4242==    at 0x1: main (a.c:3)\n",
+     "memory error: valgrind found: Invalid read of size 4")])
+def test_memory_reports_are_named(code, stderr, words):
+    assert platform.describe_exit(code, stderr, LINUX) == words
+
+
+def test_no_report_no_memory_error():
+    # A program that exits 97 by itself, or prints the words and exits 0.
+    assert platform.memory_error(EXIT, b"tcp_server: bind: ...\n") is None
+    assert platform.memory_error(0, b"==1==ERROR: AddressSanitizer: heap-buffer-overflow") is None
+
+
+# --- Wine: no student program starts the server -------------------------------------------
+
+def test_wine_server_is_started_again_after_a_pause():
+    assert platform.wine_is_stale(None, 100.0)
+    assert not platform.wine_is_stale(100.0, 100.0 + platform.WINESERVER_PERSIST / 2 - 1)
+    assert platform.wine_is_stale(100.0, 100.0 + platform.WINESERVER_PERSIST / 2 + 1)
+
+
+# --- the environment, and the wrapper in front ---------------------------------------------
+
+def test_only_named_variables_pass(monkeypatch):
+    environ = {"PATH": "/usr/bin", "ASAN_OPTIONS": "halt_on_error=1", "SECRET": "x",
+               "KIT_PASS_ENV": "ASAN_OPTIONS"}
+    env = platform.program_env(host=LINUX, environ=environ, mark="m1")
+    assert env == {"PATH": "/usr/bin", "ASAN_OPTIONS": "halt_on_error=1", "LC_ALL": "C",
+                   "KIT_PROCESS": "m1"}
+    del environ["KIT_PASS_ENV"]
+    assert "ASAN_OPTIONS" not in platform.program_env(host=LINUX, environ=environ)
+
+
+def test_wrapper_goes_in_front_of_native_programs_only():
+    environ = {"KIT_WRAPPER": "valgrind -q --error-exitcode=97"}
+    argv = platform.command("bin/resolve", ["::1", 80], LINUX, environ=environ)
+    assert argv == ["valgrind", "-q", "--error-exitcode=97", "bin/resolve", "::1", "80"]
+    assert platform.program_argv(argv, LINUX, environ) == ["bin/resolve", "::1", "80"]
+    assert platform.command("bin/r.exe", [], WINE, wine="wine64", environ=environ) == \
+        ["wine64", "bin/r.exe"]
+
+
+# --- output: counted, kept to a limit, escaped ------------------------------------------------
+
+@pytest.fixture
+def native(monkeypatch):
+    """Programs run here as native ones, whatever the target: these run Python."""
+    monkeypatch.setattr(platform, "HOST", LINUX if sys.platform.startswith("linux") else Host())
+    monkeypatch.delenv("KIT_WRAPPER", raising=False)
+
+
+def python(code, tmp_path, **kw):
+    return proc.Process(sys.executable, ["-c", code], cwd=tmp_path, **kw)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX pipes and Python as the program")
+def test_a_flood_is_counted_not_kept(native, tmp_path):
+    size = proc.OUTPUT_LIMIT + 3 * 1024 * 1024
+    result = python(f"import os; os.write(1, b'x' * {size}); os.write(2, b'y' * 10)",
+                    tmp_path, timeout=60).wait()
+    assert result.returncode == 0
+    assert len(result.stdout) == proc.OUTPUT_LIMIT and result.stdout_total == size
+    assert result.stderr_total == 10
+    assert f"it wrote {size} bytes to stdout" in result.flooded()
+    message = str(expect.Failure("it failed", got=result.text, result=result))
+    assert len(message) < 3 * expect.SHOWN_LIMIT and "it wrote" in message
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX pipes and Python as the program")
+def test_only_whole_lines_are_awaited(native, tmp_path):
+    # "listening on 127.0.0.1:1234" comes in two writes, the second once the test says
+    # so: the first half must not match as port 1.
+    go = tmp_path / "go"
+    program = python("import os, time\n"
+                     "os.write(1, b'listening on 127.0.0.1:1')\n"
+                     f"while not os.path.exists({str(go)!r}): time.sleep(0.01)\n"
+                     "os.write(1, b'234\\n')\n", tmp_path, timeout=20)
+    with program._changed:
+        assert program._changed.wait_for(lambda: program.out.data, timeout=10)
+    assert program.wait_line(r"listening on [\d.]+:(\d+)", 0.2) is None
+    go.write_text("")
+    m = program.wait_line(r"listening on [\d.]+:(\d+)", 10)
+    assert m is not None and m.group(1) == "1234"
+    program.stop()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX pipes and Python as the program")
+def test_the_last_line_counts_once_the_stream_ends(native, tmp_path):
+    program = python("import os; os.write(1, b'first\\nlast')", tmp_path, timeout=20)
+    assert program.wait_line("last", 10) is not None
+    program.stop()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_detached_child_is_found_and_ended(native, tmp_path):
+    code = ("import os, time\n"
+            "if os.fork() == 0:\n"
+            "    os.setsid(); time.sleep(600)\n")
+    program = python(code, tmp_path, timeout=20)
+    result = program.wait()
+    assert result.returncode == 0 and result.left_behind == 1
+    assert platform.linux_members(program.pid, program.mark) == []
