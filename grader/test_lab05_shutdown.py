@@ -15,22 +15,11 @@ import pytest
 
 from gradelib import expect, platform
 from gradelib.peers import (IPV4, Listener, announced, connect, exchange, payload,
-                            recv_until_close, refusing_port, reset)
+                            recv_until_close, refusing_port, reset, summary_of)
 
 UNITS = "lab05_units"
 # How long the grader's peers wait for the student's programs.
 PEER_WAIT = 20.0
-
-
-def fnv1a32(data):
-    h = 0x811C9DC5
-    for byte in data:
-        h = ((h ^ byte) * 0x01000193) & 0xFFFFFFFF
-    return h
-
-
-def summary_of(data):
-    return f"bytes={len(data)} fnv1a32={fnv1a32(data):08x}\n".encode()
 
 
 # --- transfer.c, through its unit tests (tests/unit/lab05_test.c) ------------------

@@ -213,3 +213,16 @@ def announced(server, timeout=10.0):
 def parse_announce(line):
     m = re.fullmatch(ANNOUNCE, line)
     return (m.group("v6") or m.group("v4"), int(m.group("port"))) if m else None
+
+
+def fnv1a32(data):
+    """FNV-1a, 32 bits: the hash of lab 05's summary line."""
+    h = 0x811C9DC5
+    for byte in data:
+        h = ((h ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return h
+
+
+def summary_of(data):
+    """The line lab 05's summary_server answers DATA with."""
+    return f"bytes={len(data)} fnv1a32={fnv1a32(data):08x}\n".encode()

@@ -113,6 +113,14 @@ def marked(run_id, programs_only=False):
     return found
 
 
+def need_tool(name):
+    """The path of the tool NAME, or a skip saying it is missing."""
+    path = shutil.which(name)
+    if path is None:
+        pytest.skip(f"{name} is not installed (labs/common/setup.sh installs it)")
+    return path
+
+
 def leftovers(run_id, wait=5.0):
     """PIDs of processes still carrying RUN_ID in their environment (Linux only): the
     processes a grading run started and did not end. Waits up to WAIT seconds for

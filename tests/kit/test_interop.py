@@ -4,7 +4,6 @@ each way, byte for byte. A test whose tool is missing is skipped, saying which."
 import os
 import re
 import select
-import shutil
 import signal
 import socket
 import subprocess
@@ -12,20 +11,13 @@ import time
 
 import pytest
 
-from conftest import BUILD
+from conftest import BUILD, need_tool
 from gradelib import peers, platform
 from gradelib.proc import Process
 
 SOLUTIONS = BUILD / "solutions"
 SIZE = 3 * 1024 * 1024
 TIMEOUT = 30
-
-
-def need(tool):
-    path = shutil.which(tool)
-    if path is None:
-        pytest.skip(f"{tool} is not installed (make setup installs it)")
-    return path
 
 
 @pytest.fixture
@@ -95,7 +87,7 @@ def client_output(port, tmp_path):
 
 
 def test_tcp_client_with_socat_server(payload, tmp_path):
-    need("socat")
+    need_tool("socat")
     data, path = payload
     tool, port = tool_server(lambda p: ["socat", "-d", "-d",
                                         f"TCP-LISTEN:{p},bind={peers.IPV4}",
@@ -107,7 +99,7 @@ def test_tcp_client_with_socat_server(payload, tmp_path):
 
 
 def test_tcp_client_with_ncat_server(payload, tmp_path):
-    need("ncat")
+    need_tool("ncat")
     data, path = payload
     with open(path, "rb") as source:
         # ncat half-closes when its stdin ends, and reads (the client's line) until
@@ -139,14 +131,14 @@ def run_client(argv, path):
 def test_tcp_server_with_socat_client(payload, echo_server):
     # -t: how long socat waits, after sending all of stdin, for the echo to end.
     data, path = payload
-    assert run_client([need("socat"), "-t", str(TIMEOUT), "-",
+    assert run_client([need_tool("socat"), "-t", str(TIMEOUT), "-",
                        f"TCP:{peers.IPV4}:{echo_server}"], path) == data
 
 
 def test_tcp_server_with_ncat_client(payload, echo_server):
     # ncat half-closes when its stdin ends, then prints until the server closes.
     data, path = payload
-    assert run_client([need("ncat"), peers.IPV4, str(echo_server)], path) == data
+    assert run_client([need_tool("ncat"), peers.IPV4, str(echo_server)], path) == data
 
 
 def test_tcp_server_with_curl_client(payload, echo_server, tmp_path):
@@ -156,7 +148,7 @@ def test_tcp_server_with_curl_client(payload, echo_server, tmp_path):
     data, path = payload
     method = f"HTTP/1.1 200 OK\r\nContent-Length: {len(data)}\r\nX-Echoed:"
     out = tmp_path / "curl.out"
-    done = subprocess.run([need("curl"), "-sS", "--max-time", str(TIMEOUT), "-X", method,
+    done = subprocess.run([need_tool("curl"), "-sS", "--max-time", str(TIMEOUT), "-X", method,
                            "-H", "Expect:", "--data-binary", f"@{path}", "-o", str(out),
                            f"http://{peers.IPV4}:{echo_server}/"], capture_output=True,
                           timeout=TIMEOUT + 5)

@@ -4,28 +4,21 @@ a server that answers only after the end-of-file. Skipped, saying why, where a t
 is missing (labs/common/setup.sh installs them)."""
 import hashlib
 import os
-import shutil
 import socket
 import subprocess
 import time
 
 import pytest
 
-from conftest import BUILD
+from conftest import BUILD, need_tool
+
 from gradelib import platform
-from gradelib.peers import parse_announce, payload
+from gradelib.peers import parse_announce, payload, summary_of
 from gradelib.proc import Process
 
 BIN = BUILD / "solutions"
 # Every wait here is bounded by this; the programs answer in well under a second.
 WAIT = 15.0
-
-
-def tool(name):
-    path = shutil.which(name)
-    if path is None:
-        pytest.skip(f"{name} is not installed (labs/common/setup.sh installs it)")
-    return path
 
 
 def start(name, *args, cwd, stdin=b""):
@@ -89,17 +82,10 @@ def background():
         proc.wait(5)
 
 
-def fnv1a32(data):
-    h = 0x811C9DC5
-    for byte in data:
-        h = ((h ^ byte) * 0x01000193) & 0xFFFFFFFF
-    return h
-
-
 # --- lab 04: socat's datagrams --------------------------------------------------------
 
 def test_socat_client_gets_udp_server_echo(tmp_path):
-    socat = tool("socat")
+    socat = need_tool("socat")
     server = start("udp_server", "--max-datagrams", 1, cwd=tmp_path)
     host, port = announced(server)
     data = payload(1000)
@@ -111,7 +97,7 @@ def test_socat_client_gets_udp_server_echo(tmp_path):
 
 
 def test_udp_client_gets_socat_echo(tmp_path, background):
-    socat = tool("socat")
+    socat = need_tool("socat")
     port = free_port(socket.SOCK_DGRAM)
     echo = background([socat, f"UDP4-RECVFROM:{port},bind=127.0.0.1", "PIPE"])
     wait_bound(port, socket.SOCK_DGRAM, echo)
@@ -126,7 +112,7 @@ def test_udp_client_gets_socat_echo(tmp_path, background):
 
 @pytest.mark.parametrize("name", ["socat", "ncat"])
 def test_half_closing_client_gets_summary(name, tmp_path):
-    path = tool(name)
+    path = need_tool(name)
     server = start("summary_server", "--max-clients", 1, cwd=tmp_path)
     host, port = announced(server)
     data = payload(300_000)
@@ -134,13 +120,13 @@ def test_half_closing_client_gets_summary(name, tmp_path):
     argv = ([path, "-t", "5", "-", f"TCP4:{host}:{port}"] if name == "socat"
             else [path, host, str(port)])
     got = run_tool(argv, stdin=data)
-    assert got == f"bytes={len(data)} fnv1a32={fnv1a32(data):08x}\n".encode()
+    assert got == summary_of(data)
     result = server.wait(WAIT)
     assert result.returncode == 0, result.ended()
 
 
 def test_upload_to_socat_answering_after_eof(tmp_path, background):
-    socat = tool("socat")
+    socat = need_tool("socat")
     port = free_port(socket.SOCK_STREAM)
     # sha256sum prints only after the end of its input: socat gives it that when
     # upload shuts its sending side down.

@@ -28,15 +28,6 @@ static void close_all(void)
     unit_stop_winsock();
 }
 
-/* Bytes 0 to 255 over and over, from a seed: zeros, newlines and 0x1A included. */
-static void fill(char *buf, int len, unsigned seed)
-{
-    for (int i = 0; i < len; i++) {
-        seed = seed * 1103515245u + 12345u;
-        buf[i] = (char)(seed >> 16);
-    }
-}
-
 START_TEST(test_tcpclient_connects)
 {
     const char *call = "none";
@@ -146,7 +137,7 @@ START_TEST(test_tcpclient_send_all)
     char *sent = malloc(LEN), *got = malloc(LEN);
 
     unit_pair(listener, &client, &server);
-    fill(sent, LEN, 2);
+    unit_fill(sent, LEN, 2);
     ck_assert_int_eq(send_all(client, sent, LEN), 0);
     unit_recv_exactly(server, got, LEN);
     ck_assert_mem_eq(got, sent, LEN);
@@ -178,7 +169,7 @@ START_TEST(test_tcpclient_recv_until_close)
 
     ck_assert(out != NULL);
     unit_pair(listener, &client, &server);
-    fill(sent, LEN, 3);
+    unit_fill(sent, LEN, 3);
     /* Three sends the receiver cannot tell apart: a stream has no boundaries. */
     ck_assert_int_eq(send(server, sent, 1, 0), 1);
     ck_assert_int_eq(send(server, sent + 1, 20000, 0), 20000);

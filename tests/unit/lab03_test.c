@@ -20,18 +20,6 @@ static void close_all(void)
     unit_stop_winsock();
 }
 
-/* The port a socket is bound to, as a decimal string in buf (at least 6 bytes). */
-static void port_of(SOCKET s, char *buf)
-{
-    struct sockaddr_storage ss;
-    int len = (int)sizeof ss;
-
-    ck_assert_int_eq(getsockname(s, (struct sockaddr *)&ss, &len), 0);
-    snprintf(buf, 6, "%u", ntohs(ss.ss_family == AF_INET6
-                                 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-                                 : ((struct sockaddr_in *)&ss)->sin_port));
-}
-
 START_TEST(test_tcpserver_listens_on_loopback)
 {
     struct sockaddr_in addr;
@@ -69,7 +57,7 @@ START_TEST(test_tcpserver_port_in_use)
     SOCKET second = INVALID_SOCKET;
 
     ck_assert_int_eq(open_listener("127.0.0.1", "0", &listener, &call), 0);
-    port_of(listener, port);
+    unit_port_of(listener, port);
     ck_assert_int_eq(open_listener("127.0.0.1", port, &second, &call), WSAEADDRINUSE);
     ck_assert_str_eq(call, "bind");
     ck_assert(second == INVALID_SOCKET);
@@ -95,7 +83,7 @@ START_TEST(test_tcpserver_restarts_on_same_port)
     int rc;
 
     ck_assert_int_eq(open_listener("127.0.0.1", "0", &listener, &call), 0);
-    port_of(listener, port);
+    unit_port_of(listener, port);
     unit_pair(listener, &client, &server);
     unit_close(&server);                    /* the server's side closes first */
     ck_assert_int_eq(recv(client, &byte, 1, 0), 0);
@@ -115,21 +103,12 @@ static void open_pair(void)
     unit_pair(listener, &client, &server);
 }
 
-/* Bytes 0 to 255 in a scrambled order, from a seed. */
-static void fill(char *buf, int len, unsigned seed)
-{
-    for (int i = 0; i < len; i++) {
-        seed = seed * 1103515245u + 12345u;
-        buf[i] = (char)(seed >> 16);
-    }
-}
-
 START_TEST(test_tcpserver_echoes_until_close)
 {
     enum { LEN = 60000 };
     char *sent = malloc(LEN), *got = malloc(LEN), byte;
 
-    fill(sent, LEN, 5);
+    unit_fill(sent, LEN, 5);
     ck_assert_int_eq(send(client, sent, 7, 0), 7);
     ck_assert_int_eq(send(client, sent + 7, LEN - 7, 0), LEN - 7);
     ck_assert_int_eq(shutdown(client, SD_SEND), 0);
@@ -155,7 +134,7 @@ START_TEST(test_tcpserver_send_all)
     enum { LEN = 65536 };
     char *sent = malloc(LEN), *got = malloc(LEN);
 
-    fill(sent, LEN, 6);
+    unit_fill(sent, LEN, 6);
     ck_assert_int_eq(send_all(server, sent, LEN), 0);
     unit_recv_exactly(client, got, LEN);
     ck_assert_mem_eq(got, sent, LEN);

@@ -20,38 +20,20 @@ static void guard(SOCKET s)
 
 static void open_pair(void)
 {
-    WSADATA data;
-    struct sockaddr_in addr;
-    int len = (int)sizeof addr;
+    char port[8];
 
-    unit_stop_winsock();
-    ck_assert_int_eq(WSAStartup(MAKEWORD(2, 2), &data), 0);
-    memset(&addr, 0, sizeof addr);
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    listener = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
-    ck_assert(listener != INVALID_SOCKET);
-    ck_assert_int_eq(bind(listener, (struct sockaddr *)&addr, (int)sizeof addr), 0);
-    ck_assert_int_eq(listen(listener, 1), 0);
-    ck_assert_int_eq(getsockname(listener, (struct sockaddr *)&addr, &len), 0);
-    client = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
-    ck_assert(client != INVALID_SOCKET);
-    ck_assert_int_eq(connect(client, (struct sockaddr *)&addr, (int)sizeof addr), 0);
-    server = accept(listener, NULL, NULL);
-    ck_assert(server != INVALID_SOCKET);
+    unit_start_winsock();
+    listener = unit_listener(AF_INET, port);
+    unit_pair(listener, &client, &server);
     guard(client);
     guard(server);
 }
 
 static void close_pair(void)
 {
-    SOCKET *all[] = { &listener, &client, &server };
-
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
-        if (*all[i] != INVALID_SOCKET)
-            closesocket(*all[i]);
-        *all[i] = INVALID_SOCKET;
-    }
+    unit_close(&listener);
+    unit_close(&client);
+    unit_close(&server);
     unit_stop_winsock();
 }
 

@@ -48,10 +48,27 @@ SOCKET unit_listener(int family, char *port)
     ck_assert(s != INVALID_SOCKET);
     ck_assert_int_eq(bind(s, (struct sockaddr *)&ss, len), 0);
     ck_assert_int_eq(listen(s, 8), 0);
-    ck_assert_int_eq(getsockname(s, (struct sockaddr *)&ss, &len), 0);
-    snprintf(port, 6, "%u", ntohs(family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-                                                   : ((struct sockaddr_in *)&ss)->sin_port));
+    unit_port_of(s, port);
     return s;
+}
+
+void unit_port_of(SOCKET s, char *port)
+{
+    struct sockaddr_storage ss;
+    int len = (int)sizeof ss;
+
+    ck_assert_int_eq(getsockname(s, (struct sockaddr *)&ss, &len), 0);
+    snprintf(port, 6, "%u", ntohs(ss.ss_family == AF_INET6
+                                  ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                  : ((struct sockaddr_in *)&ss)->sin_port));
+}
+
+void unit_fill(char *buf, int len, unsigned seed)
+{
+    for (int i = 0; i < len; i++) {
+        seed = seed * 1103515245u + 12345u;
+        buf[i] = (char)(seed >> 16);
+    }
 }
 
 SOCKET unit_bound(int family, const char *port)

@@ -34,6 +34,12 @@ SOCKET unit_listener(int family, char *port);
    connect there is refused. INVALID_SOCKET if the port is taken. */
 SOCKET unit_bound(int family, const char *port);
 
+/* The port s is bound to, as a decimal string in port (at least 6 bytes). */
+void unit_port_of(SOCKET s, char *port);
+
+/* Fills buf with len bytes that take every value (zeros, newlines, 0x1A), from seed. */
+void unit_fill(char *buf, int len, unsigned seed);
+
 /* Connects a new socket to listener (made by unit_listener) and accepts it: the two
    ends go to *client and *server. */
 void unit_pair(SOCKET listener, SOCKET *client, SOCKET *server);
