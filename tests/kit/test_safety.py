@@ -119,3 +119,14 @@ def test_programs_run_in_a_clean_directory_with_a_small_environment(tmp_path):
     assert "LC_ALL=C" in env
     if TARGET == "native":
         assert names <= NATIVE_ENV, f"more than the small environment: {names - NATIVE_ENV}"
+
+
+def test_a_program_waiting_for_enter_goes_on(tmp_path):
+    """stdin is a pipe the grader closes: a program that waits for Enter gets the end
+    of input at once, instead of waiting out its timeout (or the terminal's keys)."""
+    patch = ROOT / "tests" / "kit" / "safety" / "waits-for-enter.patch"
+    test = patch_fields(patch)["Runs-in"][0]
+    graded = grade(build_patched("safety", patch), tmp_path, test)
+    entry = graded.test(test.split("::")[-1])
+    assert entry["status"] == "passed", graded.output
+    assert entry["extra_data"]["duration"] < 5, entry
