@@ -77,7 +77,7 @@ def shown_sizes(sizes):
 def check_echo(server, sock, addr, data, hint):
     """Sends DATA from SOCK to the server at ADDR and checks the echo."""
     sock.sendto(data, addr)
-    back, source = receive(sock, ECHO_WAIT)
+    back, source = receive(sock, ECHO_WAIT, sender=server)
     if back is None:
         raise no_echo(server, "no echo came back", f"a datagram of {len(data)} bytes",
                       f"nothing within {ECHO_WAIT:g} s", hint)
@@ -117,7 +117,7 @@ def test_udp_server_sizes(start):
         for data in sent:
             sock.sendto(data, addr)
         for _ in sent:
-            back, _ = receive(sock, ECHO_WAIT, addr)
+            back, _ = receive(sock, ECHO_WAIT, addr, server)
             if back is None:
                 break
             got.append(back)
@@ -165,7 +165,7 @@ def test_udp_server_interleaved(start):
         for i, sock in enumerate(clients):
             got = []
             for _ in range(rounds):
-                back, _ = receive(sock, ECHO_WAIT, addr)
+                back, _ = receive(sock, ECHO_WAIT, addr, server)
                 if back is None:
                     break
                 got.append(back)
@@ -206,7 +206,7 @@ def test_udp_server_truncated(start):
         sock.sendto(payload(big), addr)
         small = payload(random.randint(1, 50))
         sock.sendto(small, addr)
-        back, _ = receive(sock, ECHO_WAIT, addr)
+        back, _ = receive(sock, ECHO_WAIT, addr, server)
         if back != small:
             raise no_echo(server, f"after a datagram of {big} bytes, the next one was not "
                           "echoed", expected=f"the echo of {len(small)} bytes",

@@ -132,7 +132,7 @@ def test_upload_replies_after_eof(run):
     data = payload(random.randint(50_000, 300_000))
     reply = payload(random.randint(100, 5000))
     with Listener(reply_after_eof(reply), timeout=PEER_WAIT) as server:
-        result = upload(run, server.port, "--timeout", 5000, data=data)
+        result = upload(run, server.port, "--timeout", 3000, data=data)
         check_upload(result, server, data, reply,
                      "Send stdin, shutdown(SD_SEND), print the reply until recv returns 0, "
                      "exit 0.")

@@ -32,19 +32,27 @@ def closed_port(host=IPV4):
     return port
 
 
-def receive(sock, timeout, source=None):
+def receive(sock, timeout, source=None, sender=None):
     """The next datagram on SOCK (from SOURCE only, if given, skipping others) within
-    TIMEOUT seconds: (data, address), or (None, None) if none came."""
+    TIMEOUT seconds: (data, address), or (None, None) if none came. With SENDER, a
+    Process, the wait ends early once that program has exited and nothing is left
+    to read."""
     deadline = time.monotonic() + timeout
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
             return None, None
-        sock.settimeout(left)
+        gone = sender is not None and sender.poll() is not None
+        if gone:
+            sock.settimeout(0)      # it sends no more: what it sent is already here
+        else:
+            sock.settimeout(left if sender is None else min(left, 0.2))
         try:
             data, addr = sock.recvfrom(1 << 17)
-        except (socket.timeout, ConnectionResetError):
+        except (socket.timeout, BlockingIOError, ConnectionResetError):
             # Windows reports an ICMP port unreachable as a reset: not a datagram.
+            if gone:
+                return None, None
             continue
         if source is None or addr[:2] == source[:2]:
             return data, addr

@@ -46,10 +46,15 @@ static SOCKET open_listener(const char *host, const char *port)
             call = "socket";
             continue;
         }
-        if (bind(s, ai->ai_addr, (int)ai->ai_addrlen) == 0 && listen(s, SOMAXCONN) == 0)
+        if (bind(s, ai->ai_addr, (int)ai->ai_addrlen) == SOCKET_ERROR) {
+            err = WSAGetLastError();
+            call = "bind";
+        } else if (listen(s, SOMAXCONN) == SOCKET_ERROR) {
+            err = WSAGetLastError();
+            call = "listen";
+        } else {
             break;
-        err = WSAGetLastError();
-        call = "bind";
+        }
         closesocket(s);
         s = INVALID_SOCKET;
     }

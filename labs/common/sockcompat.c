@@ -267,8 +267,8 @@ static int datagram_reset(SOCKET s, int failed)
 
 /* Linux fails the next send on the socket with ECONNREFUSED too, which Windows never
    does: the datagram is sent again and the report kept for the next receive. */
-static ssize_t send_datagram(SOCKET s, const char *buf, int len, int flags,
-                             const struct sockaddr *to, socklen_t tolen)
+static ssize_t send_keeping_reports(SOCKET s, const char *buf, int len, int flags,
+                                    const struct sockaddr *to, socklen_t tolen)
 {
     ssize_t rc;
     int tries = 0;
@@ -349,7 +349,7 @@ int wsa_send(SOCKET s, const char *buf, int len, int flags)
 {
     if (io_refused(len) || sending_shut(s))
         return SOCKET_ERROR;
-    return io_result(s, send_datagram(s, buf, len, flags, NULL, 0));
+    return io_result(s, send_keeping_reports(s, buf, len, flags, NULL, 0));
 }
 
 int wsa_recv(SOCKET s, char *buf, int len, int flags)
@@ -367,7 +367,7 @@ int wsa_sendto(SOCKET s, const char *buf, int len, int flags,
 {
     if (io_refused(len) || sending_shut(s))
         return SOCKET_ERROR;
-    return io_result(s, send_datagram(s, buf, len, flags, to, (socklen_t)tolen));
+    return io_result(s, send_keeping_reports(s, buf, len, flags, to, (socklen_t)tolen));
 }
 
 int wsa_recvfrom(SOCKET s, char *buf, int len, int flags,

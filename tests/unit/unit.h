@@ -14,9 +14,10 @@
     do {                                                                              \
         long long rc_ = (long long)(call);                                            \
         int err_ = WSAGetLastError();                                                 \
+        /* %ld: the older Windows C runtime's printf has no %lld. */                  \
         ck_assert_msg(rc_ == (long long)(failed) && err_ == (code),                   \
-                      "%s returned %lld with WSAGetLastError() %d; expected %lld, %d", \
-                      #call, rc_, err_, (long long)(failed), (int)(code));            \
+                      "%s returned %ld with WSAGetLastError() %d; expected %ld, %d",   \
+                      #call, (long)rc_, err_, (long)(failed), (int)(code));           \
     } while (0)
 
 /* Cleans up every outstanding WSAStartup, so a test starts with Winsock stopped. */
