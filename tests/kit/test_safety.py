@@ -114,8 +114,22 @@ def test_programs_run_in_a_clean_directory_with_a_small_environment(tmp_path):
     assert set(os.listdir(ROOT)) == before, "something was written into the kit's tree"
     assert not list(ROOT.glob(f"*/{written}")) and not list(ROOT.glob(f"*/*/{written}"))
     env = (workdir / written).read_text(errors="replace").splitlines()
-    names = {line.split("=", 1)[0] for line in env if "=" in line}
+    # Windows' names ignore case (Path, SystemRoot); its "=C:" entries are the current
+    # directories of drives, not variables.
+    names = {line.split("=", 1)[0].upper() for line in env
+             if "=" in line and not line.startswith("=")}
     assert "KIT_SECRET_SENTINEL" not in names
     assert "LC_ALL=C" in env
     if TARGET == "native":
         assert names <= NATIVE_ENV, f"more than the small environment: {names - NATIVE_ENV}"
+
+
+def test_a_program_waiting_for_enter_goes_on(tmp_path):
+    """stdin is a pipe the grader closes: a program that waits for Enter gets the end
+    of input at once, instead of waiting out its timeout (or the terminal's keys)."""
+    patch = ROOT / "tests" / "kit" / "safety" / "waits-for-enter.patch"
+    test = patch_fields(patch)["Runs-in"][0]
+    graded = grade(build_patched("safety", patch), tmp_path, test)
+    entry = graded.test(test.split("::")[-1])
+    assert entry["status"] == "passed", graded.output
+    assert entry["extra_data"]["duration"] < 5, entry
