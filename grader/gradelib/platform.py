@@ -8,6 +8,7 @@ Every decision is a function of a Host (where the grader runs, what it runs), so
 Windows path can be tested on Linux by passing it a Windows Host; only the system calls
 themselves (ctypes, taskkill, os.killpg) run on one platform alone.
 """
+import contextlib
 import ctypes
 import ntpath
 import os
@@ -236,6 +237,41 @@ def wine_start_commands(wine, server):
     return [[server, f"-p{WINESERVER_PERSIST}"], [wine, "cmd", "/c", "exit"]]
 
 
+@contextlib.contextmanager
+def exclusive(path, timeout=600):
+    """Holds an exclusive lock on the file PATH (made if missing) for the with-block, so
+    that one process at a time does what it guards, across pytest-xdist's workers. On
+    Windows the wait is at most TIMEOUT s."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as f:
+        if os.name == "nt":
+            import msvcrt
+            deadline = time.monotonic() + timeout
+            while True:
+                f.seek(0)
+                try:  # LK_LOCK itself tries for 10 s before it gives up.
+                    msvcrt.locking(f.fileno(), msvcrt.LK_LOCK, 1)
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"{path} stayed locked for {timeout} s")
+            try:
+                yield
+            finally:
+                f.seek(0)
+                msvcrt.locking(f.fileno(), msvcrt.LK_UNLCK, 1)
+        else:
+            import fcntl
+            # Bounded by the holder: what it guards has timeouts of its own, and the
+            # lock goes with its process.
+            fcntl.flock(f, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)
+
+
 def prepare(host=None):
     """Readies the target once per grading run: under Wine, a prefix inside build/
     whose crash debugger is off, and a running wineserver and its services, started
@@ -250,15 +286,17 @@ def prepare(host=None):
     # The server outlives this run: it must not hold the run's output pipes open.
     quiet = {"stdin": subprocess.DEVNULL, "stdout": subprocess.DEVNULL,
              "stderr": subprocess.DEVNULL}
-    commands = []
-    if not WINEPREFIX.joinpath("system.reg").exists():
-        WINEPREFIX.mkdir(parents=True, exist_ok=True)
-        commands += wine_prefix_commands(wine)
-    commands += wine_start_commands(wine, str(server))
-    for argv in commands:
-        if argv[0] == str(server) and not server.exists():
-            continue
-        subprocess.run(argv, env=env, timeout=120, check=False, **quiet)
+    # Parallel workers make the prefix once, one after the other.
+    with exclusive(WINEPREFIX.with_name("wine.lock")):
+        commands = []
+        if not WINEPREFIX.joinpath("system.reg").exists():
+            WINEPREFIX.mkdir(parents=True, exist_ok=True)
+            commands += wine_prefix_commands(wine)
+        commands += wine_start_commands(wine, str(server))
+        for argv in commands:
+            if argv[0] == str(server) and not server.exists():
+                continue
+            subprocess.run(argv, env=env, timeout=120, check=False, **quiet)
     _wine["used"] = time.monotonic()
 
 

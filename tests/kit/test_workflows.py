@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from conftest import ROOT
+from gradelib import platform
 
 CI = ROOT / ".github" / "workflows" / "ci.yml"
 TEMPLATE = ROOT / ".github" / "classroom" / "grade.yml"
@@ -68,22 +69,23 @@ def validated(tmp_path_factory):
 
 def install(npm):
     """The versions package-lock.json pins, installed once under build/ (npm ci into a
-    fresh folder, moved into place when complete)."""
+    fresh folder, moved into place when complete), one worker at a time."""
     lock = (VALIDATORS / "package-lock.json").read_bytes()
     stamp = TOOLS / "installed-package-lock.json"
-    if stamp.exists() and stamp.read_bytes() == lock:
-        return TOOLS
-    fresh = TOOLS.with_name(f"{TOOLS.name}.{os.getpid()}")
-    shutil.rmtree(fresh, ignore_errors=True)
-    fresh.mkdir(parents=True)
-    for name in ("package.json", "package-lock.json", ".npmrc"):
-        shutil.copy(VALIDATORS / name, fresh / name)
-    proc = subprocess.run([npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund"],
-                          cwd=fresh, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, f"npm ci failed in {fresh}:\n{proc.stdout}{proc.stderr}"
-    (fresh / stamp.name).write_bytes(lock)
-    shutil.rmtree(TOOLS, ignore_errors=True)
-    os.replace(fresh, TOOLS)
+    with platform.exclusive(TOOLS.with_name("workflows.lock")):
+        if stamp.exists() and stamp.read_bytes() == lock:
+            return TOOLS
+        fresh = TOOLS.with_name(f"{TOOLS.name}.{os.getpid()}")
+        shutil.rmtree(fresh, ignore_errors=True)
+        fresh.mkdir(parents=True)
+        for name in ("package.json", "package-lock.json", ".npmrc"):
+            shutil.copy(VALIDATORS / name, fresh / name)
+        proc = subprocess.run([npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund"],
+                              cwd=fresh, capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, f"npm ci failed in {fresh}:\n{proc.stdout}{proc.stderr}"
+        (fresh / stamp.name).write_bytes(lock)
+        shutil.rmtree(TOOLS, ignore_errors=True)
+        os.replace(fresh, TOOLS)
     return TOOLS
 
 
