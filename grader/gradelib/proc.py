@@ -153,26 +153,21 @@ class Process:
 
     def poll(self):
         if self.returncode is None:
-            self.returncode = self._popen.poll()
+            self.returncode = platform.exit_status(self._popen)
             if self.returncode is not None:
                 self.duration = time.monotonic() - self._started
         return self.returncode
 
     def exited(self, timeout):
         """True once the program has exited, waiting up to TIMEOUT seconds for it."""
-        try:
-            self._popen.wait(timeout)
-        except subprocess.TimeoutExpired:
-            pass
+        platform.wait_exit(self._popen, timeout)
         return self.poll() is not None
 
     def wait(self, timeout=None):
         """Waits for the program to exit, at most TIMEOUT (default: its own timeout)
         seconds; stops it if it is still running then. Returns its Result."""
         timeout = self.timeout if timeout is None else timeout
-        try:
-            self._popen.wait(timeout)
-        except subprocess.TimeoutExpired:
+        if not platform.wait_exit(self._popen, timeout):
             self.timed_out = True
             self.timeout = timeout
         return self.stop()
@@ -207,9 +202,7 @@ class Process:
     def ended_within(self, timeout):
         """Waits up to TIMEOUT seconds for the program to exit by itself. Returns its
         Result, or None if it is still running (and then leaves it running)."""
-        try:
-            self._popen.wait(timeout)
-        except subprocess.TimeoutExpired:
+        if not platform.wait_exit(self._popen, timeout):
             return None
         return self.stop()
 
@@ -228,15 +221,13 @@ class Process:
         if self.poll() is None:
             self.stopped = True
             platform.kill_tree(self._popen, mark=self.mark)
-            try:
-                self._popen.wait(5)
-            except subprocess.TimeoutExpired:
-                pass
+            platform.wait_exit(self._popen, 5)
             self.poll()
         else:
             # It ended by itself: anything of its tree still running, it left behind.
             self.left_behind = platform.survivors(self._popen, mark=self.mark)
             platform.kill_tree(self._popen, mark=self.mark)
+        platform.reap(self._popen)
         # Once the tree is gone the pipes close at once; a process that escaped even
         # so may hold them open: do not wait long for it.
         deadline = time.monotonic() + 2

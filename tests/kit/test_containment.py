@@ -237,3 +237,37 @@ def test_a_detached_child_is_found_and_ended(native, tmp_path):
     result = program.wait()
     assert result.returncode == 0 and result.left_behind == 1
     assert platform.linux_members(program.pid, program.mark) == []
+
+
+def _state(pid):
+    """A process's state letter from /proc ("Z": a zombie), or None once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[0].decode()
+    except FileNotFoundError:
+        return None
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("code, status", [("raise SystemExit(3)", 3),
+                                          ("import os; os.kill(os.getpid(), 9)", -9)])
+def test_an_exited_program_keeps_its_pid_until_its_group_is_ended(native, tmp_path,
+                                                                   code, status):
+    # Until the grader has ended its group, the exited program stays a zombie, so that
+    # its PID (its group's name) cannot pass to a stranger that a group kill would hit.
+    program = python(code, tmp_path, timeout=20)
+    assert program.exited(10)
+    assert program.returncode == status
+    assert _state(program.pid) == "Z", "reaped before its group was ended"
+    result = program.stop()
+    assert result.returncode == status
+    assert _state(program.pid) is None, "never reaped"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_program_stopped_by_the_grader_is_reaped(native, tmp_path):
+    program = python("import time; time.sleep(600)", tmp_path, timeout=20)
+    assert not program.exited(0.1)
+    result = program.stop()
+    assert result.stopped and result.returncode == -9
+    assert _state(program.pid) is None
