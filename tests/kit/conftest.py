@@ -41,6 +41,14 @@ class Graded:
         path = grade_dir / "results.json"
         self.results = json.loads(path.read_text()) if path.exists() else None
 
+    def report(self):
+        """What it printed, then its transcripts: a failed run's whole story, in the
+        assertion message, since tmp_path does not outlive a few sessions."""
+        parts = [self.output]
+        for path in sorted((self.grade_dir / "transcripts").glob("*.txt")):
+            parts.append(f"--- {path.name}\n{path.read_text(errors='replace')[:16384]}")
+        return "\n".join(parts)
+
     def test(self, name):
         """The results.json entry of the grader test function NAME."""
         for entry in self.results["tests"]:

@@ -10,10 +10,10 @@ STARTER_SECONDS = 30      # "quickly": no test may wait out a timeout on a start
 
 def test_reference_scores_full_marks(tmp_path):
     graded = grade(BUILD / "solutions", tmp_path)
-    assert graded.returncode == 0, graded.output
+    assert graded.returncode == 0, graded.report()
     results = graded.results
     assert results["max_score"] > 0
-    assert results["score"] == results["max_score"], graded.output
+    assert results["score"] == results["max_score"], graded.report()
     assert all(t["status"] == "passed" for t in results["tests"])
     assert f"Score: {results['score']}/{results['max_score']}" in graded.output
     assert (graded.grade_dir / "junit.xml").exists()
