@@ -238,39 +238,60 @@ def wine_start_commands(wine, server):
     return [[server, f"-p{WINESERVER_PERSIST}"], [wine, "cmd", "/c", "exit"]]
 
 
+def _lock_file(f, wait):
+    """Takes the lock on F's first byte, waiting for it if WAIT (Windows' LK_LOCK gives
+    up after 10 s); raises OSError if it is not taken."""
+    f.seek(0)
+    if os.name == "nt":
+        import msvcrt
+        msvcrt.locking(f.fileno(), msvcrt.LK_LOCK if wait else msvcrt.LK_NBLCK, 1)
+    else:
+        import fcntl
+        fcntl.flock(f, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def _unlock_file(f):
+    f.seek(0)
+    if os.name == "nt":
+        import msvcrt
+        msvcrt.locking(f.fileno(), msvcrt.LK_UNLCK, 1)
+    else:
+        import fcntl
+        fcntl.flock(f, fcntl.LOCK_UN)
+
+
 @contextlib.contextmanager
 def exclusive(path, timeout=600):
     """Holds an exclusive lock on the file PATH (made if missing) for the with-block, so
     that one process at a time does what it guards, across pytest-xdist's workers. On
-    Windows the wait is at most TIMEOUT s."""
+    POSIX the wait is bounded by the holder (what it guards has timeouts of its own,
+    and the lock goes with its process); on Windows it is at most TIMEOUT s."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + timeout
     with open(path, "a+b") as f:
-        if os.name == "nt":
-            import msvcrt
-            deadline = time.monotonic() + timeout
-            while True:
-                f.seek(0)
-                try:  # LK_LOCK itself tries for 10 s before it gives up.
-                    msvcrt.locking(f.fileno(), msvcrt.LK_LOCK, 1)
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise TimeoutError(f"{path} stayed locked for {timeout} s")
+        while True:
             try:
-                yield
-            finally:
-                f.seek(0)
-                msvcrt.locking(f.fileno(), msvcrt.LK_UNLCK, 1)
-        else:
-            import fcntl
-            # Bounded by the holder: what it guards has timeouts of its own, and the
-            # lock goes with its process.
-            fcntl.flock(f, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(f, fcntl.LOCK_UN)
+                _lock_file(f, wait=True)
+                break
+            except OSError:
+                if os.name != "nt" or time.monotonic() > deadline:
+                    raise
+        try:
+            yield
+        finally:
+            _unlock_file(f)
+
+
+def lock_is_free(path):
+    """Whether another open file could take PATH's lock now, without waiting."""
+    with open(path, "a+b") as f:
+        try:
+            _lock_file(f, wait=False)
+        except OSError:
+            return False
+        _unlock_file(f)
+        return True
 
 
 def prepare(host=None):
@@ -454,6 +475,13 @@ def survivors(proc, host=None, mark=None):
         return 0
 
 
+def stat_fields(process_dir):
+    """The fields of PROCESS_DIR/stat (/proc/PID) after the command's name: the state
+    letter first ("Z": a zombie), the parent's PID, the process group's."""
+    with open(os.path.join(process_dir, "stat"), "rb") as f:
+        return f.read().rsplit(b")", 1)[1].split()
+
+
 def linux_members(pgid, mark, proc_dir="/proc"):
     """PIDs of the live (not zombie) processes in process group PGID or carrying MARK
     in their environment, read from PROC_DIR."""
@@ -464,8 +492,7 @@ def linux_members(pgid, mark, proc_dir="/proc"):
         if not entry.name.isdigit() or int(entry.name) == me:
             continue
         try:
-            with open(os.path.join(entry.path, "stat"), "rb") as f:
-                fields = f.read().rsplit(b")", 1)[1].split()
+            fields = stat_fields(entry.path)
             if fields[0] in (b"Z", b"X"):
                 continue
             if int(fields[2]) == pgid:

@@ -111,7 +111,7 @@ def marked(run_id, programs_only=False):
     found = []
     for entry in Path("/proc").glob("[0-9]*"):
         try:
-            state = (entry / "stat").read_bytes().rsplit(b")", 1)[1].split()[0]
+            state = platform.stat_fields(entry)[0]
             env = (entry / "environ").read_bytes().split(b"\0")
             program = any(v.startswith(platform.MARK.encode() + b"=") for v in env)
             if state not in (b"Z", b"X") and marker in env and (program or not programs_only):

@@ -242,8 +242,7 @@ def test_a_detached_child_is_found_and_ended(native, tmp_path):
 def _state(pid):
     """A process's state letter from /proc ("Z": a zombie), or None once it is gone."""
     try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            return f.read().rsplit(b")", 1)[1].split()[0].decode()
+        return platform.stat_fields(f"/proc/{pid}")[0].decode()
     except FileNotFoundError:
         return None
 

@@ -347,32 +347,15 @@ def test_prepare_does_nothing_without_wine(host, monkeypatch):
     platform.prepare(host)
 
 
-def lock_is_free(path):
-    """Whether another open file could take PATH's lock now (without waiting)."""
-    with open(path, "a+b") as f:
-        try:
-            if platform.os.name == "nt":
-                import msvcrt
-                msvcrt.locking(f.fileno(), msvcrt.LK_NBLCK, 1)
-                msvcrt.locking(f.fileno(), msvcrt.LK_UNLCK, 1)
-            else:
-                import fcntl
-                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                fcntl.flock(f, fcntl.LOCK_UN)
-            return True
-        except OSError:
-            return False
-
-
 def test_exclusive_holds_others_off_until_the_block_ends(tmp_path):
     path = tmp_path / "new" / "x.lock"
     with platform.exclusive(path):
-        assert not lock_is_free(path)
-    assert lock_is_free(path)
+        assert not platform.lock_is_free(path)
+    assert platform.lock_is_free(path)
     with pytest.raises(KeyError):
         with platform.exclusive(path):
             raise KeyError("inside")
-    assert lock_is_free(path), "an exception inside the block kept the lock"
+    assert platform.lock_is_free(path), "an exception inside the block kept the lock"
 
 
 # --- Wine's differences and where they are explained --------------------------------
