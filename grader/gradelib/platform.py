@@ -74,6 +74,9 @@ SAME_SOCKETS_AS_PROGRAMS = not UNDER_WINE
 UDP_SENDTO_WHILE_CONNECTED = sys.platform.startswith("linux")
 
 WINEPREFIX = ROOT / "build" / "mingw" / "wine"
+# What wineserver itself writes (a process it ended for a protocol error, say): kept
+# here, not in any program's output.
+WINESERVER_LOG = ROOT / "build" / "mingw" / "wineserver.log"
 # How long wineserver outlives its last program: long enough to stay warm between the
 # programs of a grading run, short enough to be gone soon after it.
 WINESERVER_PERSIST = 30
@@ -316,9 +319,15 @@ def prepare(host=None):
             commands += wine_prefix_commands(wine)
         commands += wine_start_commands(wine, str(server))
         for argv in commands:
-            if argv[0] == str(server) and not server.exists():
-                continue
-            subprocess.run(argv, env=env, timeout=120, check=False, **quiet)
+            if argv[0] != str(server):
+                subprocess.run(argv, env=env, timeout=120, check=False, **quiet)
+            elif server.exists():
+                with open(WINESERVER_LOG, "ab") as log:
+                    log.write(f"== {time.strftime('%Y-%m-%d %H:%M:%S')} "
+                              f"{' '.join(argv)}\n".encode())
+                    log.flush()
+                    subprocess.run(argv, env=env, timeout=120, check=False,
+                                   **{**quiet, "stderr": log})
     _wine["used"] = time.monotonic()
 
 

@@ -47,6 +47,9 @@ class Graded:
         parts = [self.output]
         for path in sorted((self.grade_dir / "transcripts").glob("*.txt")):
             parts.append(f"--- {path.name}\n{path.read_text(errors='replace')[:16384]}")
+        if platform.HOST.under_wine and platform.WINESERVER_LOG.exists():
+            tail = platform.WINESERVER_LOG.read_bytes()[-4096:].decode(errors="replace")
+            parts.append(f"--- {platform.WINESERVER_LOG.name} (its end)\n{tail}")
         return "\n".join(parts)
 
     def test(self, name):

@@ -347,6 +347,28 @@ def test_prepare_does_nothing_without_wine(host, monkeypatch):
     platform.prepare(host)
 
 
+def test_wineservers_own_messages_go_to_its_log(tmp_path, monkeypatch):
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "wineserver").touch()
+    monkeypatch.setattr(platform, "wine_binary", lambda: str(tmp_path / "bin" / "wine64"))
+    monkeypatch.setattr(platform, "WINEPREFIX", tmp_path / "mingw" / "wine")
+    monkeypatch.setattr(platform, "WINESERVER_LOG", tmp_path / "mingw" / "wineserver.log")
+    platform.WINEPREFIX.mkdir(parents=True)
+    platform.WINEPREFIX.joinpath("system.reg").touch()
+    stderr = {}
+
+    def run(argv, **options):
+        err = options["stderr"]
+        stderr[Path(argv[0]).name] = getattr(err, "name", err)
+    monkeypatch.setattr(platform.subprocess, "run", run)
+    platform.prepare(WINE)
+    assert stderr == {"wineserver": str(platform.WINESERVER_LOG),
+                      "wine64": subprocess.DEVNULL}
+    started = platform.WINESERVER_LOG.read_text().splitlines()[-1]
+    assert started.startswith("== ") and started.endswith(
+        f"wineserver -p{platform.WINESERVER_PERSIST}")
+
+
 def test_exclusive_holds_others_off_until_the_block_ends(tmp_path):
     path = tmp_path / "new" / "x.lock"
     with platform.exclusive(path):
