@@ -68,10 +68,11 @@ def test_hostile_submission(patch, tmp_path):
     out = build_patched("hostile", patch)
     graded = grade(out, tmp_path, caught_by)
     entry = graded.test(caught_by.split("::")[-1])
-    assert entry["status"] == "failed", graded.output
+    assert entry["status"] == "failed", graded.report()
     kind = "windows" if platform.WINDOWS_PROGRAMS else "posix"
     for phrase in fields.get("Says", []) + fields.get(f"Says-{kind}", []):
-        assert phrase in entry["output"], f"'{phrase}' not in:\n{entry['output']}"
+        assert phrase in entry["output"], \
+            f"'{phrase}' not in:\n{entry['output']}\n\nThe grading run:\n{graded.report()}"
     assert "hint:" in entry["output"], entry["output"]
     timeout = float(fields.get("Timeout", [RUN_TIMEOUT])[0])
     assert graded.seconds < timeout + SLACK, f"took {graded.seconds:.1f} s"
