@@ -167,20 +167,26 @@ def test_backlog(server):
     """five clients connecting at once wait in the backlog and are all served in turn"""
     rng = random.Random()
     proc = server()
-    socks = [peers.connect(proc.host, proc.port, CLIENT_TIMEOUT) for _ in range(5)]
-    datas = [small(rng) for _ in socks]
+    hint = ("listen(s, SOMAXCONN) lets clients wait while you serve another; serve each "
+            "until it closes, then accept the next.")
+    socks = []
+    datas = [small(rng) for _ in range(5)]
     try:
-        for sock, data in zip(socks, datas):
-            sock.sendall(data)
-            sock.shutdown(socket.SHUT_WR)
+        for i, data in enumerate(datas):
+            try:
+                socks.append(peers.connect(proc.host, proc.port, CLIENT_TIMEOUT))
+                socks[-1].sendall(data)
+                socks[-1].shutdown(socket.SHUT_WR)
+            except OSError as e:
+                raise failure(proc, f"client {i + 1} of 5 could not connect and send",
+                              f"{len(data)} bytes sent, then the client's side shut",
+                              str(e), hint) from None
         for i, (sock, data) in enumerate(zip(socks, datas)):
             got, how = peers.recv_until_close(sock, CLIENT_TIMEOUT)
             if got != data or how != "eof":
                 raise failure(proc, f"client {i + 1} of 5 was not echoed",
                               f"{len(data)} bytes, then the server closes",
-                              f"{len(got)} bytes, {how}",
-                              "listen(s, SOMAXCONN) lets clients wait while you serve "
-                              "another; serve each until it closes, then accept the next.")
+                              f"{len(got)} bytes, {how}", hint)
     finally:
         for sock in socks:
             sock.close()

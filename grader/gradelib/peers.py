@@ -105,7 +105,10 @@ def exchange(sock, data, timeout, shut=True, chunk=1 << 16):
                 except (ConnectionResetError, BrokenPipeError, ConnectionAbortedError):
                     return bytes(received), "reset"
         if shut:
-            sock.shutdown(socket.SHUT_WR)
+            try:
+                sock.shutdown(socket.SHUT_WR)
+            except OSError:     # the peer has reset or ended it already: reading tells
+                pass
     finally:
         sock.setblocking(True)
     rest, how = recv_until_close(sock, max(0.0, deadline - time.monotonic()))

@@ -1,6 +1,10 @@
 """Unit tests of the grader's pieces that do not need a program to run. (The platform
 module has its own: test_platform.py.)"""
-from gradelib import expect, report
+import select
+import socket
+import struct
+
+from gradelib import expect, peers, report
 
 
 def test_results_output_is_clipped_and_escaped():
@@ -42,3 +46,16 @@ def test_known_platform_difference_is_worth_nothing(tmp_path, monkeypatch):
     lines = []
     board.summary(lines.append)
     assert any(line.startswith("  SKIP   0/0") for line in lines)
+
+
+def test_exchange_with_a_peer_that_reset_says_so():
+    """Shutting down a connection the peer has reset fails (ENOTCONN on Linux): the
+    exchange tells how it ended instead of raising."""
+    with socket.create_server((peers.IPV4, 0)) as listener:
+        with socket.create_connection(listener.getsockname(), timeout=5) as sock:
+            conn, _ = listener.accept()
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            conn.close()                    # a reset
+            assert select.select([sock], [], [], 5)[0], "the reset never came"
+            got, how = peers.exchange(sock, b"", 5)
+    assert (got, how) in ((b"", "reset"), (b"", "eof"))
