@@ -174,9 +174,10 @@ def test_backlog(server):
     try:
         for i, data in enumerate(datas):
             try:
-                socks.append(peers.connect(proc.host, proc.port, CLIENT_TIMEOUT))
-                socks[-1].sendall(data)
-                socks[-1].shutdown(socket.SHUT_WR)
+                sock = peers.connect(proc.host, proc.port, CLIENT_TIMEOUT)
+                socks.append(sock)
+                sock.sendall(data)
+                sock.shutdown(socket.SHUT_WR)
             except OSError as e:
                 raise failure(proc, f"client {i + 1} of 5 could not connect and send",
                               f"{len(data)} bytes sent, then the client's side shut",

@@ -322,13 +322,19 @@ def prepare(host=None):
             if argv[0] != str(server):
                 subprocess.run(argv, env=env, timeout=120, check=False, **quiet)
             elif server.exists():
-                with open(WINESERVER_LOG, "ab") as log:
-                    log.write(f"== {time.strftime('%Y-%m-%d %H:%M:%S')} "
-                              f"{' '.join(argv)}\n".encode())
-                    log.flush()
+                with _wineserver_log(argv) as log:
                     subprocess.run(argv, env=env, timeout=120, check=False,
                                    **{**quiet, "stderr": log})
     _wine["used"] = time.monotonic()
+
+
+@contextlib.contextmanager
+def _wineserver_log(argv):
+    """WINESERVER_LOG opened for the server that ARGV starts, after a line naming it."""
+    with open(WINESERVER_LOG, "ab") as log:
+        log.write(f"== {time.strftime('%Y-%m-%d %H:%M:%S')} {' '.join(argv)}\n".encode())
+        log.flush()     # before anything the server writes
+        yield log
 
 
 # When a program last ran under Wine, in this process.
