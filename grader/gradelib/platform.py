@@ -8,6 +8,7 @@ Every decision is a function of a Host (where the grader runs, what it runs), so
 Windows path can be tested on Linux by passing it a Windows Host; only the system calls
 themselves (ctypes, taskkill, os.killpg) run on one platform alone.
 """
+import atexit
 import contextlib
 import ctypes
 import ntpath
@@ -77,9 +78,15 @@ WINEPREFIX = ROOT / "build" / "mingw" / "wine"
 # What wineserver itself writes (a process it ended for a protocol error, say): kept
 # here, not in any program's output.
 WINESERVER_LOG = ROOT / "build" / "mingw" / "wineserver.log"
-# How long wineserver outlives its last program: long enough to stay warm between the
-# programs of a grading run, short enough to be gone soon after it.
+# How long wineserver outlives the last Wine process: while a grader runs, its keeper
+# (see prepare) holds the server up; after it, the server stays warm this long for the
+# next grading run, and is gone soon after.
 WINESERVER_PERSIST = 30
+# What the keeper prints once Wine's server and services are up.
+KEEPER_READY = "kit-wine-ready"
+# Written into the prefix once it is made: its registry reaches the disk only when the
+# server saves it, so system.reg cannot tell.
+PREFIX_MADE = "kit-prefix-made"
 
 # The environment variable that marks every process of one program run, children
 # included, so that those that left its process group are found too (Linux).
@@ -235,10 +242,15 @@ def wine_prefix_commands(wine):
             [wine, "reg", "add", key, "/v", "Debugger", "/t", "REG_SZ", "/d", "", "/f"]]
 
 
-def wine_start_commands(wine, server):
-    """What starts Wine's server (kept up WINESERVER_PERSIST s after its last program)
-    and its services, before any student program runs."""
-    return [[server, f"-p{WINESERVER_PERSIST}"], [wine, "cmd", "/c", "exit"]]
+def wine_server_command(server):
+    """What starts Wine's server, kept up WINESERVER_PERSIST s after its last process."""
+    return [server, f"-p{WINESERVER_PERSIST}"]
+
+
+def wine_keeper_command(wine):
+    """The keeper: a Wine process that says KEEPER_READY once Wine's server and
+    services are up, then reads commands from its stdin until that closes."""
+    return [wine, "cmd", "/q", "/k", "echo", KEEPER_READY]
 
 
 def _lock_file(f, wait):
@@ -298,10 +310,18 @@ def lock_is_free(path):
 
 
 def prepare(host=None):
-    """Readies the target once per grading run: under Wine, a prefix inside build/
-    whose crash debugger is off, and a running wineserver and its services, started
-    here so that no student program becomes their parent."""
-    if not (host or HOST).under_wine:
+    """Readies the target for this grader's programs. Under Wine: a prefix inside
+    build/ whose crash debugger is off, Wine's server, and the keeper, a Wine process
+    of the grader's own that holds the server and its services up for as long as the
+    grader runs (its stdin is a pipe that closes when the grader ends).
+
+    Without a keeper the server shuts down in any pause between programs longer than
+    WINESERVER_PERSIST, and the next program starts a new one itself: a server of
+    Debian's defaults, which shuts down the moment no program runs, and which with
+    Wine's services carries that program's mark and holds its stderr. Programs would
+    then start while a server shuts down, and the grader would end Wine's own
+    processes with the student's."""
+    if not (host or HOST).under_wine or keeper_alive():
         return
     # Wine's own processes are not the submission's: keep them out of its run.
     env = {k: v for k, v in os.environ.items() if k != "KIT_RUN_ID"}
@@ -313,19 +333,19 @@ def prepare(host=None):
              "stderr": subprocess.DEVNULL}
     # Parallel workers make the prefix once, one after the other.
     with exclusive(WINEPREFIX.with_name("wine.lock")):
-        commands = []
-        if not WINEPREFIX.joinpath("system.reg").exists():
-            WINEPREFIX.mkdir(parents=True, exist_ok=True)
-            commands += wine_prefix_commands(wine)
-        commands += wine_start_commands(wine, str(server))
-        for argv in commands:
-            if argv[0] != str(server):
+        WINEPREFIX.mkdir(parents=True, exist_ok=True)
+        # The server first, so that no Wine command starts one of its own.
+        if server.exists():
+            argv = wine_server_command(str(server))
+            with _wineserver_log(argv) as log:
+                subprocess.run(argv, env=env, timeout=120, check=False,
+                               **{**quiet, "stderr": log})
+        made = WINEPREFIX / PREFIX_MADE
+        if not made.exists():
+            for argv in wine_prefix_commands(wine):
                 subprocess.run(argv, env=env, timeout=120, check=False, **quiet)
-            elif server.exists():
-                with _wineserver_log(argv) as log:
-                    subprocess.run(argv, env=env, timeout=120, check=False,
-                                   **{**quiet, "stderr": log})
-    _wine["used"] = time.monotonic()
+            made.touch()
+        _keeper["proc"] = _start_keeper(wine, env)
 
 
 @contextlib.contextmanager
@@ -337,15 +357,55 @@ def _wineserver_log(argv):
         yield log
 
 
-# When a program last ran under Wine, in this process.
-_wine = {"used": None}
+# This grader's keeper (see prepare), once started.
+_keeper = {"proc": None}
 
 
-def wine_is_stale(used, now):
-    """Whether wineserver may have gone since a program last ran at USED (None: none
-    has yet): it stays WINESERVER_PERSIST s after its last program; half of that is
-    kept as margin."""
-    return used is None or now - used > WINESERVER_PERSIST / 2
+def keeper_alive():
+    proc = _keeper["proc"]
+    return proc is not None and proc.poll() is None
+
+
+def _start_keeper(wine, env, timeout=120):
+    """Starts the keeper and waits up to TIMEOUT s for it to say it is ready; returns
+    it, or None (it is ended) if it never does. Its own session keeps signals meant
+    for the grader's group away from it."""
+    keeper = subprocess.Popen(wine_keeper_command(wine), env=env, stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                              start_new_session=True)
+    if _says(keeper.stdout, KEEPER_READY.encode(), time.monotonic() + timeout):
+        atexit.register(_end_keeper, keeper)
+        return keeper
+    _end_keeper(keeper)
+    return None
+
+
+def _says(stream, word, deadline):
+    """Whether STREAM (a pipe) writes WORD before it closes or DEADLINE passes."""
+    seen = b""
+    while word not in seen:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([stream], [], [], left)[0]:
+            return False
+        chunk = os.read(stream.fileno(), 4096)
+        if not chunk:
+            return False
+        seen += chunk
+    return True
+
+
+def _end_keeper(keeper):
+    """Closes the keeper's stdin, which ends it; kills it if it lingers."""
+    for stream in (keeper.stdin, keeper.stdout):
+        try:
+            stream.close()
+        except OSError:
+            pass
+    try:
+        keeper.wait(5)
+    except subprocess.TimeoutExpired:
+        keeper.kill()
+        keeper.wait()
 
 
 def popen_options(host=None):
@@ -358,22 +418,14 @@ def popen_options(host=None):
 
 
 def before_start(host=None):
-    """Windows: the error mode the program inherits (no crash dialog). Wine: should
-    wineserver have gone since the last program, start it (and Wine's services) again
-    here, or the student's program would start them, and they would hold its output
-    pipes and carry its MARK."""
+    """Windows: the error mode the program inherits (no crash dialog). Wine: should the
+    keeper be gone (it was ended, or Wine's server with it), start the server and the
+    keeper again here; otherwise the student's program would start the server."""
     host = host or HOST
     if host.on_windows:
         _kernel32().SetErrorMode(ERROR_MODE)
-    if host.under_wine and wine_is_stale(_wine["used"], time.monotonic()):
+    if host.under_wine and not keeper_alive():
         prepare(host)
-
-
-def after_end(host=None):
-    """Called when a program has ended: under Wine, the server stays up
-    WINESERVER_PERSIST s from now."""
-    if (host or HOST).under_wine:
-        _wine["used"] = time.monotonic()
 
 
 def after_start(proc, host=None):

@@ -234,7 +234,6 @@ class Process:
         self.out.join(deadline - time.monotonic())
         self.err.join(deadline - time.monotonic())
         _running.discard(self)
-        platform.after_end()
         result = self._result = Result(self)
         if self.transcript is not None:
             self.transcript.ended(self, result)

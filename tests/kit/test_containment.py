@@ -148,14 +148,6 @@ def test_no_report_no_memory_error():
     assert platform.memory_error(0, b"==1==ERROR: AddressSanitizer: heap-buffer-overflow") is None
 
 
-# --- Wine: no student program starts the server -------------------------------------------
-
-def test_wine_server_is_started_again_after_a_pause():
-    assert platform.wine_is_stale(None, 100.0)
-    assert not platform.wine_is_stale(100.0, 100.0 + platform.WINESERVER_PERSIST / 2 - 1)
-    assert platform.wine_is_stale(100.0, 100.0 + platform.WINESERVER_PERSIST / 2 + 1)
-
-
 # --- the environment, and the wrapper in front ---------------------------------------------
 
 def test_only_named_variables_pass(monkeypatch):

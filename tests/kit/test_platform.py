@@ -334,11 +334,15 @@ def test_wine_prefix_turns_the_crash_debugger_off():
     assert debugger[4:] == ["/v", "Debugger", "/t", "REG_SZ", "/d", "", "/f"]
 
 
-def test_wineserver_outlives_its_programs_briefly():
-    server, services = platform.wine_start_commands("wine64", "/usr/lib/wine/wineserver")
-    assert server == ["/usr/lib/wine/wineserver", f"-p{platform.WINESERVER_PERSIST}"]
+def test_wineserver_outlives_its_last_process_briefly():
+    assert platform.wine_server_command("/usr/lib/wine/wineserver") == \
+        ["/usr/lib/wine/wineserver", f"-p{platform.WINESERVER_PERSIST}"]
     assert 0 < platform.WINESERVER_PERSIST <= 60
-    assert services == ["wine64", "cmd", "/c", "exit"]
+
+
+def test_the_keeper_says_when_wine_is_ready_then_waits_for_its_stdin():
+    assert platform.wine_keeper_command("wine64") == \
+        ["wine64", "cmd", "/q", "/k", "echo", platform.KEEPER_READY]
 
 
 @pytest.mark.parametrize("host", [LINUX, WINDOWS])
@@ -353,8 +357,10 @@ def test_wineservers_own_messages_go_to_its_log(tmp_path, monkeypatch):
     monkeypatch.setattr(platform, "wine_binary", lambda: str(tmp_path / "bin" / "wine64"))
     monkeypatch.setattr(platform, "WINEPREFIX", tmp_path / "mingw" / "wine")
     monkeypatch.setattr(platform, "WINESERVER_LOG", tmp_path / "mingw" / "wineserver.log")
+    monkeypatch.setitem(platform._keeper, "proc", None)
+    monkeypatch.setattr(platform, "_start_keeper", lambda wine, env: None)
     platform.WINEPREFIX.mkdir(parents=True)
-    platform.WINEPREFIX.joinpath("system.reg").touch()
+    platform.WINEPREFIX.joinpath(platform.PREFIX_MADE).touch()
     stderr = {}
 
     def run(argv, **options):
@@ -362,11 +368,32 @@ def test_wineservers_own_messages_go_to_its_log(tmp_path, monkeypatch):
         stderr[Path(argv[0]).name] = getattr(err, "name", err)
     monkeypatch.setattr(platform.subprocess, "run", run)
     platform.prepare(WINE)
-    assert stderr == {"wineserver": str(platform.WINESERVER_LOG),
-                      "wine64": subprocess.DEVNULL}
+    assert stderr == {"wineserver": str(platform.WINESERVER_LOG)}
     started = platform.WINESERVER_LOG.read_text().splitlines()[-1]
     assert started.startswith("== ") and started.endswith(
         f"wineserver -p{platform.WINESERVER_PERSIST}")
+
+
+def test_a_new_prefix_is_made_on_a_running_server(tmp_path, monkeypatch):
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "wineserver").touch()
+    monkeypatch.setattr(platform, "wine_binary", lambda: str(tmp_path / "bin" / "wine64"))
+    monkeypatch.setattr(platform, "WINEPREFIX", tmp_path / "mingw" / "wine")
+    monkeypatch.setattr(platform, "WINESERVER_LOG", tmp_path / "mingw" / "wineserver.log")
+    monkeypatch.setitem(platform._keeper, "proc", None)
+    ran = []
+    monkeypatch.setattr(platform, "_start_keeper", lambda wine, env: ran.append("keeper"))
+    monkeypatch.setattr(platform.subprocess, "run",
+                        lambda argv, **options: ran.append(Path(argv[0]).name + " " + argv[1]))
+    platform.prepare(WINE)
+    # The server first: a Wine command run without one would start one of Debian's
+    # defaults, which shuts down the moment no Wine process runs.
+    assert ran == [f"wineserver -p{platform.WINESERVER_PERSIST}", "wine64 wineboot",
+                   "wine64 reg", "keeper"]
+    assert platform.WINEPREFIX.joinpath(platform.PREFIX_MADE).exists()
+    ran.clear()
+    platform.prepare(WINE)
+    assert ran == [f"wineserver -p{platform.WINESERVER_PERSIST}", "keeper"]
 
 
 def test_exclusive_holds_others_off_until_the_block_ends(tmp_path):
