@@ -19,6 +19,9 @@ from gradelib import platform  # noqa: E402
 
 TARGET = platform.TARGET
 BUILD = ROOT / "build" / TARGET
+# One kit run: its pytest-xdist workers inherit it, so that a patched build made by
+# one of them in this run is used by the others, not made again under their feet.
+SESSION = os.environ.setdefault("KIT_SESSION", uuid.uuid4().hex)
 
 
 def pytest_configure(config):
@@ -146,23 +149,31 @@ def leftovers(run_id, wait=5.0):
 
 def build_patched(kind, patch, sanitize=False):
     """Builds the lab that PATCH changes, from the reference solutions with PATCH
-    applied (SANITIZE: with the sanitizers); returns the OUT directory."""
+    applied (SANITIZE: with the sanitizers), once per kit run; returns the OUT
+    directory. Parallel workers wait for the one building it."""
     name = patch.stem
     base = BUILD / (kind + ("-asan" if sanitize else "")) / name
-    tree = base / "src"
-    shutil.rmtree(base, ignore_errors=True)
-    shutil.copytree(ROOT / "solutions", tree)
-    applied = subprocess.run(["patch", "-s", "-p1", "-d", str(tree), "-i", str(patch)],
-                             capture_output=True, text=True)
-    assert applied.returncode == 0, f"{patch.name} does not apply:\n{applied.stdout}{applied.stderr}"
     out = base / "out"
-    made = subprocess.run(["make", "--no-print-directory", f"TARGET={TARGET}",
-                           f"SRC={tree.relative_to(ROOT).as_posix()}",
-                           f"OUT={out.relative_to(ROOT).as_posix()}",
-                           f"SANITIZE={1 if sanitize else ''}",
-                           *patched_programs(patch, out)], cwd=ROOT, capture_output=True,
-                          text=True)
-    assert made.returncode == 0, f"{patch.name} does not build:\n{made.stdout}{made.stderr}"
+    built = base / "built"
+    with platform.exclusive(base.with_name(name + ".lock")):
+        if built.exists() and built.read_text() == SESSION:
+            return out
+        tree = base / "src"
+        shutil.rmtree(base, ignore_errors=True)
+        shutil.copytree(ROOT / "solutions", tree)
+        applied = subprocess.run(["patch", "-s", "-p1", "-d", str(tree), "-i", str(patch)],
+                                 capture_output=True, text=True)
+        assert applied.returncode == 0, \
+            f"{patch.name} does not apply:\n{applied.stdout}{applied.stderr}"
+        made = subprocess.run(["make", "--no-print-directory", f"TARGET={TARGET}",
+                               f"SRC={tree.relative_to(ROOT).as_posix()}",
+                               f"OUT={out.relative_to(ROOT).as_posix()}",
+                               f"SANITIZE={1 if sanitize else ''}",
+                               *patched_programs(patch, out)], cwd=ROOT, capture_output=True,
+                              text=True)
+        assert made.returncode == 0, \
+            f"{patch.name} does not build:\n{made.stdout}{made.stderr}"
+        built.write_text(SESSION)
     return out
 
 
