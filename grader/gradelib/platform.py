@@ -424,8 +424,7 @@ def before_start(host=None):
     host = host or HOST
     if host.on_windows:
         _kernel32().SetErrorMode(ERROR_MODE)
-    if host.under_wine and not keeper_alive():
-        prepare(host)
+    prepare(host)
 
 
 def after_start(proc, host=None):

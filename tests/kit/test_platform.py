@@ -351,13 +351,19 @@ def test_prepare_does_nothing_without_wine(host, monkeypatch):
     platform.prepare(host)
 
 
-def test_wineservers_own_messages_go_to_its_log(tmp_path, monkeypatch):
+@pytest.fixture
+def fake_wine(tmp_path, monkeypatch):
+    """A Wine installation and prefix under TMP_PATH (nothing runs: the tests fake the
+    commands), with no keeper yet."""
     (tmp_path / "bin").mkdir()
     (tmp_path / "bin" / "wineserver").touch()
     monkeypatch.setattr(platform, "wine_binary", lambda: str(tmp_path / "bin" / "wine64"))
     monkeypatch.setattr(platform, "WINEPREFIX", tmp_path / "mingw" / "wine")
     monkeypatch.setattr(platform, "WINESERVER_LOG", tmp_path / "mingw" / "wineserver.log")
     monkeypatch.setitem(platform._keeper, "proc", None)
+
+
+def test_wineservers_own_messages_go_to_its_log(fake_wine, monkeypatch):
     monkeypatch.setattr(platform, "_start_keeper", lambda wine, env: None)
     platform.WINEPREFIX.mkdir(parents=True)
     platform.WINEPREFIX.joinpath(platform.PREFIX_MADE).touch()
@@ -374,13 +380,7 @@ def test_wineservers_own_messages_go_to_its_log(tmp_path, monkeypatch):
         f"wineserver -p{platform.WINESERVER_PERSIST}")
 
 
-def test_a_new_prefix_is_made_on_a_running_server(tmp_path, monkeypatch):
-    (tmp_path / "bin").mkdir()
-    (tmp_path / "bin" / "wineserver").touch()
-    monkeypatch.setattr(platform, "wine_binary", lambda: str(tmp_path / "bin" / "wine64"))
-    monkeypatch.setattr(platform, "WINEPREFIX", tmp_path / "mingw" / "wine")
-    monkeypatch.setattr(platform, "WINESERVER_LOG", tmp_path / "mingw" / "wineserver.log")
-    monkeypatch.setitem(platform._keeper, "proc", None)
+def test_a_new_prefix_is_made_on_a_running_server(fake_wine, monkeypatch):
     ran = []
     monkeypatch.setattr(platform, "_start_keeper", lambda wine, env: ran.append("keeper"))
     monkeypatch.setattr(platform.subprocess, "run",
