@@ -29,7 +29,7 @@ def _interrupted(signum, frame):
 
 @pytest.hookimpl(tryfirst=True)      # before the junitxml plugin reads its path
 def pytest_configure(config):
-    problem = platform.python_problem()
+    problem = platform.python_problem() or platform.wine_problem()
     if problem:
         pytest.exit("grader: " + problem, returncode=4)
     _state["config"] = config

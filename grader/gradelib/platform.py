@@ -199,6 +199,36 @@ def wine_binary():
     raise RuntimeError("TARGET=mingw needs Wine: run 'make setup TARGET=mingw'")
 
 
+def wine_preloader(wine):
+    """The preloader Wine's loader WINE runs itself through: beside the loader's real
+    file, named after the name it was started by (as Wine's loader does)."""
+    name = "wine64-preloader" if Path(wine).name.endswith("64") else "wine-preloader"
+    return Path(os.path.realpath(wine)).with_name(name)
+
+
+def wine_problem(host=None, wine=None):
+    """Why Wine cannot run the programs reliably, in the student's terms, or None.
+
+    Wine's preloader reserves the addresses a Windows process needs before anything
+    else is loaded. Without it (Debian packages it apart, as wine64-preloader, and
+    only suggests it) Wine starts anyway, and about one start in a few thousand
+    finds the C heap, which Linux places at random, on the shared user data page:
+    the program ends with exit 1 before its main, silently under WINEDEBUG=-all."""
+    if not (host or HOST).under_wine:
+        return None
+    try:
+        wine = wine or wine_binary()
+    except RuntimeError as e:
+        return str(e)
+    preloader = wine_preloader(wine)
+    if preloader.exists():
+        return None
+    return (f"Wine's preloader ({preloader}) is missing. Without it Wine now and then "
+            "fails to start a program, which then ends with exit 1 and no message. "
+            "Install it: make setup TARGET=mingw (on Debian and Ubuntu it is the "
+            "wine64-preloader package).")
+
+
 def program_env(extra=None, host=None, environ=None, mark=None):
     """A small, fixed environment for the student's programs, MARK-ed. KIT_PASS_ENV
     names more variables to pass on: the kit's own tests pass the sanitizers' options

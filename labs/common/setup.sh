@@ -84,6 +84,7 @@ setup_apt() {
     if [ "$target" = mingw ] && ! has_deb_src; then add_deb_src; src_added=yes; fi
     if [ -z "$missing" ] && [ $src_added = no ]; then
         say "already installed: $pkgs"
+        if [ "$target" = mingw ]; then setup_wine_preloader; fi
         return 0
     fi
     as_root apt-get update
@@ -93,6 +94,22 @@ setup_apt() {
         # With recommends: Wine without them is a configuration the kit is not tested on.
         as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y $missing
     fi
+    if [ "$target" = mingw ]; then setup_wine_preloader; fi
+}
+
+# Wine's preloader reserves the addresses a Windows process needs before anything else
+# is loaded; without it a program now and then fails to start (docs/platform-differences.md).
+# Debian and Ubuntu package it apart from wine64, and only suggest it.
+WINE_PRELOADER=/usr/lib/wine/wine64-preloader
+setup_wine_preloader() {
+    [ ! -e "$WINE_PRELOADER" ] || return 0
+    apt-cache show wine64-preloader >/dev/null 2>&1 || as_root apt-get update
+    if apt-cache show wine64-preloader >/dev/null 2>&1; then
+        say "installing: wine64-preloader"
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y wine64-preloader
+    fi
+    [ -e "$WINE_PRELOADER" ] ||
+        die 1 "Wine's preloader ($WINE_PRELOADER) is still missing, and apt has no wine64-preloader package: install Wine with its preloader by hand."
 }
 
 # --- MSYS2 ------------------------------------------------------------------------

@@ -65,6 +65,24 @@ def test_wine_binary_is_found_when_needed(monkeypatch):
     assert platform.command("x.exe", [], WINE)[0] == "/opt/wine/bin/wine64"
 
 
+def test_wine_without_its_preloader_is_refused(tmp_path):
+    # As Debian installs them: the loader, a name on PATH for it, no preloader.
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    (lib / "wine64").touch()
+    (tmp_path / "wine64").symlink_to(lib / "wine64")
+    for wine in (lib / "wine64", tmp_path / "wine64"):
+        assert platform.wine_preloader(wine) == lib / "wine64-preloader"
+        problem = platform.wine_problem(WINE, wine=str(wine))
+        assert str(lib / "wine64-preloader") in problem
+        assert "wine64-preloader package" in problem
+        assert platform.wine_problem(LINUX, wine=str(wine)) is None
+    (lib / "wine64-preloader").touch()
+    assert platform.wine_problem(WINE, wine=str(tmp_path / "wine64")) is None
+    # A loader named wine runs itself through wine-preloader.
+    assert platform.wine_preloader(lib / "wine") == lib / "wine-preloader"
+
+
 @pytest.mark.parametrize("host, argv", [
     (LINUX, ["/kit/build/native/labs/bin/resolve", "::1", "80"]),
     (WINE, ["/usr/lib/wine/wine64", "/kit/build/mingw/labs/bin/resolve.exe", "::1", "80"]),
