@@ -276,9 +276,13 @@ def test_udp_server_usage(run):
 # --- udp_client -------------------------------------------------------------------
 
 def message(low=8, high=60):
-    """A random message that survives any command line: letters, digits, - and _."""
-    alphabet = string.ascii_letters + string.digits + "-_"
-    return "".join(random.choice(alphabet) for _ in range(random.randint(low, high)))
+    """A random message that survives any command line: letters, digits, - and _.
+
+    It starts with a letter or a digit, so that no client takes it for an option."""
+    first = string.ascii_letters + string.digits
+    rest = first + "-_"
+    return random.choice(first) + "".join(random.choice(rest)
+                                          for _ in range(random.randint(low, high) - 1))
 
 
 def client(run, port, text, *args, timeout=20.0, host=IPV4):
