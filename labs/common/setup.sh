@@ -84,10 +84,9 @@ setup_apt() {
     if [ "$target" = mingw ] && ! has_deb_src; then add_deb_src; src_added=yes; fi
     if [ -z "$missing" ] && [ $src_added = no ]; then
         say "already installed: $pkgs"
-        if [ "$target" = mingw ]; then setup_wine_preloader; fi
-        return 0
+    else
+        as_root apt-get update
     fi
-    as_root apt-get update
     if [ -n "$missing" ]; then
         say "installing:$missing"
         # shellcheck disable=SC2086 # one word per package
