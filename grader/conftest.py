@@ -13,18 +13,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from gradelib import expect, platform, safety  # noqa: E402
 from gradelib import report as scoring  # noqa: E402
-from gradelib.proc import Process, Transcript, stop_everything  # noqa: E402
+from gradelib.proc import Process, Transcript, on_interrupt, stop_everything  # noqa: E402
 
 OUT = platform.ROOT / (os.environ.get("KIT_OUT") or f"build/{platform.TARGET}/labs")
 WORK = scoring.GRADE_DIR / "work"
 # A backstop only: every wait in a test has its own, shorter timeout.
 TEST_TIMEOUT = 120
-
-
-def _interrupted(signum, frame):
-    """SIGTERM or SIGHUP: end as Ctrl-C does, so that every program is stopped and the
-    reports are written (the default would end the grader and leave them running)."""
-    raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
 @pytest.hookimpl(tryfirst=True)      # before the junitxml plugin reads its path
@@ -35,9 +29,11 @@ def pytest_configure(config):
     _state["config"] = config
     safety.install()
     atexit.register(stop_everything)
-    for name in ("SIGTERM", "SIGHUP"):
+    # Ctrl-C, SIGTERM and SIGHUP end the run the same way: every program is stopped and
+    # the reports are written (SIGTERM's default would leave the programs running).
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
-            signal.signal(getattr(signal, name), _interrupted)
+            signal.signal(getattr(signal, name), on_interrupt)
     if not getattr(config.option, "xmlpath", None):
         config.option.xmlpath = str(scoring.GRADE_DIR / "junit.xml")
     config.addinivalue_line("markers", "points(n): what the behaviour is worth")

@@ -1,6 +1,7 @@
 """Running the student's programs: every one bounded in time and output, and ended
 with its whole process tree when the test ends."""
 import re
+import signal
 import subprocess
 import threading
 import time
@@ -128,12 +129,13 @@ class Process:
         self._result = None
         platform.before_start()
         self._started = time.monotonic()
-        self._popen = subprocess.Popen(
-            self.argv, cwd=str(cwd), env=platform.program_env(env, mark=self.mark),
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            **platform.popen_options())
-        _running.add(self)
-        platform.after_start(self._popen)
+        with _interrupts_held():
+            self._popen = subprocess.Popen(
+                self.argv, cwd=str(cwd), env=platform.program_env(env, mark=self.mark),
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                **platform.popen_options())
+            _running.add(self)
+            platform.after_start(self._popen)
         self.pid = self._popen.pid
         self.out = Stream(self._popen.stdout, self._changed)
         self.err = Stream(self._popen.stderr, self._changed)
@@ -243,6 +245,44 @@ class Process:
 # Every program still running, so that stop_everything() can end them when the
 # grader itself is interrupted.
 _running = set()
+
+
+# Interrupts (Ctrl-C, SIGTERM, SIGHUP) that came while a program was being started.
+_held = []
+_holding = False
+
+
+def on_interrupt(signum, frame):
+    """The grader's handler for Ctrl-C, SIGTERM and SIGHUP: ends the run as Ctrl-C does
+    (KeyboardInterrupt), so that every program is stopped and the reports are written.
+    While a program is being started, the interrupt waits until it is in _running:
+    raised between the fork and that, it would leave the program running unseen."""
+    name = signal.Signals(signum).name
+    if _holding:
+        _held.append(name)
+        return
+    raise KeyboardInterrupt(name)
+
+
+class _interrupts_held:
+    """Holds interrupts back (see on_interrupt) for the duration of a with block, then
+    raises the first that came. Handlers run in the main thread only, so other
+    threads hold nothing."""
+
+    def __enter__(self):
+        global _holding
+        self._main = threading.current_thread() is threading.main_thread()
+        if self._main:
+            _holding = True
+
+    def __exit__(self, *exc):
+        global _holding
+        if self._main:
+            _holding = False
+            if _held:
+                name = _held[0]
+                _held.clear()
+                raise KeyboardInterrupt(name)
 
 
 def stop_everything():

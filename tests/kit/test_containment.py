@@ -3,6 +3,8 @@ mark that finds a program's processes, the check of where a server listens, the
 reading of sanitizer and valgrind reports, the limits on output, and the environment
 and wrapper a program gets. Each runs here, on faked /proc trees where it reads one."""
 import os
+import signal
+import subprocess
 import sys
 
 import pytest
@@ -262,3 +264,33 @@ def test_a_program_stopped_by_the_grader_is_reaped(native, tmp_path):
     result = program.stop()
     assert result.stopped and result.returncode == -9
     assert _state(program.pid) is None
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and Python as the program")
+def test_an_interrupt_as_a_program_starts_still_ends_it(native, tmp_path, monkeypatch):
+    # Ctrl-C or SIGTERM just after the fork, before the grader has noted the program:
+    # the interrupt waits until it has, so that stopping everything ends it too.
+    started = []
+
+    class InterruptedAtStart(subprocess.Popen):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            started.append(self)
+            os.kill(os.getpid(), signal.SIGTERM)   # its handler runs before the next line
+            started.append("went on")
+
+    monkeypatch.setattr(proc.subprocess, "Popen", InterruptedAtStart)
+    previous = signal.signal(signal.SIGTERM, proc.on_interrupt)
+    try:
+        with pytest.raises(KeyboardInterrupt, match="SIGTERM"):
+            python("import time; time.sleep(600)", tmp_path, timeout=20)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    program = started[0]
+    try:
+        assert started[1:] == ["went on"], "the interrupt was not held back"
+        proc.stop_everything()
+        assert platform.wait_exit(program, 5), "the program was left running"
+    finally:
+        program.kill()
+        program.wait()
