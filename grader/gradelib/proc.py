@@ -1,5 +1,6 @@
 """Running the student's programs: every one bounded in time and output, and ended
 with its whole process tree when the test ends."""
+import contextlib
 import re
 import signal
 import subprocess
@@ -247,9 +248,8 @@ class Process:
 _running = set()
 
 
-# Interrupts (Ctrl-C, SIGTERM, SIGHUP) that came while a program was being started.
-_held = []
-_holding = False
+# While a program is being started: holding interrupts back, and the first that came.
+_hold = {"on": False, "held": None}
 
 
 def on_interrupt(signum, frame):
@@ -258,31 +258,27 @@ def on_interrupt(signum, frame):
     While a program is being started, the interrupt waits until it is in _running:
     raised between the fork and that, it would leave the program running unseen."""
     name = signal.Signals(signum).name
-    if _holding:
-        _held.append(name)
+    if not _hold["on"]:
+        raise KeyboardInterrupt(name)
+    _hold["held"] = _hold["held"] or name
+
+
+@contextlib.contextmanager
+def _interrupts_held():
+    """Holds interrupts back (see on_interrupt) for the with block, then raises the
+    first that came. Handlers run in the main thread only, so other threads hold
+    nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
         return
-    raise KeyboardInterrupt(name)
-
-
-class _interrupts_held:
-    """Holds interrupts back (see on_interrupt) for the duration of a with block, then
-    raises the first that came. Handlers run in the main thread only, so other
-    threads hold nothing."""
-
-    def __enter__(self):
-        global _holding
-        self._main = threading.current_thread() is threading.main_thread()
-        if self._main:
-            _holding = True
-
-    def __exit__(self, *exc):
-        global _holding
-        if self._main:
-            _holding = False
-            if _held:
-                name = _held[0]
-                _held.clear()
-                raise KeyboardInterrupt(name)
+    _hold["on"] = True
+    try:
+        yield
+    finally:
+        _hold["on"] = False
+        name, _hold["held"] = _hold["held"], None
+        if name:
+            raise KeyboardInterrupt(name)
 
 
 def stop_everything():
