@@ -28,10 +28,10 @@ class Tree:
         self.grade_dir = tmp_path / "grade"
         shutil.copytree(ROOT / "solutions", self.src)
 
-    def make_grade(self, *args):
+    def make_grade(self, selection=SHORT):
         proc = subprocess.run(
             ["make", "--no-print-directory", f"TARGET={TARGET}", "grade", f"SRC={self.src}",
-             f"OUT={self.out}", f"GRADE_ARGS={SHORT}", *args], cwd=ROOT,
+             f"OUT={self.out}", f"GRADE_ARGS={selection}"], cwd=ROOT,
             env=dict(os.environ, KIT_GRADE_DIR=str(self.grade_dir)), stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, text=True, errors="replace", timeout=MAKE_TIMEOUT)
         return proc.returncode, proc.stdout, self.results()
@@ -72,12 +72,13 @@ def check_other_labs_full(results, lab, output):
 
 @pytest.fixture
 def built(tmp_path):
-    """A tree fully built (and graded at full marks) before it is broken."""
+    """A tree fully built before it is broken: every lab's build line passes."""
     tree = Tree(tmp_path)
-    rc, output, results = tree.make_grade()
+    rc, output, results = tree.make_grade("-k builds")
     assert rc == 0, output
-    assert results["score"] == results["max_score"] > 0, output
-    assert build_line(results, "05")["status"] == "passed"
+    assert len(results["tests"]) == 5, output
+    assert results["score"] == results["max_score"] == 5, output
+    assert tree.program("lab05_units").exists() and tree.program("upload").exists()
     return tree
 
 
@@ -100,9 +101,9 @@ def test_lab_that_does_not_compile_is_not_graded(built, error):
     assert re.search(rf"transfer\.c:{line}:\d+: error: .*{says}", entry["output"]), \
         entry["output"]
     for test in lab_tests(results, "05"):
-        assert test["status"] == "failed", output
-        if test is not entry and "not graded" not in test["output"]:
-            assert "was not built" in test["output"], test["output"]
+        if test["max_score"] > 0:           # not a line this platform does not grade
+            assert test["status"] == "failed", output
+            assert test is entry or "was not built" in test["output"], test["output"]
     # No program of the earlier build is left to be graded.
     for name in ("upload", "summary_server", "sockopts", "lab05_units"):
         assert not built.program(name).exists(), name
