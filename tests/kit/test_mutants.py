@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, TARGET, build_patched, grade, patch_header, patch_targets
+from conftest import (ROOT, TARGET, build_patched, grade, patch_fields, patch_header,
+                      patch_targets)
 
 MUTANTS = sorted((ROOT / "tests" / "mutants").glob("*/*.patch"))
 
@@ -28,7 +29,7 @@ def test_every_lab_has_mutants():
 def test_mutant_is_caught(patch, tmp_path):
     what, caught_by = patch_header(patch)
     if TARGET not in patch_targets(patch):
-        pytest.skip(f"not a bug on {TARGET}: {what}")
+        pytest.skip(f"not on {TARGET} (Targets: {patch_fields(patch)['Targets'][0]}): {what}")
     out = build_patched("mutants", patch)
     env = None
     if caught_by.endswith("_sanitized"):        # a line graded in the sanitizers' build
