@@ -42,6 +42,8 @@ include labs/common/Makefile.local
 # $(call lab_program,LABDIR,PROGRAM,OBJECTS): PROGRAM from LABDIR's OBJECTS in SRC.
 define lab_program
 PROGRAMS += $(OUT)/bin/$(2)$(EXE)
+LAB_DIRS += $(1)
+LAB_FILES.$(1) += $(OUT)/bin/$(2)$(EXE)
 $(OUT)/bin/$(2)$(EXE): $(addprefix $(OUT)/obj/$(1)/,$(addsuffix .o,$(3))) $(COMMON_OBJS)
 	@mkdir -p $$(@D)
 	@echo "  LD      $$@"
@@ -52,6 +54,7 @@ endef
 # student's functions, built at $(OUT)/bin/NAME.
 define lab_units
 UNITS += $(OUT)/bin/$(2)$(EXE)
+LAB_FILES.$(1) += $(OUT)/bin/$(2)$(EXE)
 $(OUT)/obj/tests/$(2).o: $(3) $(CHECK_DEP)
 	@mkdir -p $$(@D)
 	@echo "  CC      $$@"
@@ -89,11 +92,51 @@ units: $(UNITS)
 PYTEST = sh grader/pytest.sh
 GRADE_ENV = KIT_TARGET=$(TARGET) KIT_SRC=$(SRC) KIT_OUT=$(OUT) KIT_LAB=$(LAB)
 
-# A lab that does not compile must not stop the others from being graded: build
-# what builds (-k), then grade; the grader reports a missing program as a failure.
+# Each lab is built on its own (make lab-NN-topic), so that one that does not compile
+# leaves the others graded; make stale-NN-topic then removes each of its programs
+# that is not up to date, so that no program of an earlier build is ever graded.
+LAB_DIRS := $(sort $(LAB_DIRS))
+define lab_targets
+.PHONY: lab-$(1) stale-$(1)
+lab-$(1): $$(LAB_FILES.$(1))
+stale-$(1):
+	$$(Q)for f in $$(LAB_FILES.$(1)); do $$(MAKE) -q $$$$f 2>/dev/null || rm -f $$$$f; done
+endef
+$(foreach d,$(LAB_DIRS),$(eval $(call lab_targets,$(d))))
+
+# LAB and SRC must name a lab and a tree of labs: anything else is one line (make's
+# own exit status, 2), before anything is built.
+LAB_NUMBERS := $(foreach d,$(LAB_DIRS),$(firstword $(subst -, ,$(d))))
+GRADE_LAB := $(filter $(LAB_NUMBERS),$(if $(filter 1 2 3 4 5 6 7 8 9,$(LAB)),0$(LAB),$(LAB)))
+GRADE_DIRS := $(if $(LAB),$(filter $(GRADE_LAB)-%,$(LAB_DIRS)),$(LAB_DIRS))
+TREES = $(patsubst %/,%,$(sort $(dir $(wildcard $(addprefix */,$(LAB_DIRS))))))
+ifneq ($(filter grade,$(MAKECMDGOALS)),)
+  ifeq ($(wildcard $(addprefix $(SRC)/,$(LAB_DIRS))),)
+    $(error SRC=$(SRC) is not a tree of labs: the trees here are $(TREES))
+  endif
+  ifneq ($(LAB),)
+    ifeq ($(GRADE_LAB),)
+      $(error LAB=$(LAB) is not a lab: the labs are $(LAB_NUMBERS))
+    endif
+    ifeq ($(wildcard $(SRC)/$(GRADE_DIRS)),)
+      $(error SRC=$(SRC) has no lab $(GRADE_LAB): it has $(foreach d,$(LAB_DIRS),$(if $(wildcard $(SRC)/$(d)),$(firstword $(subst -, ,$(d))))))
+    endif
+  endif
+endif
+
+# Where the sanitizers run (native Linux and macOS), the tree is also built with them,
+# beside OUT (build/native/asan/labs for build/native/labs), at the same time as the
+# plain build; the grader runs the unit tests and the memcheck behaviours there too.
+ifeq ($(TARGET)$(WINDOWS_HOST),native)
+SANITIZED_OUT = $(dir $(OUT))asan/$(notdir $(OUT))
+GRADE_SANITIZED = KIT_SANITIZED_OUT=$(SANITIZED_OUT)
+endif
+GRADE_BUILD = MAKE="$(MAKE)" sh grader/build.sh
+
 grade:
-	-$(Q)$(MAKE) --no-print-directory -k all
-	$(Q)$(GRADE_ENV) $(PYTEST) grader $(GRADE_ARGS)
+	$(Q)$(GRADE_BUILD) $(OUT) "" $(GRADE_DIRS) & \
+	$(if $(GRADE_SANITIZED),$(GRADE_BUILD) $(SANITIZED_OUT) 1 $(GRADE_DIRS) &) wait
+	$(Q)$(GRADE_ENV) $(GRADE_SANITIZED) $(PYTEST) grader $(GRADE_ARGS)
 
 # A benchmark, not a test: BENCH_ARGS='--mib 256 --runs 3' (the defaults).
 bench:

@@ -1,7 +1,9 @@
 """The grader: pytest fixtures for running the student's programs, and the scoring
 that turns test outcomes into points (gradelib.report)."""
 import atexit
+import functools
 import os
+import re
 import shutil
 import signal
 import sys
@@ -11,11 +13,14 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from gradelib import expect, platform, safety  # noqa: E402
+from gradelib import build, expect, platform, safety  # noqa: E402
 from gradelib import report as scoring  # noqa: E402
 from gradelib.proc import Process, Transcript, on_interrupt, stop_everything  # noqa: E402
 
 OUT = platform.ROOT / (os.environ.get("KIT_OUT") or f"build/{platform.TARGET}/labs")
+# The same tree built with the sanitizers (make grade builds it where they run).
+SANITIZED_OUT = (platform.ROOT / os.environ["KIT_SANITIZED_OUT"]
+                 if os.environ.get("KIT_SANITIZED_OUT") else None)
 WORK = scoring.GRADE_DIR / "work"
 # A backstop only: every wait in a test has its own, shorter timeout.
 TEST_TIMEOUT = 120
@@ -38,7 +43,10 @@ def pytest_configure(config):
         config.option.xmlpath = str(scoring.GRADE_DIR / "junit.xml")
     config.addinivalue_line("markers", "points(n): what the behaviour is worth")
     config.addinivalue_line("markers", "memcheck: the kit's tests also run this behaviour "
-                                       "of the reference under valgrind")
+                                       "of the reference under valgrind, and the grader "
+                                       "in the build with the sanitizers")
+    config.addinivalue_line("markers", "sanitized: runs the programs of the build with "
+                                       "the sanitizers")
     config.option.tbstyle = "no"
     config.option.reportchars = ""
     if config.pluginmanager.hasplugin("timeout") and not config.getoption("timeout", None):
@@ -51,13 +59,57 @@ def pytest_configure(config):
         platform.prepare()
 
 
+LAB_FILE = re.compile(r"^test_lab\d+_\w+\.py$")
+
+
+def pytest_collectstart(collector):
+    """Each lab's file gets the lines every lab has: its build, and its unit tests and
+    memcheck behaviours again in the build with the sanitizers."""
+    if not isinstance(collector, pytest.Module) or not LAB_FILE.match(collector.path.name):
+        return
+    try:
+        module = collector.obj
+    except Exception:           # its collection reports the error
+        return
+    module.test_builds = lab_builds
+    if hasattr(module, "UNITS"):
+        module.test_units_sanitized = lab_units_sanitized
+    for name, function in list(vars(module).items()):
+        marks = getattr(function, "pytestmark", [])
+        if name.startswith("test_") and any(m.name == "memcheck" for m in marks):
+            setattr(module, name + "_sanitized", sanitized(function))
+
+
+def sanitized(function):
+    """A memcheck behaviour, again, with the programs of the build with the sanitizers."""
+    @functools.wraps(function)
+    def behaviour(**fixtures):
+        return function(**fixtures)
+    title = (function.__doc__ or function.__name__).strip().splitlines()[0]
+    behaviour.__doc__ = f"{title}, built with ASan and UBSan"
+    behaviour.__name__ = behaviour.__qualname__ = function.__name__ + "_sanitized"
+    behaviour.pytestmark = [m for m in function.pytestmark
+                            if m.name not in ("points", "memcheck")] + [
+        pytest.mark.points(build.SANITIZED_POINTS).mark, pytest.mark.sanitized.mark]
+    return behaviour
+
+
 def pytest_collection_modifyitems(config, items):
     lab = os.environ.get("KIT_LAB", "").strip()
     if lab:
+        labs = sorted(scoring.lab_of(p.name) for p in Path(__file__).parent.glob("test_lab*_*.py"))
+        if lab.zfill(2) not in labs:
+            pytest.exit(f"grader: LAB={lab} is not a lab: the labs are {' '.join(labs)}",
+                        returncode=4)
         wanted = [f"test_lab{lab.zfill(2)}_"]
         keep = [i for i in items if any(w in i.nodeid for w in wanted)]
         config.hook.pytest_deselected(items=[i for i in items if i not in keep])
         items[:] = keep
+    # Each lab's build line first.
+    files = {}
+    for item in items:
+        files.setdefault(item.nodeid.split("::")[0], len(files))
+    items.sort(key=lambda i: (files[i.nodeid.split("::")[0]], i.name != "test_builds"))
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -103,6 +155,55 @@ def transcript(request):
                         encoding="utf-8", errors="replace")
 
 
+# The tree the current test runs programs from: the plain build, or the build with the
+# sanitizers for a line marked sanitized.
+_tree = {"out": OUT, "env": None, "lab": "", "what": ""}
+
+
+@pytest.fixture(autouse=True)
+def tree(request):
+    sanitizing = request.node.get_closest_marker("sanitized") is not None
+    if sanitizing and not build.SANITIZERS:
+        pytest.xfail(build.NO_SANITIZERS)
+    if sanitizing and SANITIZED_OUT is None:
+        pytest.xfail(build.NO_SANITIZED_BUILD)
+    _tree.update(out=SANITIZED_OUT if sanitizing else OUT, lab=scoring.lab_of(request.node.nodeid),
+                 env=build.SANITIZER_ENV if sanitizing else None,
+                 what=" with the sanitizers" if sanitizing else "")
+    yield _tree
+    _tree.update(out=OUT, env=None, what="")
+
+
+@pytest.mark.points(build.BUILD_POINTS)
+def lab_builds():
+    """the lab's programs and unit tests build from its sources, without warnings"""
+    status = build.Status(OUT, _tree["lab"])
+    if status.ok is None:
+        pytest.xfail(build.NO_STATUS)
+    if not status.ok:
+        raise expect.Failure(f"{status.name} did not build: the compiler's first errors",
+                             got=build.first_errors(status.log),
+                             hint="Fix the first error first: the next ones often follow "
+                                  f"from it. 'make lab-{status.name}' shows them all, and "
+                                  f"{scoring.shown(status.log_path)} keeps them. The "
+                                  "programs that did not build are not graded.")
+
+
+@pytest.mark.points(build.SANITIZED_POINTS)
+@pytest.mark.sanitized
+def lab_units_sanitized(request, run):
+    """the unit tests, built with ASan and UBSan"""
+    result = run(request.module.UNITS, timeout=60.0)
+    if result.returncode == 0 and not result.timed_out:
+        return
+    failures = [line.split(":", 4)[-1].strip() for line in result.lines
+                if re.search(r":\d+:[FE]:", line)] + [result.crash or ""]
+    # The sanitizer's report is on stderr, which the message shows.
+    raise expect.Failure("the unit tests failed in the build with the sanitizers",
+                         got="\n".join(failures).strip() or None, result=result,
+                         hint="The lines above without sanitizers say more: fix those first.")
+
+
 @pytest.fixture
 def workdir(request):
     """A clean working directory for the programs of one test, under build/grade/."""
@@ -114,7 +215,15 @@ def workdir(request):
 
 def program(name):
     """The student's built program NAME, or a failure saying it did not build."""
-    path = platform.program_path(OUT, name)
+    path = platform.program_path(_tree["out"], name)
+    status = build.Status(_tree["out"], _tree["lab"]) if not path.exists() else None
+    if status is not None and status.ok is False:
+        # Short: the lab's build line shows the errors (the sanitizers' build has none).
+        raise expect.Failure(f"{name} was not built{_tree['what']}: {status.name} "
+                             "did not compile", got=build.first_errors(status.log, 2)
+                             if _tree["what"] else None,
+                             hint="Fix the compiler's errors first: the line 'the lab's "
+                                  "programs and unit tests build' shows them.")
     if not path.exists():
         raise expect.Failure(f"{name} was not built",
                              expected=scoring.shown(path),
@@ -128,7 +237,7 @@ def run(transcript, workdir):
     """run(NAME, *ARGS, timeout=10, stdin=b"") runs a program to its end."""
     def run_program(name, *args, timeout=10.0, stdin=b""):
         proc = Process(program(name), args, cwd=workdir, stdin=stdin, timeout=timeout,
-                       transcript=transcript)
+                       transcript=transcript, env=_tree["env"])
         return proc.wait()
     return run_program
 
@@ -139,7 +248,7 @@ def start(transcript, workdir):
     the test ends."""
     def start_program(name, *args, timeout=30.0, stdin=b""):
         return Process(program(name), args, cwd=workdir, stdin=stdin, timeout=timeout,
-                       transcript=transcript)
+                       transcript=transcript, env=_tree["env"])
     return start_program
 
 

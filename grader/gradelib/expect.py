@@ -89,8 +89,9 @@ def diagnose(result):
                 "the lines; free what you allocate, and read and write only inside it.")
     if result.crash and "UndefinedBehaviorSanitizer" in result.crash:
         return ("The sanitizer's report on stderr names the line of the undefined "
-                "behaviour (an int that overflows, a shift too far, a bad pointer): "
-                "compute in a type that holds the result, and check before you shift.")
+                "behaviour (an index past the end of an array, an int that overflows, "
+                "a shift too far, a bad pointer): keep indexes inside the array, compute "
+                "in a type that holds the result, and check before you shift.")
     if result.crash and result.crash.startswith("memory error"):
         return ("The sanitizer's report on stderr names the line: read and write only "
                 "inside what you allocated, and free each allocation once.")

@@ -68,8 +68,10 @@ class Scoreboard:
             # A known platform difference (platform.wine_differs): the behaviour
             # cannot be seen here, so it is worth nothing here, rather than nothing
             # earned. Should it pass after all, the strict xfail fails it.
-            entry.update(max_score=0, status="passed", ungraded=True,
-                         output="not graded on this platform: " + report.wasxfail)
+            reason = report.wasxfail.removeprefix("reason: ")
+            if not reason.startswith("not graded"):
+                reason = "not graded on this platform: " + reason
+            entry.update(max_score=0, status="passed", ungraded=True, output=reason)
         elif report.failed or (report.skipped and report.when != "teardown"):
             if entry["status"] == "passed":
                 entry["status"] = "failed"

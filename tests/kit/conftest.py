@@ -78,6 +78,11 @@ class Graded:
 
 def grader_env(out_dir, grade_dir, run_id, extra=None):
     """The environment of a grading run of OUT_DIR into GRADE_DIR, marked RUN_ID."""
+    # The reference is graded in its build with the sanitizers too, where make test
+    # makes one.
+    sanitized = BUILD / "asan" / "solutions"
+    if Path(out_dir) == BUILD / "solutions" and sanitized.is_dir():
+        extra = dict({"KIT_SANITIZED_OUT": str(sanitized)}, **(extra or {}))
     return dict(os.environ, KIT_TARGET=TARGET, KIT_OUT=str(out_dir),
                 KIT_GRADE_DIR=str(grade_dir), KIT_RUN_ID=run_id, KIT_LAB="", **(extra or {}))
 
@@ -151,7 +156,7 @@ def build_patched(kind, patch, sanitize=False):
     """Builds the lab that PATCH changes, from the reference solutions with PATCH
     applied (SANITIZE: with the sanitizers), once per kit run; returns the OUT
     directory. Parallel workers wait for the one building it."""
-    name = patch.stem
+    name = f"{patch.parent.name}-{patch.stem}"     # ipv4-only is a mutant of two labs
     base = BUILD / (kind + ("-asan" if sanitize else "")) / name
     out = base / "out"
     built = base / "built"

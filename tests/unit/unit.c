@@ -110,6 +110,22 @@ void unit_recv_exactly(SOCKET s, char *buf, int len)
     }
 }
 
+const char *unit_hex(const void *p, size_t len, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    const unsigned char *bytes = p;
+    size_t shown = len > 64 ? 64 : len;
+
+    for (size_t i = 0; i < shown; i++) {
+        out[2 * i] = digits[bytes[i] >> 4];
+        out[2 * i + 1] = digits[bytes[i] & 0xf];
+    }
+    out[2 * shown] = '\0';
+    if (shown < len)
+        memcpy(out + 2 * shown - 2, "..", 3);
+    return out;
+}
+
 void unit_close(SOCKET *s)
 {
     if (*s != INVALID_SOCKET)

@@ -5,8 +5,91 @@
 #define UNIT_H
 
 #include <check.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "sockcompat.h"
+
+/* Check's comparisons hand their arguments on to other macros, which expands them
+   before they are quoted: a failure would show MAKEWORD(2, 2) as the layer spells
+   it out. These quote the test's own words, and print what Check prints. */
+#define UNIT_INT_(X, OP, Y, XS, YS, T, F)                                              \
+    do {                                                                              \
+        T x_ = (X);                                                                   \
+        T y_ = (Y);                                                                   \
+        ck_assert_msg(x_ OP y_, "Assertion '%s' failed: %s == %" F ", %s == %" F,    \
+                      XS " " #OP " " YS, XS, x_, YS, y_);                             \
+    } while (0)
+#define UNIT_STR_(X, OP, Y, XS, YS)                                                    \
+    do {                                                                              \
+        const char *x_ = (X);                                                         \
+        const char *y_ = (Y);                                                         \
+        ck_assert_msg(x_ != NULL && y_ != NULL && 0 OP strcmp(y_, x_),                \
+                      "Assertion '%s' failed: %s == %s%s%s, %s == %s%s%s",            \
+                      XS " " #OP " " YS, XS, x_ ? "\"" : "", x_ ? x_ : "(null)",      \
+                      x_ ? "\"" : "", YS, y_ ? "\"" : "", y_ ? y_ : "(null)",         \
+                      y_ ? "\"" : "");                                                \
+    } while (0)
+#define UNIT_MEM_(X, OP, Y, L, XS, YS)                                                 \
+    do {                                                                              \
+        char xs_[2 * 64 + 1], ys_[2 * 64 + 1];                                        \
+        size_t l_ = (L);                                                              \
+        const void *x_ = (X);                                                         \
+        const void *y_ = (Y);                                                         \
+        ck_assert_msg(0 OP memcmp(y_, x_, l_),                                        \
+                      "Assertion '%s' failed: %s == \"%s\", %s == \"%s\"",            \
+                      XS " " #OP " " YS, XS, unit_hex(x_, l_, xs_), YS,               \
+                      unit_hex(y_, l_, ys_));                                         \
+    } while (0)
+#define UNIT_PTR_(X, OP, XS)                                                           \
+    do {                                                                              \
+        const void *x_ = (X);                                                         \
+        ck_assert_msg(x_ OP NULL, "Assertion '%s' failed: %s == %#lx", XS " " #OP " NULL", \
+                      XS, (unsigned long)(uintptr_t)x_);                              \
+    } while (0)
+
+#undef ck_assert
+#define ck_assert(expr) ck_assert_msg(expr, "Assertion '%s' failed", #expr)
+#undef ck_assert_int_eq
+#define ck_assert_int_eq(X, Y) UNIT_INT_(X, ==, Y, #X, #Y, intmax_t, "jd")
+#undef ck_assert_int_ne
+#define ck_assert_int_ne(X, Y) UNIT_INT_(X, !=, Y, #X, #Y, intmax_t, "jd")
+#undef ck_assert_int_lt
+#define ck_assert_int_lt(X, Y) UNIT_INT_(X, <, Y, #X, #Y, intmax_t, "jd")
+#undef ck_assert_int_le
+#define ck_assert_int_le(X, Y) UNIT_INT_(X, <=, Y, #X, #Y, intmax_t, "jd")
+#undef ck_assert_int_gt
+#define ck_assert_int_gt(X, Y) UNIT_INT_(X, >, Y, #X, #Y, intmax_t, "jd")
+#undef ck_assert_int_ge
+#define ck_assert_int_ge(X, Y) UNIT_INT_(X, >=, Y, #X, #Y, intmax_t, "jd")
+#undef ck_assert_uint_eq
+#define ck_assert_uint_eq(X, Y) UNIT_INT_(X, ==, Y, #X, #Y, uintmax_t, "ju")
+#undef ck_assert_uint_ne
+#define ck_assert_uint_ne(X, Y) UNIT_INT_(X, !=, Y, #X, #Y, uintmax_t, "ju")
+#undef ck_assert_uint_lt
+#define ck_assert_uint_lt(X, Y) UNIT_INT_(X, <, Y, #X, #Y, uintmax_t, "ju")
+#undef ck_assert_uint_le
+#define ck_assert_uint_le(X, Y) UNIT_INT_(X, <=, Y, #X, #Y, uintmax_t, "ju")
+#undef ck_assert_uint_gt
+#define ck_assert_uint_gt(X, Y) UNIT_INT_(X, >, Y, #X, #Y, uintmax_t, "ju")
+#undef ck_assert_uint_ge
+#define ck_assert_uint_ge(X, Y) UNIT_INT_(X, >=, Y, #X, #Y, uintmax_t, "ju")
+#undef ck_assert_str_eq
+#define ck_assert_str_eq(X, Y) UNIT_STR_(X, ==, Y, #X, #Y)
+#undef ck_assert_str_ne
+#define ck_assert_str_ne(X, Y) UNIT_STR_(X, !=, Y, #X, #Y)
+#undef ck_assert_mem_eq
+#define ck_assert_mem_eq(X, Y, L) UNIT_MEM_(X, ==, Y, L, #X, #Y)
+#undef ck_assert_mem_ne
+#define ck_assert_mem_ne(X, Y, L) UNIT_MEM_(X, !=, Y, L, #X, #Y)
+#undef ck_assert_ptr_null
+#define ck_assert_ptr_null(X) UNIT_PTR_(X, ==, #X)
+#undef ck_assert_ptr_nonnull
+#define ck_assert_ptr_nonnull(X) UNIT_PTR_(X, !=, #X)
+
+/* The first 64 of len bytes at p in hex into out (2 * 64 + 1 bytes), "..." at the
+   end when there are more, as Check shows memory; returns out. */
+const char *unit_hex(const void *p, size_t len, char *out);
 
 /* Asserts that CALL returns FAILED and leaves WSAGetLastError() at CODE. The error is
    read at once: on Windows any later call, Check's own included, may overwrite it. */

@@ -1,0 +1,70 @@
+"""What make grade built: each lab's build status and log (grader/build.sh writes
+them under OUT/build/), the compiler's first errors in the student's terms, and the
+build with the sanitizers beside the plain one."""
+import re
+import sys
+from pathlib import Path
+
+from . import platform
+
+# The points of each lab's build line: the lab's programs and unit tests compile.
+BUILD_POINTS = 1
+# The points of each line graded in the build with the sanitizers.
+SANITIZED_POINTS = 1
+# The most compiler errors a build line shows; the log has them all.
+ERRORS_SHOWN = 6
+
+# gcc's and clang's "FILE:LINE:COL: error: ...", and the linker's errors.
+ERROR_LINE = re.compile(r"^(?:\S[^:\n]*:\d+(?::\d+)?: (?:fatal )?error: .*"
+                        r"|.*undefined reference to .*|.*: multiple definition of .*"
+                        r"|collect2: error: .*|ld: .*error.*)$", re.M)
+
+# AddressSanitizer and UndefinedBehaviorSanitizer: gcc and clang have them on Linux
+# and macOS; MinGW (cross or MSYS2) has none.
+SANITIZERS = platform.TARGET == "native" and not platform.HOST.on_windows
+NO_SANITIZERS = ("not graded on this platform: MinGW has no sanitizers (these lines "
+                 "are graded on Linux and macOS)")
+NO_SANITIZED_BUILD = ("not graded here: the tree was not built with the sanitizers "
+                      "(make grade builds it so)")
+NO_STATUS = "not graded here: the tree was not built by make grade"
+
+# What the sanitizers do when they find something: the program ends at once, with
+# MEMORY_ERROR_EXIT, so that the grader reads the report (platform.memory_error).
+# LeakSanitizer runs on Linux only (macOS's refuses detect_leaks).
+_LEAKS = int(sys.platform.startswith("linux"))
+SANITIZER_ENV = {
+    "ASAN_OPTIONS": f"halt_on_error=1:exitcode={platform.MEMORY_ERROR_EXIT}:"
+                    f"detect_leaks={_LEAKS}:abort_on_error=0",
+    "UBSAN_OPTIONS": f"halt_on_error=1:exitcode={platform.MEMORY_ERROR_EXIT}:"
+                     "print_stacktrace=1",
+}
+
+
+class Status:
+    """How one lab of the tree at OUT was built: ok (True, False, or None when make
+    grade did not build it), the log's text, and where it is."""
+
+    def __init__(self, out, lab):
+        self.lab = lab
+        self.log_path = self.ok = None
+        self.log = ""
+        for status in sorted(Path(out, "build").glob(f"{lab}-*.status")):
+            self.log_path = status.with_suffix(".log")
+            text = status.read_text().strip()
+            self.ok = text == "0"
+            if self.log_path.exists():
+                self.log = self.log_path.read_text(errors="replace")
+        self.name = self.log_path.stem if self.log_path else f"lab {lab}"
+
+
+def first_errors(log, limit=ERRORS_SHOWN):
+    """The compiler's and linker's first LIMIT errors in LOG, with file and line;
+    the end of the log when it names none."""
+    errors = []
+    for line in ERROR_LINE.findall(log):
+        if line not in errors:
+            errors.append(line)
+    if not errors:
+        return "\n".join(log.strip().splitlines()[-limit:]) or "(make printed nothing)"
+    more = len(errors) - limit
+    return "\n".join(errors[:limit]) + (f"\n... and {more} more" if more > 0 else "")
