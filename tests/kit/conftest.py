@@ -22,6 +22,9 @@ BUILD = ROOT / "build" / TARGET
 # One kit run: its pytest-xdist workers inherit it, so that a patched build made by
 # one of them in this run is used by the others, not made again under their feet.
 SESSION = os.environ.setdefault("KIT_SESSION", uuid.uuid4().hex)
+# grader/pytest.sh turns MSYS2's argument rewriting off for pytest alone; the builds
+# these tests start (make, then gcc) get MSYS2's usual conversion of their paths.
+os.environ.pop("MSYS2_ARG_CONV_EXCL", None)
 
 
 def pytest_configure(config):
