@@ -55,6 +55,11 @@ class Host:
     def exe(self):
         return ".exe" if self.windows_programs else ""
 
+    @property
+    def programs(self):
+        """The kind of programs: "windows" (Windows itself, Wine) or "posix"."""
+        return "windows" if self.windows_programs else "posix"
+
 
 HOST = Host()
 # The same facts as names, for tests that only ask.

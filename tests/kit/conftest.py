@@ -212,6 +212,20 @@ def patch_header(patch):
     return fields["Mutant"][0], fields["Caught-by"][0]
 
 
+# The kinds of programs a mutant can be a bug of (platform.Host.programs).
+PROGRAM_KINDS = ("windows", "posix")
+
+
 def patch_targets(patch):
-    """The targets a mutant is a bug on (its Targets: line), default all."""
-    return patch_fields(patch).get("Targets", ["native mingw"])[0].split()
+    """The kinds of programs a mutant is a bug of (its Targets: line: windows, posix
+    or both), default both. Not TARGET: on Windows a native build is Windows programs."""
+    kinds = patch_fields(patch).get("Targets", [" ".join(PROGRAM_KINDS)])[0].split()
+    unknown = set(kinds) - set(PROGRAM_KINDS)
+    assert not unknown, f"{patch.name}: Targets: {' '.join(sorted(unknown))} is not " \
+        f"a kind of programs ({' or '.join(PROGRAM_KINDS)})"
+    return kinds
+
+
+def patch_applies(patch, host=None):
+    """Whether PATCH's bug exists in the programs HOST (default: this one) runs."""
+    return (host or platform.HOST).programs in patch_targets(patch)

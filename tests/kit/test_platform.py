@@ -31,6 +31,7 @@ WINDOWS_LIKE = [WINE, WINDOWS]
 def test_host_facts(host, on_windows, under_wine, windows_programs, exe):
     assert (host.on_windows, host.under_wine, host.windows_programs, host.exe) == \
         (on_windows, under_wine, windows_programs, exe)
+    assert host.programs == ("windows" if windows_programs else "posix")
 
 
 def test_module_names_are_this_host():
