@@ -130,8 +130,11 @@ EXCEPTIONS = {
 }
 
 # Windows process creation: a group of its own, so a console Ctrl+C meant for the
-# grader does not reach the student's programs first.
+# grader does not reach the student's programs first; suspended, so that it is in its
+# Job object before it runs a single instruction (a child it started at once would
+# otherwise be outside the Job, and escape it).
 CREATE_NEW_PROCESS_GROUP = 0x00000200
+CREATE_SUSPENDED = 0x00000004
 # No error dialog on a crash (Windows Error Reporting would wait for a click and turn
 # the crash into a timeout), nor for a missing drive. Children inherit the mode.
 SEM_FAILCRITICALERRORS = 0x0001
@@ -446,9 +449,9 @@ def _end_keeper(keeper):
 def popen_options(host=None):
     """How each program is started so that its whole tree can be ended: a session and
     process group of its own on POSIX (Wine included), a process group of its own on
-    Windows (plus the Job object of after_start)."""
+    Windows, suspended until after_start has put it in its Job object."""
     if (host or HOST).on_windows:
-        return {"creationflags": CREATE_NEW_PROCESS_GROUP}
+        return {"creationflags": CREATE_NEW_PROCESS_GROUP | CREATE_SUSPENDED}
     return {"start_new_session": True}
 
 
@@ -463,9 +466,24 @@ def before_start(host=None):
 
 
 def after_start(proc, host=None):
-    """Windows: put the program in a Job object that ends its tree with it."""
-    if (host or HOST).on_windows:
-        proc._kit_job = _windows_job(proc)
+    """Windows: put the program, started suspended, in a Job object that ends its tree
+    with it, then let it run. Should the Job fail, the program runs without one and
+    taskkill ends it (a warning says which call failed); should it not resume, it is
+    ended and OSError raised."""
+    if not (host or HOST).on_windows:
+        return
+    k32 = _kernel32()
+    try:
+        proc._kit_job = _windows_job(k32, int(proc._handle))
+    except OSError as e:
+        import warnings
+        proc._kit_job = None
+        warnings.warn(f"the program runs without a Job object ({e}); taskkill ends it")
+    status = _ntdll().NtResumeProcess(int(proc._handle))
+    if status != 0:
+        k32.TerminateProcess(int(proc._handle), 1)
+        raise OSError(f"NtResumeProcess failed (NTSTATUS 0x{status & 0xFFFFFFFF:08X}): "
+                      "the program never ran")
 
 
 def taskkill_command(pid, environ=None):
@@ -532,12 +550,13 @@ def kill_tree(proc, host=None, mark=None):
     host = host or HOST
     if host.on_windows:
         job = getattr(proc, "_kit_job", None)
+        ended = False
         if job:
             k32 = _kernel32()
-            k32.TerminateJobObject(job, 1)
-            k32.CloseHandle(job)
+            ended = bool(k32.TerminateJobObject(job, 1))
             proc._kit_job = None
-        elif proc.poll() is None:
+            _checked(k32, "CloseHandle", k32.CloseHandle(job))
+        if not ended and proc.poll() is None:
             # No Job object (it could not be made): taskkill walks the tree by parent.
             subprocess.run(taskkill_command(proc.pid), stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL, check=False, timeout=30)
@@ -701,23 +720,43 @@ def _kernel32():
     k32.SetInformationJobObject.argtypes = [handle, ctypes.c_int, ctypes.c_void_p, dword]
     k32.AssignProcessToJobObject.argtypes = [handle, handle]
     k32.TerminateJobObject.argtypes = [handle, ctypes.c_uint]
+    k32.TerminateProcess.argtypes = [handle, ctypes.c_uint]
     k32.CloseHandle.argtypes = [handle]
     k32.SetErrorMode.argtypes = [ctypes.c_uint]
     return k32
 
 
-def _windows_job(proc):
-    k32 = _kernel32()
-    job = k32.CreateJobObjectW(None, None)
-    if not job:
-        return None
-    info = job_limits()
-    k32.SetInformationJobObject(job, JOB_OBJECT_EXTENDED_LIMIT_INFORMATION,
-                                ctypes.byref(info), ctypes.sizeof(info))
-    if not k32.AssignProcessToJobObject(job, int(proc._handle)):
-        # It exited already, or cannot be put in a job: taskkill ends it instead.
+def _ntdll():
+    # NtResumeProcess resumes every thread of a process by its handle, which is all
+    # that subprocess keeps of a process it started (it closes the thread's handle);
+    # psutil resumes processes with it too.
+    ntdll = ctypes.WinDLL("ntdll")
+    ntdll.NtResumeProcess.restype = ctypes.c_long
+    ntdll.NtResumeProcess.argtypes = [ctypes.c_void_p]
+    return ntdll
+
+
+def _checked(k32, call, result):
+    """RESULT of kernel32's CALL; OSError naming CALL and Windows' error if it failed."""
+    if not result:
+        code = ctypes.get_last_error() if hasattr(ctypes, "get_last_error") else 0
+        raise OSError(f"{call} failed: Windows error {code}")
+    return result
+
+
+def _windows_job(k32, process):
+    """A Job object that ends its processes with it, with PROCESS (a handle) in it;
+    OSError naming the call that failed (the Job, if made, is closed)."""
+    job = _checked(k32, "CreateJobObjectW", k32.CreateJobObjectW(None, None))
+    try:
+        info = job_limits()
+        _checked(k32, "SetInformationJobObject",
+                 k32.SetInformationJobObject(job, JOB_OBJECT_EXTENDED_LIMIT_INFORMATION,
+                                             ctypes.byref(info), ctypes.sizeof(info)))
+        _checked(k32, "AssignProcessToJobObject", k32.AssignProcessToJobObject(job, process))
+    except OSError:
         k32.CloseHandle(job)
-        return None
+        raise
     return job
 
 

@@ -158,11 +158,13 @@ def test_posix_programs_get_a_session_of_their_own(host):
     assert platform.popen_options(host) == {"start_new_session": True}
 
 
-def test_windows_programs_get_a_process_group_of_their_own():
+def test_windows_programs_start_suspended_in_a_process_group_of_their_own():
     options = platform.popen_options(WINDOWS)
-    assert options == {"creationflags": 0x00000200}
+    # CREATE_NEW_PROCESS_GROUP | CREATE_SUSPENDED, as winbase.h defines them.
+    assert options == {"creationflags": 0x00000200 | 0x00000004}
     if hasattr(subprocess, "CREATE_NEW_PROCESS_GROUP"):     # on Windows, Python knows it
-        assert options["creationflags"] == subprocess.CREATE_NEW_PROCESS_GROUP
+        assert options["creationflags"] == \
+            subprocess.CREATE_NEW_PROCESS_GROUP | platform.CREATE_SUSPENDED
 
 
 def test_windows_error_mode_has_no_dialogs():
@@ -221,36 +223,50 @@ def test_windows_kill_without_a_job_runs_taskkill(monkeypatch):
 
 
 class FakeKernel32:
-    """Records the kernel32 calls the grader makes, in place of Windows."""
+    """Records the kernel32 (and ntdll) calls the grader makes, in place of Windows, in
+    one list; FAILING names calls that fail (0, or NTSTATUS 0xC0000001)."""
 
-    def __init__(self, job=0x42, assign_ok=True):
+    def __init__(self, job=0x42, assign_ok=True, failing=()):
         self.calls = []
-        self._job, self._assign_ok = job, assign_ok
+        self._job = job
+        self._failing = set(failing) | (set() if assign_ok else {"AssignProcessToJobObject"})
 
     def __getattr__(self, name):
         def call(*args):
             self.calls.append((name, *args))
-            return {"CreateJobObjectW": self._job,
-                    "AssignProcessToJobObject": self._assign_ok}.get(name, 1)
+            if name == "NtResumeProcess":
+                return 0xC0000001 if name in self._failing else 0
+            if name in self._failing:
+                return 0
+            return {"CreateJobObjectW": self._job}.get(name, 1)
         return call
 
 
-def test_windows_programs_start_without_error_dialogs(monkeypatch):
-    k32 = FakeKernel32()
+def fake_windows(monkeypatch, **kw):
+    """A FakeKernel32 in place of kernel32 and ntdll, and a suspended FakeProcess."""
+    k32 = FakeKernel32(**kw)
     monkeypatch.setattr(platform, "_kernel32", lambda: k32)
+    monkeypatch.setattr(platform, "_ntdll", lambda: k32)
+    proc = FakeProcess()
+    proc._handle = 0x99
+    return k32, proc
+
+
+def test_windows_programs_start_without_error_dialogs(monkeypatch):
+    k32, _ = fake_windows(monkeypatch)
     platform.before_start(WINDOWS)
     assert k32.calls == [("SetErrorMode", 0x0003)]
 
 
 def test_windows_program_goes_into_a_job_that_ends_its_tree(monkeypatch):
-    k32 = FakeKernel32()
-    monkeypatch.setattr(platform, "_kernel32", lambda: k32)
-    proc = FakeProcess()
-    proc._handle = 0x99
+    k32, proc = fake_windows(monkeypatch)
     platform.after_start(proc, WINDOWS)
     assert proc._kit_job == 0x42
+    # In its Job before it runs: it was started suspended, and resumes only then.
     names = [c[0] for c in k32.calls]
-    assert names == ["CreateJobObjectW", "SetInformationJobObject", "AssignProcessToJobObject"]
+    assert names == ["CreateJobObjectW", "SetInformationJobObject", "AssignProcessToJobObject",
+                     "NtResumeProcess"]
+    assert k32.calls[3] == ("NtResumeProcess", 0x99)
     _, job, info_class, info, size = k32.calls[1]
     assert (job, info_class, size) == (0x42, 9, ctypes.sizeof(platform.JobLimits))
     assert ctypes.cast(info, ctypes.POINTER(platform.JobLimits)).contents \
@@ -258,26 +274,48 @@ def test_windows_program_goes_into_a_job_that_ends_its_tree(monkeypatch):
     assert k32.calls[2] == ("AssignProcessToJobObject", 0x42, 0x99)
     # Ending it ends the job, and lets its handle go.
     platform.kill_tree(proc, WINDOWS)
-    assert k32.calls[3:] == [("TerminateJobObject", 0x42, 1), ("CloseHandle", 0x42)]
+    assert k32.calls[4:] == [("TerminateJobObject", 0x42, 1), ("CloseHandle", 0x42)]
     assert proc._kit_job is None
 
 
-def test_windows_program_outside_a_job_is_ended_by_taskkill(monkeypatch):
-    k32 = FakeKernel32(assign_ok=False)     # it exited already, or refused the job
-    monkeypatch.setattr(platform, "_kernel32", lambda: k32)
+@pytest.mark.parametrize("failing, calls", [
+    ("CreateJobObjectW", ["CreateJobObjectW"]),
+    ("SetInformationJobObject", ["CreateJobObjectW", "SetInformationJobObject", "CloseHandle"]),
+    ("AssignProcessToJobObject", ["CreateJobObjectW", "SetInformationJobObject",
+                                  "AssignProcessToJobObject", "CloseHandle"])])
+def test_windows_program_whose_job_fails_runs_and_is_ended_by_taskkill(monkeypatch, failing,
+                                                                      calls):
+    k32, proc = fake_windows(monkeypatch, failing=[failing])
     ran = []
     monkeypatch.setattr(platform.subprocess, "run", lambda argv, **kw: ran.append(argv))
-    proc = FakeProcess()
-    proc._handle = 0x99
-    platform.after_start(proc, WINDOWS)
+    with pytest.warns(UserWarning, match=f"without a Job object .*{failing} failed"):
+        platform.after_start(proc, WINDOWS)
     assert proc._kit_job is None
-    assert k32.calls[-1] == ("CloseHandle", 0x42)
+    assert [c[0] for c in k32.calls] == calls + ["NtResumeProcess"]
     platform.kill_tree(proc, WINDOWS)
+    assert [argv[1:] for argv in ran] == [["/T", "/F", "/PID", "4242"]]
+
+
+def test_windows_program_that_does_not_resume_is_ended(monkeypatch):
+    k32, proc = fake_windows(monkeypatch, failing=["NtResumeProcess"])
+    with pytest.raises(OSError, match=r"NtResumeProcess failed \(NTSTATUS 0xC0000001\)"):
+        platform.after_start(proc, WINDOWS)
+    assert k32.calls[-1] == ("TerminateProcess", 0x99, 1)
+
+
+def test_windows_job_that_does_not_terminate_falls_back_to_taskkill(monkeypatch):
+    k32, proc = fake_windows(monkeypatch, failing=["TerminateJobObject"])
+    ran = []
+    monkeypatch.setattr(platform.subprocess, "run", lambda argv, **kw: ran.append(argv))
+    platform.after_start(proc, WINDOWS)
+    platform.kill_tree(proc, WINDOWS)
+    assert [c[0] for c in k32.calls[4:]] == ["TerminateJobObject", "CloseHandle"]
     assert [argv[1:] for argv in ran] == [["/T", "/F", "/PID", "4242"]]
 
 
 def test_windows_calls_stay_off_posix(monkeypatch):
     monkeypatch.setattr(platform, "_kernel32", lambda: pytest.fail("kernel32 off Windows"))
+    monkeypatch.setattr(platform, "_ntdll", lambda: pytest.fail("ntdll off Windows"))
     proc = FakeProcess()
     platform.before_start(LINUX)
     platform.after_start(proc, WINE)
