@@ -40,8 +40,7 @@ def exit_text(returncode):
 
 
 def run_probe(args, timeout, tmp_path):
-    result = Process(PROBE, args, cwd=tmp_path, timeout=timeout).wait()
-    return result
+    return Process(PROBE, args, cwd=tmp_path, timeout=timeout).wait()
 
 
 def measure(tmp_path):
@@ -125,7 +124,9 @@ def test_this_platform_answers_as_the_table_says(facts):
 
 
 def test_a_disagreement_fails_showing_the_probes_json(facts):
-    column = platform_column() or COLUMNS["linux"]
+    column = platform_column()
+    if column is None:
+        pytest.skip("the table has no column for this platform yet")
     text = TABLE.read_text(encoding="utf-8")
     header = re.search(r"<!-- winsock-facts -->\n(\|.*)\n", text).group(1)
     index = [c.strip() for c in header.strip().strip("|").split("|")].index(column)
