@@ -129,8 +129,7 @@ def setup_packages():
 
 @pytest.mark.parametrize("workflow", [CI, TEMPLATE], ids=["ci", "template"])
 def test_windows_job_is_msys2_ucrt64_from_pacman(workflow):
-    windows = job(workflow.read_text(encoding="utf-8"),
-                  "windows" if workflow == CI else "grade")
+    windows = job(workflow.read_text(encoding="utf-8"), "windows")
     assert "uses: msys2/setup-msys2@v2" in windows
     assert re.search(r"^\s+msystem: UCRT64$", windows, re.M)
     install = re.search(r"install: >-\n((?:\s+\S+\n)+)", windows).group(1).split()
@@ -219,14 +218,16 @@ def test_kit_ci_never_grades_the_starters():
             assert "SRC=solutions" in line, f"{workflow.name}: {line}"
 
 
-def test_template_grades_on_linux_and_windows_in_msys2():
-    grade = job(TEMPLATE.read_text(encoding="utf-8"), "grade")
-    assert "runs-on: ${{ matrix.os }}" in grade
-    assert re.search(r"- os: ubuntu-latest\n\s+shell: bash\n", grade)
-    assert re.search(r"- os: windows-latest\n\s+shell: msys2 \{0\}\n", grade)
-    assert re.search(r"defaults:\n\s+run:\n\s+shell: \$\{\{ matrix.shell \}\}\n", grade)
-    assert "if: runner.os == 'Windows'" in step(grade, "MSYS2 UCRT64 with the kit's packages (pacman)")
-    assert "GIT_CONFIG_KEY_0: core.autocrlf" in grade and 'GIT_CONFIG_VALUE_0: "false"' in grade
+def test_template_grades_on_windows_too_every_step_in_msys2():
+    windows = job(TEMPLATE.read_text(encoding="utf-8"), "windows")
+    assert "runs-on: windows-latest" in windows
+    assert re.search(r"defaults:\n\s+run:\n\s+shell: msys2 \{0\}\n", windows)
+    assert re.findall(r"shell: (.*)", windows) == ["msys2 {0}"]
+    assert "GIT_CONFIG_KEY_0: core.autocrlf" in windows
+    assert 'GIT_CONFIG_VALUE_0: "false"' in windows
+    assert "run: sh labs/common/setup.sh\n" in windows and "run: make grade\n" in windows
+    assert 'grader/summary.py build/grade/results.json >> "$GITHUB_STEP_SUMMARY"' in windows
+    assert "name: grade-windows" in windows
 
 
 def test_template_grades_on_push_into_the_summary():
