@@ -15,18 +15,26 @@ case $(uname -s 2>/dev/null || echo unknown) in
     MINGW* | MSYS*) candidates="$candidates /ucrt64/bin/python" ;;
 esac
 
+# MSYS2 rewrites the arguments of a Windows program it starts when they look like POSIX
+# paths: a node ID (grader/test_lab01_wsastartup.py::test_wsainfo_default) is taken for
+# a path list and reaches pytest as grader\test_lab01_wsastartup.py;test_wsainfo_default,
+# which selects nothing. Python is the Windows program this script starts, so its
+# arguments go to it as typed (Windows' Python reads grader/x.py as a path itself).
+# Only Python's: the kit's tests drop the variable again before they run make.
+PYTEST_ENV="MSYS2_ARG_CONV_EXCL=*"
+
 has_pytest() {
     "$1" -c 'import pytest' >/dev/null 2>&1
 }
 
 # PYTHON may be a path with spaces, so it is tried on its own, before the list.
 if [ -n "${PYTHON:-}" ] && has_pytest "$PYTHON"; then
-    exec "$PYTHON" -m pytest -p no:cacheprovider "$@"
+    exec env "$PYTEST_ENV" "$PYTHON" -m pytest -p no:cacheprovider "$@"
 fi
 for py in $candidates; do
     if has_pytest "$py"; then
         # no:cacheprovider: no .pytest_cache written into the kit's tree.
-        exec "$py" -m pytest -p no:cacheprovider "$@"
+        exec env "$PYTEST_ENV" "$py" -m pytest -p no:cacheprovider "$@"
     fi
 done
 

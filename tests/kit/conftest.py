@@ -22,6 +22,9 @@ BUILD = ROOT / "build" / TARGET
 # One kit run: its pytest-xdist workers inherit it, so that a patched build made by
 # one of them in this run is used by the others, not made again under their feet.
 SESSION = os.environ.setdefault("KIT_SESSION", uuid.uuid4().hex)
+# grader/pytest.sh turns MSYS2's argument rewriting off for pytest alone; the builds
+# these tests start (make, then gcc) get MSYS2's usual conversion of their paths.
+os.environ.pop("MSYS2_ARG_CONV_EXCL", None)
 
 
 def pytest_configure(config):
@@ -214,6 +217,22 @@ def patch_header(patch):
     return fields["Mutant"][0], fields["Caught-by"][0]
 
 
+# The kinds of programs a mutant can be a bug of (platform.Host.programs).
+PROGRAM_KINDS = ("windows", "posix")
+
+
 def patch_targets(patch):
-    """The targets a mutant is a bug on (its Targets: line), default all."""
-    return patch_fields(patch).get("Targets", ["native mingw"])[0].split()
+    """The kinds of programs a mutant is a bug of (its Targets: line: windows, posix
+    or both, then the reason in brackets), default both. Not TARGET: on Windows a
+    native build is Windows programs."""
+    line = patch_fields(patch).get("Targets", [" ".join(PROGRAM_KINDS)])[0]
+    kinds = line.split("(", 1)[0].split()
+    unknown = set(kinds) - set(PROGRAM_KINDS)
+    assert not unknown, f"{patch.name}: Targets: {' '.join(sorted(unknown))} is not " \
+        f"a kind of programs ({' or '.join(PROGRAM_KINDS)})"
+    return kinds
+
+
+def patch_applies(patch, host=None):
+    """Whether PATCH's bug exists in the programs HOST (default: this one) runs."""
+    return (host or platform.HOST).programs in patch_targets(patch)

@@ -176,7 +176,9 @@ def test_wrapper_goes_in_front_of_native_programs_only():
 @pytest.fixture
 def native(monkeypatch):
     """Programs run here as native ones, whatever the target: these run Python."""
-    monkeypatch.setattr(platform, "HOST", LINUX if sys.platform.startswith("linux") else Host())
+    native_host = LINUX if sys.platform.startswith("linux") else Host()
+    monkeypatch.setattr(platform.hosts, "HOST", native_host)
+    monkeypatch.setattr(platform, "HOST", native_host)
     monkeypatch.delenv("KIT_WRAPPER", raising=False)
 
 

@@ -1,7 +1,8 @@
-"""Unit tests of grader/gradelib/platform.py for every host it knows, run here: each
+"""Unit tests of grader/gradelib/platform/ for every host it knows, run here: each
 Windows and Wine decision is a function of a Host, so only the system calls behind
 them (ctypes, taskkill, killpg) are left untested off Windows."""
 import ctypes
+import os
 import re
 import signal
 import subprocess
@@ -31,6 +32,7 @@ WINDOWS_LIKE = [WINE, WINDOWS]
 def test_host_facts(host, on_windows, under_wine, windows_programs, exe):
     assert (host.on_windows, host.under_wine, host.windows_programs, host.exe) == \
         (on_windows, under_wine, windows_programs, exe)
+    assert host.programs == ("windows" if windows_programs else "posix")
 
 
 def test_module_names_are_this_host():
@@ -61,7 +63,7 @@ def test_native_runs_the_program_itself(host):
 
 
 def test_wine_binary_is_found_when_needed(monkeypatch):
-    monkeypatch.setattr(platform, "wine_binary", lambda: "/opt/wine/bin/wine64")
+    monkeypatch.setattr(platform.wine, "wine_binary", lambda: "/opt/wine/bin/wine64")
     assert platform.command("x.exe", [], WINE)[0] == "/opt/wine/bin/wine64"
 
 
@@ -98,7 +100,7 @@ def test_linux_keeps_an_exe_in_a_programs_name():
 
 
 def test_failure_names_the_program_as_typed(monkeypatch):
-    monkeypatch.setattr(platform, "HOST", WINE)
+    monkeypatch.setattr(platform.hosts, "HOST", WINE)
     result = type("R", (), {"argv": ["/usr/lib/wine/wine64", "/k/bin/wsainfo.exe", "1.1"],
                             "timed_out": False, "crash": None, "returncode": 1,
                             "errors": "", "text": "", "ended": lambda self: "exit 1"})()
@@ -157,11 +159,13 @@ def test_posix_programs_get_a_session_of_their_own(host):
     assert platform.popen_options(host) == {"start_new_session": True}
 
 
-def test_windows_programs_get_a_process_group_of_their_own():
+def test_windows_programs_start_suspended_in_a_process_group_of_their_own():
     options = platform.popen_options(WINDOWS)
-    assert options == {"creationflags": 0x00000200}
+    # CREATE_NEW_PROCESS_GROUP | CREATE_SUSPENDED, as winbase.h defines them.
+    assert options == {"creationflags": 0x00000200 | 0x00000004}
     if hasattr(subprocess, "CREATE_NEW_PROCESS_GROUP"):     # on Windows, Python knows it
-        assert options["creationflags"] == subprocess.CREATE_NEW_PROCESS_GROUP
+        assert options["creationflags"] == \
+            subprocess.CREATE_NEW_PROCESS_GROUP | platform.CREATE_SUSPENDED
 
 
 def test_windows_error_mode_has_no_dialogs():
@@ -183,7 +187,7 @@ def test_job_limits_layout_is_winnts():
     # JOBOBJECT_EXTENDED_LIMIT_INFORMATION on x64: 64 bytes of basic limits, 48 of
     # I/O counters, four SIZE_Ts. A wrong layout would set the flags in the wrong place.
     assert ctypes.sizeof(platform.JobLimits) == 144
-    assert platform._BasicLimits.LimitFlags.offset == 16
+    assert platform.jobs._BasicLimits.LimitFlags.offset == 16
     assert platform.JobLimits.ProcessMemoryLimit.offset == 112
 
 
@@ -204,7 +208,7 @@ class FakeProcess:
 @pytest.mark.parametrize("host", [LINUX, WINE])
 def test_posix_kill_ends_the_process_group(host, monkeypatch):
     killed = []
-    monkeypatch.setattr(platform.os, "killpg", lambda pid, sig: killed.append((pid, sig)),
+    monkeypatch.setattr(os, "killpg", lambda pid, sig: killed.append((pid, sig)),
                         raising=False)
     platform.kill_tree(FakeProcess(), host)
     assert killed == [(4242, signal.SIGKILL)]
@@ -212,44 +216,58 @@ def test_posix_kill_ends_the_process_group(host, monkeypatch):
 
 def test_windows_kill_without_a_job_runs_taskkill(monkeypatch):
     ran = []
-    monkeypatch.setattr(platform.subprocess, "run", lambda argv, **kw: ran.append(argv))
-    monkeypatch.setattr(platform.os, "killpg", lambda *a: pytest.fail("killpg on Windows"),
+    monkeypatch.setattr(subprocess, "run", lambda argv, **kw: ran.append(argv))
+    monkeypatch.setattr(os, "killpg", lambda *a: pytest.fail("killpg on Windows"),
                         raising=False)
     platform.kill_tree(FakeProcess(), WINDOWS)
     assert len(ran) == 1 and ran[0][1:] == ["/T", "/F", "/PID", "4242"]
 
 
 class FakeKernel32:
-    """Records the kernel32 calls the grader makes, in place of Windows."""
+    """Records the kernel32 (and ntdll) calls the grader makes, in place of Windows, in
+    one list; FAILING names calls that fail (0, or NTSTATUS 0xC0000001)."""
 
-    def __init__(self, job=0x42, assign_ok=True):
+    def __init__(self, job=0x42, assign_ok=True, failing=()):
         self.calls = []
-        self._job, self._assign_ok = job, assign_ok
+        self._job = job
+        self._failing = set(failing) | (set() if assign_ok else {"AssignProcessToJobObject"})
 
     def __getattr__(self, name):
         def call(*args):
             self.calls.append((name, *args))
-            return {"CreateJobObjectW": self._job,
-                    "AssignProcessToJobObject": self._assign_ok}.get(name, 1)
+            if name == "NtResumeProcess":
+                return 0xC0000001 if name in self._failing else 0
+            if name in self._failing:
+                return 0
+            return {"CreateJobObjectW": self._job}.get(name, 1)
         return call
 
 
+def fake_windows(monkeypatch, **kw):
+    """A FakeKernel32 in place of kernel32 and ntdll, and a suspended FakeProcess."""
+    k32 = FakeKernel32(**kw)
+    monkeypatch.setattr(platform.jobs, "_kernel32", lambda: k32)
+    monkeypatch.setattr(platform.jobs, "_ntdll", lambda: k32)
+    proc = FakeProcess()
+    proc._handle = 0x99
+    return k32, proc
+
+
 def test_windows_programs_start_without_error_dialogs(monkeypatch):
-    k32 = FakeKernel32()
-    monkeypatch.setattr(platform, "_kernel32", lambda: k32)
+    k32, _ = fake_windows(monkeypatch)
     platform.before_start(WINDOWS)
     assert k32.calls == [("SetErrorMode", 0x0003)]
 
 
 def test_windows_program_goes_into_a_job_that_ends_its_tree(monkeypatch):
-    k32 = FakeKernel32()
-    monkeypatch.setattr(platform, "_kernel32", lambda: k32)
-    proc = FakeProcess()
-    proc._handle = 0x99
+    k32, proc = fake_windows(monkeypatch)
     platform.after_start(proc, WINDOWS)
     assert proc._kit_job == 0x42
+    # In its Job before it runs: it was started suspended, and resumes only then.
     names = [c[0] for c in k32.calls]
-    assert names == ["CreateJobObjectW", "SetInformationJobObject", "AssignProcessToJobObject"]
+    assert names == ["CreateJobObjectW", "SetInformationJobObject", "AssignProcessToJobObject",
+                     "NtResumeProcess"]
+    assert k32.calls[3] == ("NtResumeProcess", 0x99)
     _, job, info_class, info, size = k32.calls[1]
     assert (job, info_class, size) == (0x42, 9, ctypes.sizeof(platform.JobLimits))
     assert ctypes.cast(info, ctypes.POINTER(platform.JobLimits)).contents \
@@ -257,26 +275,48 @@ def test_windows_program_goes_into_a_job_that_ends_its_tree(monkeypatch):
     assert k32.calls[2] == ("AssignProcessToJobObject", 0x42, 0x99)
     # Ending it ends the job, and lets its handle go.
     platform.kill_tree(proc, WINDOWS)
-    assert k32.calls[3:] == [("TerminateJobObject", 0x42, 1), ("CloseHandle", 0x42)]
+    assert k32.calls[4:] == [("TerminateJobObject", 0x42, 1), ("CloseHandle", 0x42)]
     assert proc._kit_job is None
 
 
-def test_windows_program_outside_a_job_is_ended_by_taskkill(monkeypatch):
-    k32 = FakeKernel32(assign_ok=False)     # it exited already, or refused the job
-    monkeypatch.setattr(platform, "_kernel32", lambda: k32)
+@pytest.mark.parametrize("failing, calls", [
+    ("CreateJobObjectW", ["CreateJobObjectW"]),
+    ("SetInformationJobObject", ["CreateJobObjectW", "SetInformationJobObject", "CloseHandle"]),
+    ("AssignProcessToJobObject", ["CreateJobObjectW", "SetInformationJobObject",
+                                  "AssignProcessToJobObject", "CloseHandle"])])
+def test_windows_program_whose_job_fails_runs_and_is_ended_by_taskkill(monkeypatch, failing,
+                                                                      calls):
+    k32, proc = fake_windows(monkeypatch, failing=[failing])
     ran = []
-    monkeypatch.setattr(platform.subprocess, "run", lambda argv, **kw: ran.append(argv))
-    proc = FakeProcess()
-    proc._handle = 0x99
-    platform.after_start(proc, WINDOWS)
+    monkeypatch.setattr(subprocess, "run", lambda argv, **kw: ran.append(argv))
+    with pytest.warns(UserWarning, match=f"without a Job object .*{failing} failed"):
+        platform.after_start(proc, WINDOWS)
     assert proc._kit_job is None
-    assert k32.calls[-1] == ("CloseHandle", 0x42)
+    assert [c[0] for c in k32.calls] == calls + ["NtResumeProcess"]
     platform.kill_tree(proc, WINDOWS)
     assert [argv[1:] for argv in ran] == [["/T", "/F", "/PID", "4242"]]
 
 
+def test_windows_program_that_does_not_resume_is_ended(monkeypatch):
+    k32, proc = fake_windows(monkeypatch, failing=["NtResumeProcess"])
+    with pytest.raises(OSError, match=r"NtResumeProcess failed \(NTSTATUS 0xC0000001\)"):
+        platform.after_start(proc, WINDOWS)
+    assert k32.calls[-1] == ("TerminateProcess", 0x99, 1)
+
+
+def test_windows_job_that_does_not_terminate_falls_back_to_taskkill(monkeypatch):
+    k32, proc = fake_windows(monkeypatch, failing=["TerminateJobObject"])
+    ran = []
+    monkeypatch.setattr(subprocess, "run", lambda argv, **kw: ran.append(argv))
+    platform.after_start(proc, WINDOWS)
+    platform.kill_tree(proc, WINDOWS)
+    assert [c[0] for c in k32.calls[4:]] == ["TerminateJobObject", "CloseHandle"]
+    assert [argv[1:] for argv in ran] == [["/T", "/F", "/PID", "4242"]]
+
+
 def test_windows_calls_stay_off_posix(monkeypatch):
-    monkeypatch.setattr(platform, "_kernel32", lambda: pytest.fail("kernel32 off Windows"))
+    monkeypatch.setattr(platform.jobs, "_kernel32", lambda: pytest.fail("kernel32 off Windows"))
+    monkeypatch.setattr(platform.jobs, "_ntdll", lambda: pytest.fail("ntdll off Windows"))
     proc = FakeProcess()
     platform.before_start(LINUX)
     platform.after_start(proc, WINE)
@@ -365,7 +405,7 @@ def test_the_keeper_says_when_wine_is_ready_then_waits_for_its_stdin():
 
 @pytest.mark.parametrize("host", [LINUX, WINDOWS])
 def test_prepare_does_nothing_without_wine(host, monkeypatch):
-    monkeypatch.setattr(platform.subprocess, "run", lambda *a, **k: pytest.fail("ran"))
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: pytest.fail("ran"))
     platform.prepare(host)
 
 
@@ -375,40 +415,40 @@ def fake_wine(tmp_path, monkeypatch):
     commands), with no keeper yet."""
     (tmp_path / "bin").mkdir()
     (tmp_path / "bin" / "wineserver").touch()
-    monkeypatch.setattr(platform, "wine_binary", lambda: str(tmp_path / "bin" / "wine64"))
-    monkeypatch.setattr(platform, "WINEPREFIX", tmp_path / "mingw" / "wine")
-    monkeypatch.setattr(platform, "WINESERVER_LOG", tmp_path / "mingw" / "wineserver.log")
-    monkeypatch.setitem(platform._keeper, "proc", None)
+    monkeypatch.setattr(platform.wine, "wine_binary", lambda: str(tmp_path / "bin" / "wine64"))
+    monkeypatch.setattr(platform.wine, "WINEPREFIX", tmp_path / "mingw" / "wine")
+    monkeypatch.setattr(platform.wine, "WINESERVER_LOG", tmp_path / "mingw" / "wineserver.log")
+    monkeypatch.setitem(platform.wine._keeper, "proc", None)
 
 
 def test_wineservers_own_messages_go_to_its_log(fake_wine, monkeypatch):
-    monkeypatch.setattr(platform, "_start_keeper", lambda wine, env: None)
-    platform.WINEPREFIX.mkdir(parents=True)
-    platform.WINEPREFIX.joinpath(platform.PREFIX_MADE).touch()
+    monkeypatch.setattr(platform.wine, "_start_keeper", lambda wine, env: None)
+    platform.wine.WINEPREFIX.mkdir(parents=True)
+    platform.wine.WINEPREFIX.joinpath(platform.PREFIX_MADE).touch()
     stderr = {}
 
     def run(argv, **options):
         err = options["stderr"]
         stderr[Path(argv[0]).name] = getattr(err, "name", err)
-    monkeypatch.setattr(platform.subprocess, "run", run)
+    monkeypatch.setattr(subprocess, "run", run)
     platform.prepare(WINE)
-    assert stderr == {"wineserver": str(platform.WINESERVER_LOG)}
-    started = platform.WINESERVER_LOG.read_text().splitlines()[-1]
+    assert stderr == {"wineserver": str(platform.wine.WINESERVER_LOG)}
+    started = platform.wine.WINESERVER_LOG.read_text().splitlines()[-1]
     assert started.startswith("== ") and started.endswith(
         f"wineserver -p{platform.WINESERVER_PERSIST}")
 
 
 def test_a_new_prefix_is_made_on_a_running_server(fake_wine, monkeypatch):
     ran = []
-    monkeypatch.setattr(platform, "_start_keeper", lambda wine, env: ran.append("keeper"))
-    monkeypatch.setattr(platform.subprocess, "run",
+    monkeypatch.setattr(platform.wine, "_start_keeper", lambda wine, env: ran.append("keeper"))
+    monkeypatch.setattr(subprocess, "run",
                         lambda argv, **options: ran.append(Path(argv[0]).name + " " + argv[1]))
     platform.prepare(WINE)
     # The server first: a Wine command run without one would start one of Debian's
     # defaults, which shuts down the moment no Wine process runs.
     assert ran == [f"wineserver -p{platform.WINESERVER_PERSIST}", "wine64 wineboot",
                    "wine64 reg", "keeper"]
-    assert platform.WINEPREFIX.joinpath(platform.PREFIX_MADE).exists()
+    assert platform.wine.WINEPREFIX.joinpath(platform.PREFIX_MADE).exists()
     ran.clear()
     platform.prepare(WINE)
     assert ran == [f"wineserver -p{platform.WINESERVER_PERSIST}", "keeper"]
@@ -445,7 +485,7 @@ def test_every_wine_difference_is_documented():
 
 
 def test_the_grader_points_to_the_differences_page():
-    source = Path(platform.__file__).read_text(encoding="utf-8")
+    source = Path(platform.hosts.__file__).read_text(encoding="utf-8")
     comment = source[:source.index("WINE_DIFFERENCES = {")].rsplit("\n\n", 1)[-1]
     assert "docs/platform-differences.md" in comment
     assert (ROOT / "docs" / "platform-differences.md").exists()

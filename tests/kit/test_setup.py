@@ -184,3 +184,65 @@ def test_make_builds_in_ucrt64(tmp_path):
     proc = make(FakeMsys2(tmp_path), "UCRT64", "all")
     assert proc.returncode == 0, proc.stderr
     assert "wsainfo.exe" in proc.stdout
+
+
+# --- pytest's arguments through MSYS2 --------------------------------------------------
+
+# A Windows python3 as MSYS2 starts it: MSYS2 rewrites an argument that looks like a
+# POSIX path list (a "/" and a "::") into a Windows one, "/" to "\" and "::" to ";",
+# unless MSYS2_ARG_CONV_EXCL is "*" or a prefix of it ("a;b": a or b). It answers the
+# import check, and writes the arguments pytest would get, one a line, to ARGV.
+CONVERTING_PYTHON = r"""
+[ "$1" = -c ] && exit 0
+: > "{argv}"
+for arg in "$@"; do
+    keep=
+    case "${{MSYS2_ARG_CONV_EXCL:-}}" in
+        '*') keep=1 ;;
+        ?*) rest="$MSYS2_ARG_CONV_EXCL;"
+            while [ -n "$rest" ]; do
+                prefix=${{rest%%;*}}; rest=${{rest#*;}}
+                case $arg in "$prefix"*) [ -n "$prefix" ] && keep=1 ;; esac
+            done ;;
+    esac
+    case $keep:$arg in
+        :*/*::*) printf '%s\n' "$arg" | sed 's|::|;|g; s|/|\\|g' >> "{argv}" ;;
+        *) printf '%s\n' "$arg" >> "{argv}" ;;
+    esac
+done
+"""
+
+NODE_ID = "grader/test_lab01_wsastartup.py::test_wsainfo_default"
+
+
+def converting_msys2(tmp_path):
+    fake = FakeMsys2(tmp_path, installed=PACKAGES)
+    argv = tmp_path / "argv"
+    stub(fake.ucrt64 / "python3", CONVERTING_PYTHON.format(argv=argv))
+    return fake, argv
+
+
+def test_the_fake_msys2_rewrites_a_node_id_as_msys2_does(tmp_path):
+    # Without the exclusion, the node ID reaches pytest as pytest-dev/pytest#10867 shows.
+    fake, argv = converting_msys2(tmp_path)
+    subprocess.run([SH, str(fake.ucrt64 / "python3"), "-m", "pytest", NODE_ID],
+                   env={"PATH": fake.path()}, check=True, timeout=60)
+    assert argv.read_text().splitlines() == \
+        ["-m", "pytest", r"grader\test_lab01_wsastartup.py;test_wsainfo_default"]
+
+
+def test_a_node_id_reaches_pytest_unchanged_through_msys2(tmp_path):
+    fake, argv = converting_msys2(tmp_path)
+    env = {"PATH": fake.path(), "HOME": str(fake.bin.parent), "MSYSTEM": "UCRT64"}
+    args = ["grader/test_lab04_udp.py::test_udp_server_echo[ipv6]", "-k", "a::b", "-rA"]
+    proc = subprocess.run([SH, "grader/pytest.sh", NODE_ID, *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert argv.read_text().splitlines() == \
+        ["-m", "pytest", "-p", "no:cacheprovider", NODE_ID, *args]
+
+
+def test_the_kits_own_builds_keep_msys2s_conversion():
+    # pytest.sh sets the exclusion for pytest alone; the builds a kit test starts
+    # (make, gcc) must not inherit it.
+    assert "MSYS2_ARG_CONV_EXCL" not in os.environ

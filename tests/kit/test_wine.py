@@ -30,15 +30,15 @@ from gradelib import platform
 from gradelib.proc import Process
 
 tmp, program = Path(sys.argv[2]), sys.argv[3]
-platform.WINEPREFIX = tmp / "wine"
-platform.WINESERVER_LOG = tmp / "wineserver.log"
-platform.WINESERVER_PERSIST = 1
+platform.wine.WINEPREFIX = tmp / "wine"
+platform.wine.WINESERVER_LOG = tmp / "wineserver.log"
+platform.wine.WINESERVER_PERSIST = 1
 
 sys.path.insert(0, sys.argv[4])
 from test_wine import wine_processes
 
 def server():
-    return [pid for pid, (cmd, _) in wine_processes(platform.WINEPREFIX).items()
+    return [pid for pid, (cmd, _) in wine_processes(platform.wine.WINEPREFIX).items()
             if "wineserver" in cmd]
 
 platform.prepare()
@@ -47,7 +47,7 @@ before = server()
 time.sleep(6)   # the pause between two programs
 codes.append(Process(program, ["Startup"], cwd=tmp, timeout=60).wait().returncode)
 print(json.dumps({"codes": codes, "before": before, "after": server(),
-                  "marked": [v for v in wine_processes(platform.WINEPREFIX).values() if v[1]]}))
+                  "marked": [v for v in wine_processes(platform.wine.WINEPREFIX).values() if v[1]]}))
 """
 
 

@@ -25,7 +25,7 @@ SUMMARY = ROOT / "grader" / "summary.py"
 
 # Mistakes the validators must catch, made in the real CI workflow: (what, text, broken).
 BREAKAGES = [
-    ("a job without runs-on", "    runs-on: windows-latest\n", ""),
+    ("a job without runs-on", "    runs-on: ubuntu-latest\n", ""),
     ("a misspelt key", "    steps:\n", "    step:\n"),
     ("an unknown event", "  pull_request:\n", "  pull_requests:\n"),
     ("an undefined matrix value", "${{ matrix.target }}\n", "${{ matrix.targets }}\n"),
@@ -127,15 +127,35 @@ def setup_packages():
     return set(pkgs.replace("$UCRT", ucrt).split())
 
 
-def test_windows_job_is_msys2_ucrt64_from_pacman():
-    windows = job(CI.read_text(encoding="utf-8"), "windows")
-    assert "runs-on: windows-latest" in windows
+@pytest.mark.parametrize("workflow", [CI, TEMPLATE], ids=["ci", "template"])
+def test_windows_job_is_msys2_ucrt64_from_pacman(workflow):
+    windows = job(workflow.read_text(encoding="utf-8"), "windows")
     assert "uses: msys2/setup-msys2@v2" in windows
     assert re.search(r"^\s+msystem: UCRT64$", windows, re.M)
     install = re.search(r"install: >-\n((?:\s+\S+\n)+)", windows).group(1).split()
     assert set(install) == setup_packages()
     assert "mingw-w64-ucrt-x86_64-python-pytest" in install
     assert "pip" not in windows
+
+
+def test_windows_job_runs_on_windows_server_2022_and_2025():
+    windows = job(CI.read_text(encoding="utf-8"), "windows")
+    assert "runs-on: ${{ matrix.image }}" in windows
+    assert "image: [windows-2022, windows-2025]" in windows
+    assert "fail-fast: false" in windows
+
+
+def test_windows_job_logs_what_a_failure_needs():
+    windows = job(CI.read_text(encoding="utf-8"), "windows")
+    machine = re.search(r"- name: The machine\n(.*?)\n\n", windows, re.S).group(1)
+    for command in ("gcc --version", "python3 --version", "pacman -Q",
+                    "OSVersion", "Get-MpComputerStatus", "RealTimeProtectionEnabled",
+                    "netsh int ipv4 show excludedportrange protocol=tcp"):
+        assert command in machine, f"the Windows job does not log {command}"
+    # It informs, and never fails the job: every line may fail.
+    commands = [line.strip() for line in machine.splitlines()[1:] if line.strip()]
+    assert commands and all(c.endswith("|| true") for c in commands), commands
+    assert windows.index("- name: The machine") < windows.index("run: make test")
 
 
 def test_every_windows_step_runs_in_msys2():
@@ -152,15 +172,35 @@ def test_windows_checkout_keeps_lf():
     assert (ROOT / ".gitattributes").read_text(encoding="utf-8").count("eol=lf")
 
 
+def step(steps, name):
+    """The lines of the step named NAME (steps are indented six spaces)."""
+    m = re.search(rf"^      - name: {re.escape(name)}\n(.*?)(?=^      - |\Z)", steps, re.M | re.S)
+    assert m, f"no step '{name}'"
+    return m.group(1)
+
+
 @pytest.mark.parametrize("name", ["windows", "linux"])
 def test_every_job_tests_grades_and_keeps_the_results(name):
     steps = job(CI.read_text(encoding="utf-8"), name)
-    assert re.search(r"run: make test( TARGET=\$\{\{ matrix.target \}\})?$", steps, re.M)
-    assert re.search(r"run: make grade SRC=solutions( TARGET=\$\{\{ matrix.target \}\})?$",
-                     steps, re.M)
-    assert "uses: actions/upload-artifact@v4" in steps
-    assert re.search(r"path: build/grade/$", steps, re.M)
-    assert "grader/summary.py build/grade/results.json" in steps
+    target = r"( TARGET=\$\{\{ matrix.target \}\})?"
+    assert re.search(rf'run: make test{target} TEST_ARGS="\$KIT_TEST_ARGS"$', steps, re.M)
+    assert re.search(rf"run: make grade SRC=solutions{target}$", steps, re.M)
+    # The reference is graded, and the summary written, even when make test failed.
+    for kept in ("The reference solutions' grade", "Summary"):
+        assert "if: ${{ !cancelled() }}" in step(steps, kept), kept
+    assert "grader/summary.py build/grade/results.json" in step(steps, "Summary")
+    assert re.search(r"path: build/grade/$", step(steps, "Keep build/grade/"), re.M)
+    kit = step(steps, "Keep the kit tests' folders and the probe's facts")
+    assert "if: always()" in kit and "uses: actions/upload-artifact@v4" in kit
+    assert "build/kit-tests/" in kit and "build/*/probe/" in kit
+    # Artifact names differ between the jobs of a matrix.
+    assert all("${{ matrix." in n for n in re.findall(r"^\s+name: (.*)$", steps, re.M)
+               if n.startswith(("grade-", "kit-tests-")))
+
+
+def test_kit_tests_keep_their_folders_under_build_with_every_outcome_and_the_slowest():
+    args = re.search(r"^  KIT_TEST_ARGS: (.*)$", CI.read_text(encoding="utf-8"), re.M).group(1)
+    assert args.split() == ["--basetemp=build/kit-tests", "-rA", "--durations=25"]
 
 
 def test_linux_jobs_are_native_and_wine_through_the_setup_script():
@@ -176,6 +216,18 @@ def test_kit_ci_never_grades_the_starters():
     for workflow in sorted((ROOT / ".github" / "workflows").glob("*.y*ml")):
         for line in re.findall(r"make grade.*", workflow.read_text(encoding="utf-8")):
             assert "SRC=solutions" in line, f"{workflow.name}: {line}"
+
+
+def test_template_grades_on_windows_too_every_step_in_msys2():
+    windows = job(TEMPLATE.read_text(encoding="utf-8"), "windows")
+    assert "runs-on: windows-latest" in windows
+    assert re.search(r"defaults:\n\s+run:\n\s+shell: msys2 \{0\}\n", windows)
+    assert re.findall(r"shell: (.*)", windows) == ["msys2 {0}"]
+    assert "GIT_CONFIG_KEY_0: core.autocrlf" in windows
+    assert 'GIT_CONFIG_VALUE_0: "false"' in windows
+    assert "run: sh labs/common/setup.sh\n" in windows and "run: make grade\n" in windows
+    assert 'grader/summary.py build/grade/results.json >> "$GITHUB_STEP_SUMMARY"' in windows
+    assert "name: grade-windows" in windows
 
 
 def test_template_grades_on_push_into_the_summary():

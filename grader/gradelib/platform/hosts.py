@@ -1,0 +1,121 @@
+"""Where the grader runs and what it runs: the Host every platform decision is a
+function of, the facts about this one, and the places where Wine behaves otherwise
+than the real Windows the labs target."""
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+TARGET = os.environ.get("KIT_TARGET") or "native"
+
+
+@dataclass(frozen=True)
+class Host:
+    """SYSTEM is the grader's Python's sys.platform ("linux", "darwin", "win32"; MSYS2's
+    own Python says "cygwin" or "msys"); TARGET is "native" or "mingw"."""
+    system: str = sys.platform
+    target: str = TARGET
+
+    @property
+    def on_windows(self):
+        return self.system == "win32"
+
+    @property
+    def on_linux(self):
+        return self.system.startswith("linux")
+
+    @property
+    def under_wine(self):
+        return self.target == "mingw" and not self.on_windows
+
+    @property
+    def windows_programs(self):
+        return self.on_windows or self.target == "mingw"
+
+    @property
+    def exe(self):
+        return ".exe" if self.windows_programs else ""
+
+    @property
+    def programs(self):
+        """The kind of programs: "windows" (Windows itself, Wine) or "posix"."""
+        return "windows" if self.windows_programs else "posix"
+
+
+HOST = Host()
+
+
+# The same facts as names, for tests that only ask.
+ON_WINDOWS = HOST.on_windows
+
+
+UNDER_WINE = HOST.under_wine
+
+
+WINDOWS_PROGRAMS = HOST.windows_programs
+
+
+EXE = HOST.exe
+
+
+# Whether the programs' sockets are the grader's own: the same system answers
+# getsockopt for both, except under Wine, which keeps some options itself (and
+# reports them as Windows does).
+SAME_SOCKETS_AS_PROGRAMS = not UNDER_WINE
+
+
+# Linux lets a UDP socket connected to one port send to another with sendto, and
+# answers a datagram for it from anywhere but the port it is connected to with an
+# ICMP port unreachable, as if it were closed: a client that is gone before its echo
+# comes, without racing the server. Elsewhere the grader closes the socket instead.
+UDP_SENDTO_WHILE_CONNECTED = sys.platform.startswith("linux")
+
+
+# The environment variable that marks every process of one program run, children
+# included, so that those that left its process group are found too (Linux).
+MARK = "KIT_PROCESS"
+
+
+# Where Wine differs from the real Windows that the labs target. A test that meets
+# one of these says so with wine_differs(KEY); it still runs in full on Windows.
+# docs/platform-differences.md explains each, with the tests it affects.
+WINE_DIFFERENCES = {
+    "resolver-needs-startup":
+        "Wine's getaddrinfo answers before WSAStartup; Windows fails with "
+        "WSANOTINITIALISED (10093).",
+    "udp-unreachable-unreported":
+        "Wine reports no ICMP port unreachable on a UDP socket; Windows fails the "
+        "next recvfrom with WSAECONNRESET (10054).",
+    "reset-read-as-eof":
+        "Wine's recv reads a connection the peer reset as an orderly end-of-file "
+        "(0); Windows fails it with WSAECONNRESET (10054).",
+}
+
+
+# Windows turns a connect to a loopback port nobody listens on into a refusal only
+# after retrying for about 2 s (Linux, macOS and Wine refuse at once). Every timeout
+# that may include refused connects allows this much per connect, on every platform,
+# so that a test passing on Linux does not time out on Windows.
+REFUSED_CONNECT_SECONDS = 2.5
+
+
+def python_problem(host=None, executable=None):
+    """Why this Python cannot grade, in the student's terms, or None when it can."""
+    host = host or HOST
+    if host.system in ("cygwin", "msys"):
+        return (f"this Python ({executable or sys.executable}) is MSYS2's own, which cannot "
+                "run or end Windows programs properly. The grader needs UCRT64's Python: "
+                "in the 'MSYS2 UCRT64' shell run 'make setup', then 'make grade' again "
+                "(or: make grade PYTHON=/ucrt64/bin/python3).")
+    return None
+
+
+def wine_differs(request, key, host=None):
+    """Declares that the test meets a known Wine difference: under Wine it is
+    expected to fail (strictly: a pass means the list above is out of date)."""
+    if (host or HOST).under_wine:
+        import pytest
+        request.applymarker(pytest.mark.xfail(reason=WINE_DIFFERENCES[key], strict=True))

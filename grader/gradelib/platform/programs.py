@@ -1,0 +1,208 @@
+"""Which programs run how: where the build puts them, the command line and the
+environment each gets, how it is started, waited for and ended with every process it
+started, on each host."""
+import ntpath
+import os
+import select
+import shlex
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from . import hosts, jobs, procfs
+from . import wine as wine_mod
+
+# The environment a student's program gets: nothing of the grader's but these. Winsock
+# needs SYSTEMROOT (without it WSAStartup fails with WSAEPROVIDERFAILEDINIT), and a
+# program built in MSYS2 finds its DLLs through PATH.
+PROGRAM_ENV = ("PATH", "SYSTEMROOT", "SYSTEMDRIVE", "WINDIR", "TEMP", "TMP", "HOME",
+               "USERPROFILE", "COMSPEC", "PATHEXT", "KIT_RUN_ID")
+
+
+def program_path(out_dir, name, host=None):
+    """Where the build puts program NAME of a tree: OUT/bin/NAME[.exe]."""
+    return Path(out_dir) / "bin" / (name + (host or hosts.HOST).exe)
+
+
+def command(path, args, host=None, wine=None, environ=None):
+    """The command line that runs the program at PATH with ARGS on this host: under
+    Wine, WINE (default: the installed one) runs it. Elsewhere KIT_WRAPPER, a command,
+    goes in front: the kit's own tests run programs under valgrind so."""
+    argv = [str(path), *[str(a) for a in args]]
+    if (host or hosts.HOST).under_wine:
+        return [wine or wine_mod.wine_binary(), *argv]
+    return wrapper(environ) + argv
+
+
+def wrapper(environ=None):
+    """KIT_WRAPPER's command, as a list (empty when it is not set)."""
+    environ = os.environ if environ is None else environ
+    return shlex.split(environ.get("KIT_WRAPPER", ""))
+
+
+def program_argv(argv, host=None, environ=None):
+    """ARGV as the program itself sees it: without Wine's launcher or KIT_WRAPPER's
+    command in front."""
+    if (host or hosts.HOST).under_wine:
+        return list(argv[1:])
+    skip = len(wrapper(environ))
+    return list(argv[skip:]) if argv[:skip] == wrapper(environ) else list(argv)
+
+
+def typed_command(argv, host=None):
+    """The command as the student would type it: 'resolve ::1 80' for
+    [wine64, 'C:\\...\\bin\\resolve.exe', '::1', '80']."""
+    host = host or hosts.HOST
+    argv = program_argv(argv, host)
+    name = ntpath.basename(argv[0]) if host.windows_programs else os.path.basename(argv[0])
+    if host.windows_programs and name.lower().endswith(".exe"):
+        name = name[:-4]
+    return " ".join([name, *(_clip_arg(a) for a in argv[1:])])
+
+
+def _clip_arg(arg, limit=60):
+    """A long argument (a test's random message) shortened for a message line."""
+    return arg if len(arg) <= limit else f"{arg[:40]}...({len(arg)} characters)"
+
+
+def program_env(extra=None, host=None, environ=None, mark=None):
+    """A small, fixed environment for the student's programs, MARK-ed. KIT_PASS_ENV
+    names more variables to pass on: the kit's own tests pass the sanitizers' options
+    so."""
+    host = host or hosts.HOST
+    environ = os.environ if environ is None else environ
+    # Windows' variable names ignore case (Path, SystemRoot).
+    fold = str.upper if host.on_windows else str
+    keep = set(PROGRAM_ENV) | {fold(k) for k in environ.get("KIT_PASS_ENV", "").split()}
+    env = {k: v for k, v in environ.items() if fold(k) in keep}
+    env["LC_ALL"] = "C"
+    if mark:
+        env[hosts.MARK] = mark
+    if host.under_wine:
+        env.update(wine_mod.wine_env())
+    env.update(extra or {})
+    return env
+
+
+def popen_options(host=None):
+    """How each program is started so that its whole tree can be ended: a session and
+    process group of its own on POSIX (Wine included), a process group of its own on
+    Windows, suspended until after_start has put it in its Job object."""
+    if (host or hosts.HOST).on_windows:
+        return {"creationflags": jobs.CREATE_NEW_PROCESS_GROUP | jobs.CREATE_SUSPENDED}
+    return {"start_new_session": True}
+
+
+def before_start(host=None):
+    """Windows: the error mode the program inherits (no crash dialog). Wine: should the
+    keeper be gone (it was ended, or Wine's server with it), start the server and the
+    keeper again here; otherwise the student's program would start the server."""
+    host = host or hosts.HOST
+    if host.on_windows:
+        jobs.no_error_dialogs()
+    wine_mod.prepare(host)
+
+
+def after_start(proc, host=None):
+    """Windows: put the program, started suspended, in a Job object that ends its tree
+    with it, then let it run (see jobs.start_in_job)."""
+    if (host or hosts.HOST).on_windows:
+        jobs.start_in_job(proc)
+
+
+# --- Exited, but not yet reaped ---------------------------------------------------
+# A program's process group is named by its PID. Once the program is reaped and its
+# group is empty, Linux may give that number to a new process, which may lead a group
+# of its own: a kill of the old group would then end a stranger. So on Linux the
+# grader sees a program's exit without reaping it (waitid with WNOWAIT): the zombie
+# keeps its PID, and so its group's, until the grader has ended the group and calls
+# reap().
+
+def exit_status(popen, host=None):
+    """The program's exit status as Popen.returncode gives it (-N: signal N), or None
+    while it runs. On Linux the program is left unreaped."""
+    if popen.returncode is not None or not (host or hosts.HOST).on_linux:
+        return popen.poll()
+    try:
+        info = os.waitid(os.P_PID, popen.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    except ChildProcessError:       # reaped already
+        return popen.poll()
+    if info is None:
+        return None
+    return info.si_status if info.si_code == os.CLD_EXITED else -info.si_status
+
+
+def wait_exit(popen, timeout, host=None):
+    """Waits up to TIMEOUT seconds for the program to exit (on Linux without reaping
+    it: a pidfd says when). True if it has."""
+    if exit_status(popen, host) is not None:
+        return True
+    if not (host or hosts.HOST).on_linux:
+        try:
+            popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            pass
+        return popen.returncode is not None
+    try:
+        fd = os.pidfd_open(popen.pid)
+    except ProcessLookupError:
+        return exit_status(popen, host) is not None
+    try:
+        select.select([fd], [], [], max(0.0, timeout))
+    finally:
+        os.close(fd)
+    return exit_status(popen, host) is not None
+
+
+def reap(popen, host=None):
+    """Collects the program, once it has exited and its group has been ended."""
+    if exit_status(popen, host) is not None:
+        popen.wait()
+
+
+def kill_tree(proc, host=None, mark=None):
+    """Ends the program and every process it started: its Job object on Windows; its
+    process group on POSIX, and on Linux also every process carrying its MARK (a
+    child that started a session of its own, or that Wine detached)."""
+    host = host or hosts.HOST
+    if host.on_windows:
+        jobs.end_tree(proc)
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    # A process may fork while it is being killed: again until none is left.
+    for _ in range(5):
+        pids = procfs.linux_members(proc.pid, mark) if host.on_linux else []
+        if not pids:
+            return
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        time.sleep(0.05)
+
+
+def survivors(proc, host=None, mark=None):
+    """How many processes of the program's tree are still running, the program itself
+    having exited: those it left behind. Not counted on Windows, where the console
+    host Windows starts beside a console program may outlive it by a moment (its Job
+    object ends whatever is left either way)."""
+    host = host or hosts.HOST
+    if host.on_windows:
+        return 0
+    if host.on_linux:
+        return len(procfs.linux_members(proc.pid, mark))
+    try:
+        os.killpg(proc.pid, 0)      # anyone left in the group? (a zombie counts too)
+        return 1
+    except (ProcessLookupError, PermissionError):
+        return 0
+
+
+def normalise_newlines(data):
+    """Program text output with CRLF line ends read as LF (Windows text mode)."""
+    return data.replace(b"\r\n", b"\n")

@@ -1,0 +1,194 @@
+"""Wine: its loader and preloader, the kit's prefix inside build/, its server, and the
+keeper, a Wine process of the grader's own that holds the server up while it runs."""
+import atexit
+import contextlib
+import os
+import select
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+from . import hosts, locks
+
+WINEPREFIX = hosts.ROOT / "build" / "mingw" / "wine"
+
+
+# What wineserver itself writes (a process it ended for a protocol error, say): kept
+# here, not in any program's output.
+WINESERVER_LOG = hosts.ROOT / "build" / "mingw" / "wineserver.log"
+
+
+# How long wineserver outlives the last Wine process: while a grader runs, its keeper
+# (see prepare) holds the server up; after it, the server stays warm this long for the
+# next grading run, and is gone soon after.
+WINESERVER_PERSIST = 30
+
+
+# What the keeper prints once Wine's server and services are up.
+KEEPER_READY = "kit-wine-ready"
+
+
+# Written into the prefix once it is made: its registry reaches the disk only when the
+# server saves it, so system.reg cannot tell.
+PREFIX_MADE = "kit-prefix-made"
+
+
+def wine_binary():
+    for candidate in ("/usr/lib/wine/wine64", shutil.which("wine64"), shutil.which("wine")):
+        if candidate and os.path.exists(candidate):
+            return candidate
+    raise RuntimeError("TARGET=mingw needs Wine: run 'make setup TARGET=mingw'")
+
+
+def wine_preloader(wine):
+    """The preloader Wine's loader WINE runs itself through: beside the loader's real
+    file, named after the name it was started by (as Wine's loader does)."""
+    name = "wine64-preloader" if Path(wine).name.endswith("64") else "wine-preloader"
+    return Path(os.path.realpath(wine)).with_name(name)
+
+
+def wine_problem(host=None, wine=None):
+    """Why Wine cannot run the programs reliably, in the student's terms, or None.
+
+    Wine's preloader reserves the addresses a Windows process needs before anything
+    else is loaded. Without it (Debian packages it apart, as wine64-preloader, and
+    only suggests it) Wine starts anyway, and about one start in a few thousand
+    finds the C heap, which Linux places at random, on the shared user data page:
+    the program ends with exit 1 before its main, silently under WINEDEBUG=-all."""
+    if not (host or hosts.HOST).under_wine:
+        return None
+    try:
+        wine = wine or wine_binary()
+    except RuntimeError as e:
+        return str(e)
+    preloader = wine_preloader(wine)
+    if preloader.exists():
+        return None
+    return (f"Wine's preloader ({preloader}) is missing. Without it Wine now and then "
+            "fails to start a program, which then ends with exit 1 and no message. "
+            "Install it: make setup TARGET=mingw (on Debian and Ubuntu it is the "
+            "wine64-preloader package).")
+
+
+def wine_env():
+    return {"WINEPREFIX": str(WINEPREFIX), "WINEDEBUG": "-all",
+            "WINEDLLOVERRIDES": "mscoree,mshtml,winemenubuilder.exe="}
+
+
+def wine_prefix_commands(wine):
+    """What makes a new Wine prefix: boot it, and turn its crash debugger off, so a
+    crash ends the program as on Windows instead of starting winedbg."""
+    key = r"HKLM\Software\Microsoft\Windows NT\CurrentVersion\AeDebug"
+    return [[wine, "wineboot", "-i"],
+            [wine, "reg", "add", key, "/v", "Debugger", "/t", "REG_SZ", "/d", "", "/f"]]
+
+
+def wine_server_command(server):
+    """What starts Wine's server, kept up WINESERVER_PERSIST s after its last process."""
+    return [server, f"-p{WINESERVER_PERSIST}"]
+
+
+def wine_keeper_command(wine):
+    """The keeper: a Wine process that says KEEPER_READY once Wine's server and
+    services are up, then reads commands from its stdin until that closes."""
+    return [wine, "cmd", "/q", "/k", "echo", KEEPER_READY]
+
+
+def prepare(host=None):
+    """Readies the target for this grader's programs. Under Wine: a prefix inside
+    build/ whose crash debugger is off, Wine's server, and the keeper, a Wine process
+    of the grader's own that holds the server and its services up for as long as the
+    grader runs (its stdin is a pipe that closes when the grader ends).
+
+    Without a keeper the server shuts down in any pause between programs longer than
+    WINESERVER_PERSIST, and the next program starts a new one itself: a server of
+    Debian's defaults, which shuts down the moment no program runs, and which with
+    Wine's services carries that program's mark and holds its stderr. Programs would
+    then start while a server shuts down, and the grader would end Wine's own
+    processes with the student's."""
+    if not (host or hosts.HOST).under_wine or keeper_alive():
+        return
+    # Wine's own processes are not the submission's: keep them out of its run.
+    env = {k: v for k, v in os.environ.items() if k != "KIT_RUN_ID"}
+    env.update(wine_env())
+    wine = wine_binary()
+    server = Path(wine).with_name("wineserver")
+    # The server outlives this run: it must not hold the run's output pipes open.
+    quiet = {"stdin": subprocess.DEVNULL, "stdout": subprocess.DEVNULL,
+             "stderr": subprocess.DEVNULL}
+    # Parallel workers make the prefix once, one after the other.
+    with locks.exclusive(WINEPREFIX.with_name("wine.lock")):
+        WINEPREFIX.mkdir(parents=True, exist_ok=True)
+        # The server first, so that no Wine command starts one of its own.
+        if server.exists():
+            argv = wine_server_command(str(server))
+            with _wineserver_log(argv) as log:
+                subprocess.run(argv, env=env, timeout=120, check=False,
+                               **{**quiet, "stderr": log})
+        made = WINEPREFIX / PREFIX_MADE
+        if not made.exists():
+            for argv in wine_prefix_commands(wine):
+                subprocess.run(argv, env=env, timeout=120, check=False, **quiet)
+            made.touch()
+        _keeper["proc"] = _start_keeper(wine, env)
+
+
+@contextlib.contextmanager
+def _wineserver_log(argv):
+    """WINESERVER_LOG opened for the server that ARGV starts, after a line naming it."""
+    with open(WINESERVER_LOG, "ab") as log:
+        log.write(f"== {time.strftime('%Y-%m-%d %H:%M:%S')} {' '.join(argv)}\n".encode())
+        log.flush()     # before anything the server writes
+        yield log
+
+
+# This grader's keeper (see prepare), once started.
+_keeper = {"proc": None}
+
+
+def keeper_alive():
+    proc = _keeper["proc"]
+    return proc is not None and proc.poll() is None
+
+
+def _start_keeper(wine, env, timeout=120):
+    """Starts the keeper and waits up to TIMEOUT s for it to say it is ready; returns
+    it, or None (it is ended) if it never does. Its own session keeps signals meant
+    for the grader's group away from it."""
+    keeper = subprocess.Popen(wine_keeper_command(wine), env=env, stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                              start_new_session=True)
+    if _says(keeper.stdout, KEEPER_READY.encode(), time.monotonic() + timeout):
+        atexit.register(_end_keeper, keeper)
+        return keeper
+    _end_keeper(keeper)
+    return None
+
+
+def _says(stream, word, deadline):
+    """Whether STREAM (a pipe) writes WORD before it closes or DEADLINE passes."""
+    seen = b""
+    while word not in seen:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([stream], [], [], left)[0]:
+            return False
+        chunk = os.read(stream.fileno(), 4096)
+        if not chunk:
+            return False
+        seen += chunk
+    return True
+
+
+def _end_keeper(keeper):
+    """Closes the keeper's stdin, which ends it; kills it if it lingers."""
+    for stream in (keeper.stdin, keeper.stdout):
+        try:
+            stream.close()
+        except OSError:
+            pass
+    try:
+        keeper.wait(5)
+    except subprocess.TimeoutExpired:
+        keeper.kill()
+        keeper.wait()
