@@ -37,6 +37,11 @@ HIDDEN_COUNTS = "grader/hidden-tests.json"
 # A submission's lab files are looked for outside these folders only.
 NOT_SUBMITTED = {".git", "__MACOSX", "build", "grader", "tests", "solutions", ".github"}
 LARGEST_SOURCE = 1 << 20
+# What a grading run does not inherit from its caller: make's own variables (a tree's
+# make is no sub-make of the caller's) and what says which tree the grader grades.
+NOT_INHERITED = ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES", "KIT_OUT", "KIT_SRC",
+                 "KIT_LAB", "KIT_GRADE_DIR", "KIT_TARGET", "KIT_WRAPPER", "KIT_PASS_ENV",
+                 "KIT_SEED", "KIT_GRADE_JOBS")
 
 
 class Problem(Exception):
@@ -281,7 +286,8 @@ def grade_tree(tree, out, target="native", seed=None, timeout=1800, setup=False,
     out.mkdir(parents=True, exist_ok=True)
     grade_dir = out / "grade"
     shutil.rmtree(grade_dir, ignore_errors=True)
-    env = dict(os.environ, KIT_GRADE_DIR=str(grade_dir.resolve()), **(extra_env or {}))
+    env = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
+    env.update(KIT_GRADE_DIR=str(grade_dir.resolve()), **(extra_env or {}))
     if msys2:
         env.update(MSYSTEM="UCRT64", CHERE_INVOKING="1")
     if seed is not None:
