@@ -333,11 +333,16 @@ class Graded:
 
     def build_errors(self):
         """{lab folder: its compiler's error lines} of the labs that did not build."""
-        errors = {}
+        errors, lab = {}, None
         for line in self.log("build").splitlines():
             m = re.search(r"labs/(\d\d-[\w-]+)/[\w.]+:\d+(?::\d+)?: (?:fatal )?error: ", line)
             if m:
-                errors.setdefault(m.group(1), []).append(line.strip())
+                lab = m.group(1)
+                errors.setdefault(lab, []).append(line.rstrip())
+            elif lab and re.match(r"^ +(\d+ )?\|", line):     # the code it points at
+                errors[lab].append(line.rstrip())
+            else:
+                lab = None
         return errors
 
     @property
