@@ -441,3 +441,31 @@ def test_grade_batch_grades_a_bad_archive_as_its_own_row(tmp_path):
     assert rows["mallory"]["status"] == "bad submission"
     assert rows["eve"]["status"] == "no lab files"
     assert not (tmp_path / "escaped.c").exists() and not (tmp_path / "out" / "escaped.c").exists()
+
+
+def test_batch_workflow_runs_grade_batch_in_a_matrix_and_merges():
+    text = (ROOT / ".github" / "workflows" / "grade-batch.yml").read_text()
+    assert re.search(r"^on:\n  workflow_dispatch:", text, re.M), "it must run by hand only"
+    assert "shard: ${{ fromJSON(needs.plan.outputs.shards) }}" in text
+    assert re.search(r'run: make grade-batch SUBMISSIONS="\$SUBMISSIONS" .*SHARD="\$SHARD"', text)
+    assert "SHARD: ${{ matrix.shard }}/${{ inputs.shards }}" in text
+    assert "name: batch-shard-${{ matrix.shard }}" in text and "pattern: batch-shard-*" in text
+    assert "python3 grader/course/batch.py merge --out build/grades shards/*" in text
+
+
+def test_shards_split_the_submissions(tmp_path):
+    subs = tmp_path / "subs"
+    for name in "abcde":
+        (subs / name).mkdir(parents=True)
+    seen = []
+    for i in (1, 2):
+        proc = tool("batch.py", "grade", "--submissions", subs, "--out", tmp_path / str(i),
+                    "--shard", f"{i}/2")
+        assert proc.returncode == 0, proc.stderr
+        seen.append([r["student"] for r in csv.DictReader(open(tmp_path / str(i) / "grades.csv"))])
+    assert seen == [["a", "c", "e"], ["b", "d"]]
+    merged = tool("batch.py", "merge", "--out", tmp_path / "all", tmp_path / "1", tmp_path / "2")
+    assert merged.returncode == 0, merged.stderr
+    rows = list(csv.DictReader(open(tmp_path / "all" / "grades.csv")))
+    assert [r["student"] for r in rows] == list("abcde")
+    assert all(r["status"] == "no lab files" for r in rows)
