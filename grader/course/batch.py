@@ -22,6 +22,7 @@ import os
 import re
 import secrets
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -40,6 +41,9 @@ MAX_BYTES = 200 << 20
 STATUSES_DONE = ("graded", "build failed", "timed out", "grader failed", "bad submission",
                  "no lab files")
 CANVAS_IDENTITY = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+# Ctrl-C or SIGTERM: every grading run is ended (kit.stop_all), and nothing of theirs
+# recorded.
+EXIT_STOPPED = 130
 
 
 # --- submissions -----------------------------------------------------------------------
@@ -195,6 +199,8 @@ class Batch:
         finally:
             shutil.rmtree(here / "tree", ignore_errors=True)
             shutil.rmtree(here / "submission", ignore_errors=True)
+        if kit.STOP.is_set():
+            return None                 # cut short: graded again when the batch resumes
         record["seconds"] = round(time.monotonic() - started, 1)
         tmp = here / "record.json.tmp"
         tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
@@ -218,11 +224,12 @@ class Batch:
                 "max_score": sum(t["max_score"] for t in labs.values())}
 
     def share_check(self, tree):
-        """Under mingw, every tree links the kit's one build of Check."""
+        """Under mingw, every tree links the kit's one build of Check and grades in its
+        one Wine prefix (made once, under its lock), as parallel kit tests do."""
         if self.target == "mingw":
-            check = kit.KIT / "build" / "mingw" / "check"
             (tree / "build" / "mingw").mkdir(parents=True, exist_ok=True)
-            os.symlink(check, tree / "build" / "mingw" / "check")
+            for name in ("check", "wine", "wine.lock"):
+                os.symlink(kit.KIT / "build" / "mingw" / name, tree / "build" / "mingw" / name)
 
 
 def prepare_check(target):
@@ -233,6 +240,7 @@ def prepare_check(target):
     if not (kit.KIT / lib).exists():
         subprocess.run(["make", "--no-print-directory", "TARGET=mingw", lib], cwd=kit.KIT,
                        check=True)
+    (kit.KIT / "build" / "mingw" / "wine").mkdir(parents=True, exist_ok=True)
 
 
 # --- the CSVs --------------------------------------------------------------------------
@@ -340,10 +348,20 @@ def grade_all(args):
     jobs = int(args.jobs) if str(args.jobs).strip() else (os.cpu_count() or 1)
     progress = Progress(len(todo), max(jobs, 1), len(items) - len(todo))
     prepare_check(args.target)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=max(jobs, 1)) as pool:
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(jobs, 1))
+    try:
         for future in concurrent.futures.as_completed(
                 [pool.submit(batch.grade, s, p) for s, p in todo]):
             progress.report(future.result())
+    except KeyboardInterrupt:
+        kit.STOP.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        kit.stop_all()
+        pool.shutdown(wait=True)
+        print(f"grade-batch: stopped after {progress.done} of {progress.total}; run it "
+              f"again to grade the rest", file=sys.stderr)
+        return EXIT_STOPPED
+    pool.shutdown()
     rows = [r for r in records([batch.out]) if r["student"] in dict(items)]
     write_csvs(batch.out, rows, args.roster)
     print(f"grade-batch: {len(rows)} rows in {batch.out / 'grades.csv'} and "
@@ -369,6 +387,7 @@ def main(argv=None):
     m.add_argument("--roster")
     m.add_argument("folders", nargs="+")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         if args.command == "grade":
             if not str(args.jobs).strip().isdigit() and str(args.jobs).strip():

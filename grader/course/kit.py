@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -247,26 +248,67 @@ def lay_over(found, tree):
 
 # --- grading ---------------------------------------------------------------------------
 
+# The grading runs going on (batch.py runs several), and stop_all's request to end them.
+RUNNING = set()
+RUNNING_LOCK = threading.Lock()
+STOP = threading.Event()
+
+
 def run_logged(cmd, cwd, env, log, timeout):
-    """Runs CMD with its output in LOG, ending its whole process group at TIMEOUT.
-    Returns its exit code, or None when it timed out."""
+    """Runs CMD with its output in LOG, ending its whole process group at TIMEOUT or
+    when stop_all asks. Returns its exit code, or None when it was ended."""
+    deadline = time.monotonic() + timeout
     with open(log, "wb") as out:
         kwargs = {"start_new_session": True} if os.name == "posix" else \
             {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
                                 stdout=out, stderr=subprocess.STDOUT, **kwargs)
+        with RUNNING_LOCK:
+            RUNNING.add(proc)
         try:
-            return proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            if os.name == "posix":
-                os.killpg(proc.pid, signal.SIGTERM)
+            while True:
                 try:
-                    proc.wait(timeout=20)       # the grader ends its programs and writes
+                    return proc.wait(timeout=0.2)
                 except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
-            proc.kill()
-            proc.wait()
-            return None
+                    if STOP.is_set() or time.monotonic() > deadline:
+                        end(proc)
+                        return None
+        finally:
+            with RUNNING_LOCK:
+                RUNNING.discard(proc)
+
+
+def end(proc, grace=20):
+    """Ends PROC's process group: SIGTERM, and GRACE s for the grader in it to end its
+    programs and write its reports, then SIGKILL for what is left of the group."""
+    if os.name != "posix":
+        proc.kill()
+        proc.wait()
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    proc.wait()     # make goes at once; the group's number stays while any of it lives
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def stop_all(timeout=60):
+    """Ends every grading run going on, and waits until they are gone."""
+    STOP.set()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with RUNNING_LOCK:
+            if not RUNNING:
+                return
+        time.sleep(0.1)
 
 
 def shell_command(words, msys2=None):

@@ -11,14 +11,16 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tarfile
+import time
 import zipfile
 
 import pytest
 
-from conftest import ROOT, TARGET, leftovers
+from conftest import ROOT, TARGET, leftovers, marked
 
 pytestmark = pytest.mark.skipif(TARGET != "native" or not sys.platform.startswith("linux"),
                                 reason="the instructor's tools are tested natively on Linux")
@@ -469,3 +471,25 @@ def test_shards_split_the_submissions(tmp_path):
     rows = list(csv.DictReader(open(tmp_path / "all" / "grades.csv")))
     assert [r["student"] for r in rows] == list("abcde")
     assert all(r["status"] == "no lab files" for r in rows)
+
+
+def test_grade_batch_stopped_ends_every_run_and_records_none(tmp_path):
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    patched(ROOT / "tests" / "kit" / "hostile" / "busy-loop.patch", subs / "spins")
+    run_id = f"stop-{os.getpid()}"
+    proc = subprocess.Popen([sys.executable, str(COURSE / "batch.py"), "grade", "--submissions",
+                             str(subs), "--out", str(out), "--labs", "01", "--timeout", "300"],
+                            env=env(KIT_RUN_ID=run_id), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not marked(run_id, programs_only=True):
+            assert time.monotonic() < deadline and proc.poll() is None, "no program started"
+            time.sleep(0.2)
+        proc.send_signal(signal.SIGINT)
+        output, _ = proc.communicate(timeout=45)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130 and "run it again to grade the rest" in output, output
+    assert leftovers(run_id) == []
+    assert not (out / "students" / "spins" / "record.json").exists()
