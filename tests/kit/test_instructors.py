@@ -278,6 +278,14 @@ def test_gradescope_writes_results_when_grading_does_not_finish(tmp_path, autogr
     assert data["extra_data"]["status"] == "timed out"
 
 
+def test_gradescope_writes_results_when_the_autograder_itself_fails(tmp_path, autograder_zip):
+    def fill(dest):
+        clone_of(ROOT / "solutions" / LAB)(dest)
+        (tmp_path / "autograder" / "source" / "grader" / "course" / "kit.py").unlink()
+    data = gradescope_run(tmp_path, autograder_zip, fill)
+    assert data["score"] == 0 and "failed before grading" in data["output"], data
+
+
 # --- Classroom 50 ----------------------------------------------------------------------
 
 COMMITTED = "2026-06-01T14:32:01Z"
