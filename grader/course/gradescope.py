@@ -61,6 +61,9 @@ exit 0
 def build(out, labs):
     """Writes the autograder zip OUT for LABS."""
     out = Path(out).resolve()
+    if out.suffix != ".zip" or (out.exists() and not earlier_zip(out)):
+        raise kit.Problem(f"AUTOGRADER: {out} must be a new .zip file, or an earlier "
+                          f"autograder zip")
     stage = kit.KIT / "build" / "autograder-source"
     kit.write_tree(stage, labs, hidden=True, course=True,
                    extra={"setup.sh": SETUP_SH, "run_autograder": RUN_AUTOGRADER})
@@ -77,6 +80,14 @@ def build(out, labs):
                 zf.writestr(info, path.read_bytes())
     os.replace(tmp, out)
     return out
+
+
+def earlier_zip(path):
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return "run_autograder" in zf.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return False
 
 
 # --- one submission --------------------------------------------------------------------

@@ -203,7 +203,18 @@ def autograder_zip(tmp_path_factory):
     out = tmp_path_factory.mktemp("gradescope") / "autograder.zip"
     made = tool("gradescope.py", "--build", "--labs", "01", "--out", out)
     assert made.returncode == 0, made.stderr
+    names = zipfile.ZipFile(out).namelist()
+    assert any(n.startswith("grader/hidden/") for n in names)
+    assert not any(n.startswith(("solutions/", "tests/mutants/", "tests/kit/")) for n in names)
     return out
+
+
+def test_autograder_refuses_to_overwrite_another_file(tmp_path):
+    (tmp_path / "notes.zip").write_text("not a zip\n")
+    for out in (tmp_path / "notes.zip", tmp_path / "autograder"):
+        proc = tool("gradescope.py", "--build", "--out", out)
+        assert proc.returncode == 2 and "must be a new .zip file" in proc.stderr, proc.stderr
+    assert (tmp_path / "notes.zip").read_text() == "not a zip\n"
 
 
 def gradescope_run(tmp_path, zip_path, fill, **extra):
