@@ -7,6 +7,7 @@
 #   make flake        make test RUNS times, counting failures (tests/flake.sh)
 #   make setup        install what the kit needs (apt, pacman or brew)
 #   make bench        echo throughput of the reference tcp_server next to socat
+#   make handout      the instructor's tools: handout, autograder, classroom50, grade-batch
 #   make clean        remove build/
 #
 # TARGET=native (default) uses this machine's compiler; TARGET=mingw cross-compiles
@@ -83,6 +84,7 @@ include labs/04-udp/Makefile.local
 include labs/05-shutdown-options/Makefile.local
 include tests/Makefile.local
 include tests/fuzz/Makefile.local
+-include grader/course/Makefile.local
 
 all: programs units
 programs: $(PROGRAMS)
@@ -150,6 +152,6 @@ setup:
 	$(Q)sh labs/common/setup.sh $(TARGET)
 
 help:
-	@sed -n '2,14p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,/^$$/p' Makefile | sed 's/^# \{0,1\}//'
 
 -include $(shell find $(OUT) $(COMMON_OUT) $(KIT_TEST_OUT) -name "*.d" 2>/dev/null)

@@ -18,6 +18,9 @@ from .proc import printable
 # KIT_GRADE_DIR lets the kit's own tests grade several trees at once.
 GRADE_DIR = Path(os.environ.get("KIT_GRADE_DIR") or platform.ROOT / "build" / "grade")
 TRANSCRIPTS = GRADE_DIR / "transcripts"
+# Written into a students' handout in place of grader/hidden/: how many hidden tests
+# each lab has, so that the summary can say what it does not grade.
+HIDDEN_COUNTS = Path(__file__).resolve().parents[1] / "hidden-tests.json"
 # The output kept per test in results.json; the transcript on disk has the rest.
 RESULT_OUTPUT_LIMIT = 4096
 
@@ -30,6 +33,12 @@ def points_of(item):
 def lab_of(nodeid):
     m = re.search(r"test_lab(\d+)_", nodeid)
     return m.group(1) if m else "kit"
+
+
+def is_hidden(nodeid):
+    """Whether NODEID is a hidden test: one in grader/hidden/, which the students'
+    handout leaves out and the autograders run (docs/grading.md, "Hidden tests")."""
+    return "hidden/" in nodeid.split("::")[0].replace("\\", "/")
 
 
 def title_of(item):
@@ -100,7 +109,8 @@ class Scoreboard:
                   "max_score": e["max_score"], "status": e["status"],
                   "output": clip(e["output"]),
                   "extra_data": {"test": e["nodeid"].split("/")[-1],
-                                 "duration": round(e["duration"], 3)}}
+                                 "duration": round(e["duration"], 3),
+                                 "hidden": is_hidden(e["nodeid"])}}
                  for e in map(self.entries.get, self.order)]
         data = {"score": score, "max_score": total, "execution_time": round(
                     time.monotonic() - self.started, 2),
@@ -126,11 +136,29 @@ class Scoreboard:
             write(f"  Lab {lab}: {got}/{sum(e['max_score'] for e in entries)}")
         score, total = self.totals()
         write(f"\nScore: {score}/{total}")
+        note = hidden_note(self.labs())
+        if note:
+            write(note)
         failed = [e for e in self.entries.values() if e["status"] != "passed"]
         if failed:
             write(f"Transcripts of the {len(failed)} failed tests: "
                   f"{shown(TRANSCRIPTS)}/")
         write(f"Results: {shown(GRADE_DIR / 'results.json')}")
+
+
+def hidden_note(labs):
+    """What a handout's grader does not grade: the hidden tests of the labs LABS."""
+    try:
+        counts = json.loads(HIDDEN_COUNTS.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    counts = {lab: n for lab, n in sorted(counts.items()) if lab in labs and n}
+    if not counts:
+        return None
+    n = sum(counts.values())
+    each = ", ".join(f"lab {lab}: {k}" for lab, k in counts.items())
+    return (f"Not graded here: {n} hidden test{'s' if n != 1 else ''} ({each}), "
+            f"which the autograder runs when you submit.")
 
 
 def clip(text, limit=RESULT_OUTPUT_LIMIT):

@@ -1,0 +1,407 @@
+"""make grade-batch SUBMISSIONS=DIR: grades every submission in DIR (a folder, a
+.zip or a .tar[.gz|.bz2|.xz] per student, named after the student), each in a scratch
+tree of its own with its own build and results, JOBS at a time, so that one that
+hangs, crashes or does not compile costs only its own row.
+
+Under BATCH_OUT (build/batch): grades.csv (student, each lab's score, total, maximum,
+status, seed), canvas.csv (Canvas's gradebook import shape), and students/NAME/ with
+record.json, results.json, the build and grading logs, and grade/ (the grader's
+own reports, transcripts/ among them). A run resumes where the last
+one stopped: a submission graded before, and unchanged since, is not graded again
+(--regrade grades it again). Each submission's seed is recorded on its first grading
+and given to the grader (KIT_SEED) on every regrade, so a regrade gives the same
+verdict. SHARD=I/N grades every Nth submission only (a matrix job's share); `batch.py
+merge --out DIR SHARD_DIRS...` writes the CSVs of several shards' students together.
+"""
+import argparse
+import concurrent.futures
+import csv
+import hashlib
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tarfile
+import threading
+import time
+import zipfile
+from pathlib import Path
+
+import kit
+
+ARCHIVES = (".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")
+# What an archive may unpack to: more is not a lab submission.
+MAX_MEMBERS = 20000
+MAX_BYTES = 200 << 20
+STATUSES_DONE = ("graded", "build failed", "timed out", "grader failed", "bad submission",
+                 "no lab files")
+CANVAS_IDENTITY = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+# Ctrl-C or SIGTERM: every grading run is ended (kit.stop_all), and nothing of theirs
+# recorded.
+EXIT_STOPPED = 130
+
+
+# --- submissions -----------------------------------------------------------------------
+
+def student_of(path):
+    name = path.name
+    for suffix in ARCHIVES:
+        if path.is_file() and name.lower().endswith(suffix):
+            return name[:-len(suffix)]
+    return name if path.is_dir() else None
+
+
+def submissions(folder):
+    """[(student, path)] of FOLDER's submissions, by name."""
+    if not str(folder).strip():
+        raise kit.Problem("SUBMISSIONS is not given: make grade-batch SUBMISSIONS=DIR, a "
+                          "folder with one folder or archive per student")
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise kit.Problem(f"SUBMISSIONS: '{folder}' is not a folder (give "
+                          f"SUBMISSIONS=DIR, a folder with one folder or archive per student)")
+    found = {}
+    for path in sorted(folder.iterdir()):
+        student = student_of(path)
+        if path.name.startswith(".") or student is None:
+            continue
+        if not re.fullmatch(r"[\w.@+-]+", student):
+            raise kit.Problem(f"SUBMISSIONS: '{path.name}': a student's name is letters, "
+                              f"digits and . _ - @ + only")
+        if student in found:
+            raise kit.Problem(f"SUBMISSIONS: two submissions of '{student}': "
+                              f"{found[student].name} and {path.name}")
+        found[student] = path
+    if not found:
+        raise kit.Problem(f"SUBMISSIONS: '{folder}' holds no folder or archive "
+                          f"({', '.join(ARCHIVES)})")
+    return sorted(found.items())
+
+
+def digest(path):
+    """A hash of a submission's content: its archive's bytes, or its folder's files."""
+    h = hashlib.sha256()
+    if path.is_file():
+        h.update(path.read_bytes())
+        return h.hexdigest()
+    for dirpath, dirnames, filenames in os.walk(path):
+        dirnames.sort()
+        for name in sorted(filenames):
+            file = Path(dirpath) / name
+            if file.is_file() and not file.is_symlink():
+                h.update(file.relative_to(path).as_posix().encode() + b"\0")
+                h.update(file.read_bytes())
+    return h.hexdigest()
+
+
+def safe_member(name):
+    parts = Path(name.replace("\\", "/")).parts
+    return bool(parts) and not name.startswith(("/", "\\")) and ".." not in parts \
+        and not re.match(r"^[A-Za-z]:", name)
+
+
+def unpack(archive, dest):
+    """Unpacks ARCHIVE's regular files into DEST (no links, nothing outside it)."""
+    dest.mkdir(parents=True)
+    total = 0
+    try:
+        if archive.name.lower().endswith(".zip"):
+            with zipfile.ZipFile(archive) as zf:
+                members = zf.infolist()
+                if len(members) > MAX_MEMBERS:
+                    raise kit.Problem(f"{len(members)} files: more than {MAX_MEMBERS}")
+                for info in members:
+                    mode = info.external_attr >> 16
+                    if info.is_dir() or stat.S_ISLNK(mode) or not safe_member(info.filename):
+                        continue
+                    total += info.file_size
+                    if total > MAX_BYTES:
+                        raise kit.Problem(f"it unpacks to more than {MAX_BYTES >> 20} MiB")
+                    target = dest / info.filename
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(zf.read(info))
+        else:
+            with tarfile.open(archive) as tf:
+                for n, member in enumerate(tf):
+                    if n >= MAX_MEMBERS:
+                        raise kit.Problem(f"more than {MAX_MEMBERS} files")
+                    if not member.isreg() or not safe_member(member.name):
+                        continue
+                    total += member.size
+                    if total > MAX_BYTES:
+                        raise kit.Problem(f"it unpacks to more than {MAX_BYTES >> 20} MiB")
+                    target = dest / member.name
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(tf.extractfile(member).read())
+    except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError, ValueError) as e:
+        raise kit.Problem(f"{archive.name} cannot be unpacked: {e}") from e
+
+
+# --- one student -----------------------------------------------------------------------
+
+class Batch:
+    def __init__(self, out, labs, target, timeout, regrade):
+        self.out = Path(out).resolve()
+        self.labs = labs
+        self.target = target
+        self.timeout = timeout
+        self.regrade = regrade
+
+    def folder(self, student):
+        return self.out / "students" / student
+
+    def previous(self, student):
+        try:
+            return json.loads((self.folder(student) / "record.json").read_text())
+        except (OSError, ValueError):
+            return None
+
+    def needs_grading(self, student, path):
+        old = self.previous(student)
+        return self.regrade or old is None or old.get("digest") != digest(path) \
+            or old.get("status") not in STATUSES_DONE
+
+    def grade(self, student, path):
+        """Grades one submission; returns its record (also in record.json)."""
+        here = self.folder(student)
+        old = self.previous(student) or {}
+        seed = old.get("seed") or secrets.randbelow(2 ** 31 - 1) + 1
+        record = {"student": student, "submission": path.name, "digest": digest(path),
+                  "seed": seed, "labs": {}, "score": 0, "max_score": 0, "notes": []}
+        started = time.monotonic()
+        for name in ("tree", "submission", "grade", "results.json"):
+            target = here / name
+            shutil.rmtree(target) if target.is_dir() else target.unlink(missing_ok=True)
+        here.mkdir(parents=True, exist_ok=True)
+        try:
+            source = path
+            if path.is_file():
+                source = here / "submission"
+                unpack(path, source)
+            tree = kit.write_tree(here / "tree", self.labs, hidden=True)
+            self.share_check(tree)
+            found, notes = kit.collect(source, kit.lab_sources(tree, self.labs))
+            record["notes"] += notes
+            if not found:
+                record["status"] = "no lab files"
+                record["notes"].append("no lab source file (labs/NN-topic/*.c, *.h) in it")
+            else:
+                kit.lay_over(found, tree)
+                record.update(self.run(tree, here, seed))
+        except kit.Problem as problem:
+            record["status"] = "bad submission"
+            record["notes"].append(str(problem))
+        finally:
+            shutil.rmtree(here / "tree", ignore_errors=True)
+            shutil.rmtree(here / "submission", ignore_errors=True)
+        if kit.STOP.is_set():
+            return None                 # cut short: graded again when the batch resumes
+        record["seconds"] = round(time.monotonic() - started, 1)
+        tmp = here / "record.json.tmp"
+        tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+        os.replace(tmp, here / "record.json")
+        return record
+
+    def run(self, tree, here, seed):
+        graded = kit.grade_tree(tree, here, target=self.target, seed=seed,
+                                timeout=self.timeout)
+        results = graded.result()
+        (here / "results.json").write_text(json.dumps(results, indent=2) + "\n",
+                                           encoding="utf-8")
+        labs = {lab[:2]: {"score": 0, "max_score": 0} for lab in self.labs}
+        labs.update({lab: {"score": t["score"], "max_score": t["max_score"]}
+                     for lab, t in kit.per_lab(results).items() if lab in labs})
+        notes = [f"lab {lab[:2]} did not compile" for lab in graded.build_errors()]
+        if graded.status not in ("graded", "build failed"):
+            notes.append(graded.why().splitlines()[0])
+        return {"status": graded.status, "labs": labs, "notes": notes,
+                "score": sum(t["score"] for t in labs.values()),
+                "max_score": sum(t["max_score"] for t in labs.values())}
+
+    def share_check(self, tree):
+        """Under mingw, every tree links the kit's one build of Check and grades in its
+        one Wine prefix (made once, under its lock), as parallel kit tests do."""
+        if self.target == "mingw":
+            (tree / "build" / "mingw").mkdir(parents=True, exist_ok=True)
+            for name in ("check", "wine", "wine.lock"):
+                os.symlink(kit.KIT / "build" / "mingw" / name, tree / "build" / "mingw" / name)
+
+
+def prepare_check(target):
+    """The MinGW build of Check, made once before the trees link it."""
+    if target != "mingw":
+        return
+    lib = "build/mingw/check/lib/libcheck.a"
+    if not (kit.KIT / lib).exists():
+        subprocess.run(["make", "--no-print-directory", "TARGET=mingw", lib], cwd=kit.KIT,
+                       check=True)
+    (kit.KIT / "build" / "mingw" / "wine").mkdir(parents=True, exist_ok=True)
+
+
+# --- the CSVs --------------------------------------------------------------------------
+
+def records(folders):
+    found = {}
+    for folder in folders:
+        for path in sorted((Path(folder) / "students").glob("*/record.json")):
+            try:
+                record = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            found[record["student"]] = record
+    return [found[k] for k in sorted(found)]
+
+
+def write_csvs(out, rows, roster=None):
+    """grades.csv and canvas.csv of ROWS (records) into OUT."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    labs = sorted({lab for r in rows for lab in r.get("labs", {})})
+    maxima = lab_maxima(rows, labs)
+    with open(out / "grades.csv.tmp", "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["student", *[f"lab{lab}" for lab in labs], "total", "max", "status",
+                    "seed"])
+        for r in rows:
+            w.writerow([r["student"], *[r["labs"].get(lab, {}).get("score", 0) for lab in labs],
+                        r["score"], sum(maxima.values()), r["status"], r["seed"]])
+    os.replace(out / "grades.csv.tmp", out / "grades.csv")
+    people = read_roster(roster) if roster else {}
+    with open(out / "canvas.csv.tmp", "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(CANVAS_IDENTITY + [f"Lab {lab}" for lab in labs])
+        w.writerow(["Points Possible", "", "", "", ""] + [maxima[lab] for lab in labs])
+        for r in rows:
+            who = people.get(r["student"], {"Student": r["student"],
+                                            "SIS Login ID": r["student"]})
+            w.writerow([who.get(k, "") for k in CANVAS_IDENTITY] +
+                       [r["labs"].get(lab, {}).get("score", 0) for lab in labs])
+    os.replace(out / "canvas.csv.tmp", out / "canvas.csv")
+
+
+def lab_maxima(rows, labs):
+    """Each lab's full marks: what a grading run that finished could score (one that
+    timed out or brought no lab files knows less)."""
+    finished = [r for r in rows if r["status"] in ("graded", "build failed")] or rows
+    return {lab: max((r["labs"].get(lab, {}).get("max_score", 0) for r in finished),
+                     default=0) for lab in labs}
+
+
+def read_roster(path):
+    """{submission name: Canvas identity} from a Canvas gradebook export: a row is
+    found by its SIS Login ID, SIS User ID, ID or Student."""
+    people = {}
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        for row in csv.DictReader(f):
+            if (row.get("Student") or "").strip() in ("", "Points Possible"):
+                continue
+            for key in ("Student", "ID", "SIS User ID", "SIS Login ID"):
+                if row.get(key):
+                    people[row[key].strip()] = row
+    return people
+
+
+# --- the run -----------------------------------------------------------------------------
+
+def shard_of(spec, items):
+    if not spec:
+        return items
+    m = re.fullmatch(r"(\d+)/(\d+)", spec)
+    if not m or not 1 <= int(m.group(1)) <= int(m.group(2)):
+        raise kit.Problem(f"SHARD: '{spec}' is not I/N with 1 <= I <= N (e.g. 2/4)")
+    i, n = int(m.group(1)), int(m.group(2))
+    return [item for k, item in enumerate(items) if k % n == i - 1]
+
+
+class Progress:
+    def __init__(self, total, jobs, skipped):
+        self.total, self.jobs, self.done, self.failed = total, jobs, 0, 0
+        self.started = time.monotonic()
+        self.lock = threading.Lock()
+        if skipped:
+            print(f"grade-batch: {skipped} already graded and unchanged (--regrade "
+                  f"grades them again)", flush=True)
+        print(f"grade-batch: {total} to grade, {jobs} at a time", flush=True)
+
+    def report(self, record):
+        with self.lock:
+            self.done += 1
+            self.failed += record["status"] != "graded"
+            spent = time.monotonic() - self.started
+            left = spent / self.done * (self.total - self.done)
+            print(f"[{self.done}/{self.total} done, {self.failed} failed, "
+                  f"~{left:.0f} s left] {record['student']}: {record['score']}/"
+                  f"{record['max_score']} {record['status']} ({record['seconds']} s)",
+                  flush=True)
+
+
+def grade_all(args):
+    labs = kit.select_labs(args.labs)
+    items = shard_of(args.shard, submissions(args.submissions))
+    batch = Batch(args.out, labs, args.target, args.timeout, args.regrade)
+    todo = [(s, p) for s, p in items if batch.needs_grading(s, p)]
+    jobs = int(args.jobs) if str(args.jobs).strip() else (os.cpu_count() or 1)
+    progress = Progress(len(todo), max(jobs, 1), len(items) - len(todo))
+    prepare_check(args.target)
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(jobs, 1))
+    try:
+        for future in concurrent.futures.as_completed(
+                [pool.submit(batch.grade, s, p) for s, p in todo]):
+            progress.report(future.result())
+    except KeyboardInterrupt:
+        kit.STOP.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        kit.stop_all()
+        pool.shutdown(wait=True)
+        print(f"grade-batch: stopped after {progress.done} of {progress.total}; run it "
+              f"again to grade the rest", file=sys.stderr)
+        return EXIT_STOPPED
+    pool.shutdown()
+    rows = [r for r in records([batch.out]) if r["student"] in dict(items)]
+    write_csvs(batch.out, rows, args.roster)
+    print(f"grade-batch: {len(rows)} rows in {batch.out / 'grades.csv'} and "
+          f"{batch.out / 'canvas.csv'} ({time.monotonic() - progress.started:.0f} s)")
+    return 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="batch.py", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    g = sub.add_parser("grade", help="grade the submissions of a folder")
+    g.add_argument("--submissions", default="")
+    g.add_argument("--out", default=str(kit.KIT / "build" / "batch"))
+    g.add_argument("--jobs", default="")
+    g.add_argument("--target", default="native", choices=["native", "mingw"])
+    g.add_argument("--labs", default="")
+    g.add_argument("--shard", default="")
+    g.add_argument("--timeout", type=int, default=1200, help="seconds per submission")
+    g.add_argument("--regrade", action="store_true")
+    g.add_argument("--roster", help="a Canvas gradebook export, to fill canvas.csv's IDs")
+    m = sub.add_parser("merge", help="the CSVs of several shards' output folders")
+    m.add_argument("--out", required=True)
+    m.add_argument("--roster")
+    m.add_argument("folders", nargs="+")
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        if args.command == "grade":
+            if not str(args.jobs).strip().isdigit() and str(args.jobs).strip():
+                raise kit.Problem(f"JOBS: '{args.jobs}' is not a number")
+            return grade_all(args)
+        rows = records(args.folders)
+        if not rows:
+            raise kit.Problem("merge: no students/*/record.json in " + " ".join(args.folders))
+        write_csvs(args.out, rows, args.roster)
+        print(f"grade-batch: merged {len(rows)} rows into {Path(args.out) / 'grades.csv'}")
+        return 0
+    except kit.Problem as problem:
+        kit.fail(str(problem))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,438 @@
+"""What the instructor's tools share: the trees they write (a students' handout, an
+autograder's copy of the kit), the lab files they take from a submission, and one
+grading run of a tree that always ends with a result.
+
+Used by handout.py (make handout), gradescope.py (make autograder), classroom50.py
+(make classroom50) and batch.py (make grade-batch); docs/grading.md walks through each.
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+KIT = Path(__file__).resolve().parents[2]
+
+# Exit codes of the tools: 0 done, 2 bad input (a message names it), 3 grading failed.
+EXIT_USAGE = 2
+EXIT_GRADING = 3
+
+# Lines of the kit's Makefile that a tree without the kit's own tests leaves out.
+KIT_ONLY_INCLUDES = ("include tests/Makefile.local", "include tests/fuzz/Makefile.local")
+COURSE_INCLUDE = "-include grader/course/Makefile.local"
+# The header lines of targets a handout has not got, and the bench rule.
+KIT_ONLY_TARGETS = ("make test", "make fuzz", "make flake", "make bench", "make handout",
+                    "make autograder", "make classroom50", "make grade-batch")
+BENCH_RULE = re.compile(r"^# A benchmark, not a test.*?\n\n", re.M | re.S)
+STUDENT_DOCS = ("docs/setup-windows.md", "docs/setup-linux-macos.md",
+                "docs/platform-differences.md")
+STUDENT_WORKFLOW = ".github/classroom/grade.yml"
+# Written into every tree this module makes: marks it as one (so that a handout is
+# only ever written over a handout) and counts the hidden tests it leaves out.
+HIDDEN_COUNTS = "grader/hidden-tests.json"
+# A submission's lab files are looked for outside these folders only.
+NOT_SUBMITTED = {".git", "__MACOSX", "build", "grader", "tests", "solutions", ".github"}
+LARGEST_SOURCE = 1 << 20
+# What a grading run does not inherit from its caller: make's own variables (a tree's
+# make is no sub-make of the caller's) and what says which tree the grader grades.
+NOT_INHERITED = ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES", "KIT_OUT", "KIT_SRC",
+                 "KIT_LAB", "KIT_GRADE_DIR", "KIT_TARGET", "KIT_WRAPPER", "KIT_PASS_ENV",
+                 "KIT_SEED", "KIT_GRADE_JOBS")
+
+
+class Problem(Exception):
+    """Bad input: the message names it; the tools exit with EXIT_USAGE."""
+
+
+# --- labs ----------------------------------------------------------------------------
+
+def all_labs(root=KIT):
+    """The lab folders of ROOT's labs/, by number: ["01-wsastartup", ...]."""
+    return sorted(p.name for p in (root / "labs").iterdir()
+                  if p.is_dir() and re.match(r"\d\d-", p.name))
+
+
+def select_labs(spec, root=KIT):
+    """The lab folders LABS names ("01,02", "1 2", or empty for all)."""
+    labs = all_labs(root)
+    if not (spec or "").strip():
+        return labs
+    chosen = []
+    for word in re.split(r"[\s,]+", spec.strip()):
+        if not word.isdigit():
+            raise Problem(f"LABS: '{word}' is not a lab number (the labs: "
+                          f"{', '.join(lab[:2] for lab in labs)})")
+        found = [lab for lab in labs if lab[:2] == word.zfill(2)]
+        if not found:
+            raise Problem(f"LABS: there is no lab {word.zfill(2)} (the labs: "
+                          f"{', '.join(lab[:2] for lab in labs)})")
+        chosen += [lab for lab in found if lab not in chosen]
+    return sorted(chosen)
+
+
+def lab_title(lab, root=KIT):
+    """The first heading of a lab's README, without its '# '."""
+    for line in (root / "labs" / lab / "README.md").read_text(encoding="utf-8").splitlines():
+        if line.startswith("# "):
+            return line[2:].strip()
+    return lab
+
+
+def hidden_tests(labs, root=KIT):
+    """The hidden test files of LABS: grader/hidden/test_labNN_*.py."""
+    return [p for lab in labs
+            for p in sorted((root / "grader" / "hidden").glob(f"test_lab{lab[:2]}_*.py"))]
+
+
+def count_tests(path):
+    """How many graded test functions a grader file has."""
+    return len(re.findall(r"^@pytest\.mark\.points\(", path.read_text(encoding="utf-8"), re.M))
+
+
+# --- trees ---------------------------------------------------------------------------
+
+def tree_files(labs, hidden=False, course=False, root=KIT):
+    """{path in the tree: path in ROOT} of a tree that grades LABS: the Makefile, labs/
+    (common and LABS), the grader with its public tests, the Check tests of LABS;
+    HIDDEN adds the hidden tests, COURSE these tools."""
+    files = {}
+
+    def add(folder, pattern="*", recursive=False):
+        base = root / folder
+        for path in sorted(base.rglob(pattern) if recursive else base.glob(pattern)):
+            if path.is_file() and "__pycache__" not in path.parts:
+                files[path.relative_to(root).as_posix()] = path
+
+    add("labs/common")
+    for lab in labs:
+        add(f"labs/{lab}")
+    add("grader", "*.py")
+    add("grader", "*.sh")
+    add("grader/gradelib", "*.py")
+    graded = {f"test_lab{lab[:2]}_" for lab in labs}
+    for name in [n for n in files if n.startswith("grader/test_lab")]:
+        if not any(name.startswith("grader/" + g) for g in graded):
+            del files[name]
+    for lab in labs:
+        fragment = (root / "labs" / lab / "Makefile.local").read_text(encoding="utf-8")
+        for source in re.findall(r"\btests/unit/\w+\.c\b", fragment):
+            files[source] = root / source
+    for name in ("tests/unit/unit.c", "tests/unit/unit.h"):
+        files[name] = root / name
+    if hidden:
+        for path in hidden_tests(labs, root):
+            files[path.relative_to(root).as_posix()] = path
+    if course:
+        add("grader/course", recursive=True)
+    for name in (".gitattributes", ".gitignore"):
+        if (root / name).exists():
+            files[name] = root / name
+    return files
+
+
+def makefile_for(labs, course=False, root=KIT):
+    """The kit's Makefile for a tree of LABS without the kit's own tests: the other
+    labs' fragments, tests/ and the benchmark left out (COURSE keeps these tools)."""
+    text = (root / "Makefile").read_text(encoding="utf-8")
+    keep = set(labs)
+    lines = []
+    for line in text.splitlines(keepends=True):
+        m = re.match(r"^include labs/(\d\d-[^/]+)/Makefile\.local\s*$", line)
+        if m and m.group(1) not in keep:
+            continue
+        if line.strip() in KIT_ONLY_INCLUDES:
+            continue
+        if line.strip() == COURSE_INCLUDE and not course:
+            continue
+        if line.startswith("#   ") and line[4:].split("  ")[0].strip() in KIT_ONLY_TARGETS:
+            continue
+        lines.append(line)
+    text, found = BENCH_RULE.subn("", "".join(lines))
+    missing = [s for s in KIT_ONLY_INCLUDES if s not in (root / "Makefile").read_text()]
+    if missing or not found:
+        raise Problem("the kit's Makefile has changed: grader/course/kit.py no longer "
+                      f"finds {missing or 'the bench rule'} to leave out")
+    return text.replace(" bench\n", "\n", 1)
+
+
+def write_tree(dest, labs, hidden=False, course=False, extra=None, root=KIT):
+    """Writes a tree of LABS into DEST (emptied first, its .git kept), with EXTRA
+    ({path: text}) on top. DEST must be empty, missing, or such a tree already."""
+    dest = Path(dest).resolve()
+    if dest == root or root.is_relative_to(dest) or (dest.is_relative_to(root) and
+                                                      not dest.is_relative_to(root / "build")):
+        raise Problem(f"{dest}: a tree is written under build/ or outside the kit, "
+                      f"never over the kit itself")
+    if dest.exists() and any(p.name != ".git" for p in dest.iterdir()) \
+            and not (dest / HIDDEN_COUNTS).exists():
+        raise Problem(f"{dest} is not empty and holds no handout ({HIDDEN_COUNTS} is "
+                      f"missing): give an empty folder, or the clone of your handout")
+    if dest.exists():
+        for path in dest.iterdir():
+            if path.name != ".git":
+                shutil.rmtree(path) if path.is_dir() and not path.is_symlink() \
+                    else path.unlink()
+    files = tree_files(labs, hidden, course, root)
+    counts = {} if hidden else {lab[:2]: sum(map(count_tests, hidden_tests([lab], root)))
+                                for lab in labs}
+    texts = {"Makefile": makefile_for(labs, course, root),
+             HIDDEN_COUNTS: json.dumps(counts, indent=2, sort_keys=True) + "\n",
+             **(extra or {})}
+    for name, source in files.items():
+        target = dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
+    for name, text in texts.items():
+        target = dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8", newline="\n")
+    return dest
+
+
+# --- submissions ---------------------------------------------------------------------
+
+def lab_sources(tree, labs=None):
+    """The files a student writes: labs/NN-topic/*.c and *.h of TREE (of LABS)."""
+    labs = labs or all_labs(tree)
+    return [f"labs/{lab}/{p.name}" for lab in labs
+            for p in sorted((tree / "labs" / lab).iterdir()) if p.suffix in (".c", ".h")]
+
+
+def collect(submission, wanted):
+    """{wanted path: file in SUBMISSION} for each of WANTED (labs/NN-topic/NAME) found,
+    whatever the upload's shape: a clone (…/labs/NN-topic/NAME), a labs/ or lab folder
+    (NN-topic/NAME), or loose files (NAME). Returns (found, notes)."""
+    submission = Path(submission)
+    candidates = []
+    for dirpath, dirnames, filenames in os.walk(submission):
+        dirnames[:] = sorted(d for d in dirnames if d not in NOT_SUBMITTED)
+        for name in filenames:
+            path = Path(dirpath) / name
+            if path.is_file() and not path.is_symlink():
+                candidates.append(path.relative_to(submission))
+    found, notes = {}, []
+    for want in wanted:
+        lab, name = want.split("/")[1:]
+
+        def rank(rel):
+            parts = rel.parts
+            if parts[-1] != name:
+                return None
+            if parts[-3:-1] == ("labs", lab):
+                return (0, len(parts), rel.as_posix())
+            if len(parts) >= 2 and parts[-2] == lab:
+                return (1, len(parts), rel.as_posix())
+            return (2, len(parts), rel.as_posix())
+        ranked = sorted(r for r in map(rank, candidates) if r is not None)
+        if not ranked:
+            continue
+        path = submission / ranked[0][2]
+        if path.stat().st_size > LARGEST_SOURCE:
+            notes.append(f"{ranked[0][2]} is larger than {LARGEST_SOURCE >> 10} KiB: "
+                         f"left out, so {want} is the starter")
+            continue
+        found[want] = path
+    return found, notes
+
+
+def lay_over(found, tree):
+    """Copies the submission's lab files FOUND over TREE's own."""
+    for want, path in found.items():
+        shutil.copyfile(path, tree / want)
+
+
+# --- grading ---------------------------------------------------------------------------
+
+# The grading runs going on (batch.py runs several), and stop_all's request to end them.
+RUNNING = set()
+RUNNING_LOCK = threading.Lock()
+STOP = threading.Event()
+
+
+def run_logged(cmd, cwd, env, log, timeout):
+    """Runs CMD with its output in LOG, ending its whole process group at TIMEOUT or
+    when stop_all asks. Returns its exit code, or None when it was ended."""
+    deadline = time.monotonic() + timeout
+    with open(log, "wb") as out:
+        kwargs = {"start_new_session": True} if os.name == "posix" else \
+            {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                                stdout=out, stderr=subprocess.STDOUT, **kwargs)
+        with RUNNING_LOCK:
+            RUNNING.add(proc)
+        try:
+            while True:
+                try:
+                    return proc.wait(timeout=0.2)
+                except subprocess.TimeoutExpired:
+                    if STOP.is_set() or time.monotonic() > deadline:
+                        end(proc)
+                        return None
+        finally:
+            with RUNNING_LOCK:
+                RUNNING.discard(proc)
+
+
+def end(proc, grace=20):
+    """Ends PROC's process group: SIGTERM, and GRACE s for the grader in it to end its
+    programs and write its reports, then SIGKILL for what is left of the group."""
+    if os.name != "posix":
+        proc.kill()
+        proc.wait()
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    proc.wait()     # make goes at once; the group's number stays while any of it lives
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def stop_all(timeout=60):
+    """Ends every grading run going on, and waits until they are gone."""
+    STOP.set()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with RUNNING_LOCK:
+            if not RUNNING:
+                return
+        time.sleep(0.1)
+
+
+def shell_command(words, msys2=None):
+    """WORDS as a command; with MSYS2 (its root, on Windows), run in its UCRT64 shell."""
+    if not msys2:
+        return list(words)
+    line = " ".join("'" + w.replace("'", "'\\''") + "'" for w in words)
+    return [str(Path(msys2) / "usr" / "bin" / "bash.exe"), "-lc", line]
+
+
+def grade_tree(tree, out, target="native", seed=None, timeout=1800, setup=False,
+               msys2=None, extra_env=None):
+    """Builds and grades TREE (make grade), with its logs and reports under OUT.
+    Returns a Graded, whose results are the grader's results.json or, when the grader
+    did not leave one, a result that says why."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    grade_dir = out / "grade"
+    shutil.rmtree(grade_dir, ignore_errors=True)
+    env = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
+    env.update(KIT_GRADE_DIR=str(grade_dir.resolve()), **(extra_env or {}))
+    if msys2:
+        env.update(MSYSTEM="UCRT64", CHERE_INVOKING="1")
+    if seed is not None:
+        env["KIT_SEED"] = str(seed)
+    started = time.monotonic()
+    steps = []
+    if setup:
+        steps.append(("setup", ["sh", "labs/common/setup.sh", target]))
+    steps += [("build", ["make", "--no-print-directory", "-k", f"TARGET={target}", "all"]),
+              ("grade", ["make", "--no-print-directory", f"TARGET={target}", "grade"])]
+    codes = {}
+    for name, words in steps:
+        left = timeout - (time.monotonic() - started)
+        code = run_logged(shell_command(words, msys2), tree, env, out / f"{name}.log",
+                          max(left, 1))
+        codes[name] = code
+        if code is None or (name == "setup" and code != 0):
+            break
+    return Graded(out, codes, time.monotonic() - started, timeout)
+
+
+class Graded:
+    """One grading run of a tree: how each step ended, and its results."""
+
+    def __init__(self, out, codes, seconds, timeout):
+        self.out = Path(out)
+        self.codes = codes
+        self.seconds = seconds
+        path = self.out / "grade" / "results.json"
+        try:
+            self.results = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.results = None
+        self.timed_out = None in codes.values()
+        self.timeout = timeout
+
+    def log(self, step, limit=None):
+        try:
+            text = (self.out / f"{step}.log").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+        return text if limit is None or len(text) <= limit else text[-limit:]
+
+    def build_errors(self):
+        """{lab folder: its compiler's error lines} of the labs that did not build."""
+        errors, lab = {}, None
+        for line in self.log("build").splitlines():
+            m = re.search(r"labs/(\d\d-[\w-]+)/[\w.]+:\d+(?::\d+)?: (?:fatal )?error: ", line)
+            if m:
+                lab = m.group(1)
+                errors.setdefault(lab, []).append(line.rstrip())
+            elif lab and re.match(r"^ +(\d+ )?\|", line):     # the code it points at
+                errors[lab].append(line.rstrip())
+            else:
+                lab = None
+        return errors
+
+    @property
+    def status(self):
+        """graded, build failed, timed out, setup failed or grader failed."""
+        if self.codes.get("setup") not in (None, 0) or ("setup" in self.codes and
+                                                        self.codes["setup"] is None):
+            return "setup failed"
+        if self.timed_out:
+            return "timed out"
+        if self.results is None or not self.results.get("tests"):
+            return "grader failed"
+        if self.codes.get("build") != 0:
+            return "build failed"
+        return "graded"
+
+    def why(self):
+        """A line saying what went wrong, for a result without the grader's own."""
+        if self.status == "setup failed":
+            return "installing the kit's packages failed:\n" + self.log("setup", 3000)
+        if self.timed_out:
+            return f"grading did not finish within {self.timeout:.0f} s"
+        return "the grader ended without results:\n" + self.log("grade", 3000)
+
+    def result(self):
+        """The grader's results.json, or one that scores 0 and says why."""
+        if self.status in ("graded", "build failed"):
+            return self.results
+        partial = self.results or {"tests": []}
+        return {"score": sum(t["score"] for t in partial["tests"]),
+                "max_score": sum(t["max_score"] for t in partial["tests"]),
+                "execution_time": round(self.seconds, 2), "output": self.why(),
+                "tests": partial["tests"]}
+
+
+def per_lab(results):
+    """{lab number: {"score", "max_score", "hidden"}} from a grader's results.json."""
+    labs = {}
+    for test in results.get("tests", []):
+        m = re.match(r"Lab (\d+): ", test["name"])
+        lab = labs.setdefault(m.group(1) if m else "kit",
+                              {"score": 0, "max_score": 0, "hidden": 0})
+        lab["score"] += test["score"]
+        lab["max_score"] += test["max_score"]
+        lab["hidden"] += bool(test.get("extra_data", {}).get("hidden"))
+    return labs
+
+
+def fail(message, code=EXIT_USAGE):
+    print(f"{Path(sys.argv[0]).name}: {message}", file=sys.stderr)
+    sys.exit(code)
