@@ -33,7 +33,8 @@ END_TEST
 START_TEST(test_wsabasics_parse_version_rejects)
 {
     static const char *bad[] = { "", "2", "2.", ".2", "2.2.2", "256.0", "2.256", "a.b",
-                                 "2,2", "-1.0", " 2.2", "2.2 " };
+                                 "2,2", "-1.0", " 2.2", "2.2 ", "2. 2", "2.+2",
+                                 "2.-2", "+2.2", "2 .2", "2.0x1" };
     WORD v = 0x1234;
 
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
@@ -51,6 +52,9 @@ START_TEST(test_wsabasics_format_version)
     ck_assert_str_eq(format_version(MAKEWORD(1, 0), buf, sizeof buf), "1.0");
     ck_assert_str_eq(format_version(0x0102, buf, sizeof buf), "2.1");
     ck_assert_str_eq(format_version(0xff00, buf, sizeof buf), "0.255");
+    /* A buffer that holds the text and its '\0' exactly is big enough. */
+    ck_assert_str_eq(format_version(MAKEWORD(2, 2), buf, 4), "2.2");
+    ck_assert_str_eq(format_version(0xffff, buf, 8), "255.255");
 }
 END_TEST
 
@@ -151,6 +155,12 @@ START_TEST(test_wsabasics_endpoint_by_hand)
     ck_assert_int_eq(format_endpoint((struct sockaddr *)&in, buf, sizeof buf), 0);
     ck_assert_str_eq(buf, "AF_INET 192.168.0.1:4660");
     ck_assert_int_eq(format_endpoint((struct sockaddr *)&in, buf, 8), -1);
+    /* Room for the text and its '\0' exactly: it fits, every digit of it. */
+    ck_assert_int_eq(format_endpoint((struct sockaddr *)&in, buf,
+                                     sizeof "AF_INET 192.168.0.1:4660"), 0);
+    ck_assert_str_eq(buf, "AF_INET 192.168.0.1:4660");
+    ck_assert_int_eq(format_endpoint((struct sockaddr *)&in, buf,
+                                     sizeof "AF_INET 192.168.0.1:4660" - 1), -1);
 }
 END_TEST
 
@@ -168,6 +178,27 @@ START_TEST(test_wsabasics_raw_ipv4)
                   "no port line with bytes 1f 90 in:\n%s", buf);
     ck_assert_msg(strstr(buf, "addr:   7f 00 00 01\n") != NULL,
                   "no addr line with bytes 7f 00 00 01 in:\n%s", buf);
+    ck_assert_msg(strstr(buf, "  family: 2 (AF_INET, host byte order)\n") != NULL,
+                  "no family line 'family: 2 (AF_INET, host byte order)' in:\n%s", buf);
+}
+END_TEST
+
+START_TEST(test_wsabasics_raw_exact_fit)
+{
+    struct sockaddr_in in;
+    char buf[512], exact[512];
+    size_t len;
+
+    memset(&in, 0, sizeof in);
+    in.sin_family = AF_INET;
+    in.sin_port = htons(258);
+    in.sin_addr.s_addr = htonl(0x0a000001);
+    ck_assert_int_eq(format_raw((struct sockaddr *)&in, buf, sizeof buf), 0);
+    len = strlen(buf);
+    /* Room for the lines and the '\0' exactly: all of it fits. */
+    ck_assert_int_eq(format_raw((struct sockaddr *)&in, exact, len + 1), 0);
+    ck_assert_str_eq(exact, buf);
+    ck_assert_int_eq(format_raw((struct sockaddr *)&in, exact, len), -1);
 }
 END_TEST
 
@@ -239,6 +270,7 @@ static Suite *wsabasics_suite(void)
     tcase_add_checked_fixture(tc, start, unit_stop_winsock);
     tcase_add_test(tc, test_wsabasics_raw_ipv4);
     tcase_add_test(tc, test_wsabasics_raw_ipv6);
+    tcase_add_test(tc, test_wsabasics_raw_exact_fit);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("Resolve");
