@@ -335,6 +335,92 @@ def test_summary_reset_then_normal(start):
     summarised(server, payload(random.randint(1000, 50_000)), "the client after a reset")
 
 
+def reset_mid_upload(server):
+    """A client that sends a part of an upload, then resets its connection."""
+    host, port = announced(server)
+    try:
+        with connect(host, port) as sock:
+            sock.sendall(payload(random.randint(1000, 50_000)))
+            reset(sock)
+    except OSError as e:
+        raise expect.Failure("a client could not connect", expected="a connection",
+                             got=str(e), result=server.ended_within(1.0),
+                             hint="Accept clients until --max-clients is reached.")
+
+
+@pytest.mark.points(1)
+def test_summary_stdout_one_line(start):
+    """on stdout summary_server prints its 'listening on' line and nothing else"""
+    server = start_server(start, "--max-clients", 1)
+    host, port = announced(server)
+    summarised(server, payload(random.randint(0, 20_000)), "one client")
+    result = server.wait(10)
+    expect.exits(result, 0, hint="After --max-clients clients, close the listening "
+                                 "socket, WSACleanup and return 0.")
+    shown = f"[{host}]" if ":" in host else host
+    expect.has_lines(result, [f"listening on {shown}:{port}"], exact=True,
+                     hint="stdout carries exactly one line, the announcement: the summary "
+                          "goes to the client, anything else (an error) to stderr.")
+
+
+@pytest.mark.points(1)
+def test_summary_reports_failed_client(start):
+    """a client that resets mid-upload is reported on stderr"""
+    server = start_server(start)
+    reset_mid_upload(server)
+    if server.wait_line(r"summary_server: \S+: WSA\w+ \(\d+\): .+", 10, stderr=True) is None:
+        raise expect.Failure("the failed client was not reported on stderr",
+                             expected="summary_server: recv: WSAECONNRESET (10054): ... "
+                                      "(or another WSA error line)",
+                             got="no error line on stderr", result=server.stop(),
+                             hint="When a client's recv or send fails, report it with "
+                                  "kit_error(PROG, call, code), then serve the next client.")
+    summarised(server, payload(random.randint(1000, 50_000)), "the client after a reset")
+
+
+@pytest.mark.points(1)
+def test_summary_counts_failed_client(start):
+    """--max-clients counts a client that reset as served"""
+    server = start_server(start, "--max-clients", 2)
+    reset_mid_upload(server)
+    summarised(server, payload(random.randint(1000, 50_000)), "the client after a reset")
+    result = server.ended_within(10)
+    if result is None:
+        raise expect.Failure("the server did not exit after 2 clients, the first of which "
+                             "reset", expected="exit 0 after the second client "
+                             "(--max-clients 2)", got="still running 10 s later",
+                             result=server.stop(),
+                             hint="A client that failed counts towards --max-clients too: "
+                                  "count every client accepted, however it ended.")
+    expect.exits(result, 0, hint="After the last client, close the listening socket, "
+                                 "WSACleanup and return 0.")
+
+
+def free_tcp_port(host):
+    """A loopback TCP port that was free a moment ago: bound, never listened on, and
+    let go for the server to bind."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.points(1)
+def test_summary_port_and_bind(start):
+    """summary_server --bind ::1 --port N listens there and summarises over IPv6"""
+    port = free_tcp_port("::1")
+    server = start_server(start, "--bind", "::1", "--port", port)
+    host, announced_port = announced(server)
+    if (host, announced_port) != ("::1", port):
+        raise expect.Failure("summary_server did not listen where it was told",
+                             expected=f"listening on [::1]:{port}",
+                             got=f"listening on {host}:{announced_port}",
+                             result=server.stop(),
+                             hint="Pass --bind (args.bind) and --port (args.port) to "
+                                  "getaddrinfo, and make the socket with the family it "
+                                  "returns.")
+    summarised(server, payload(random.randint(1000, 50_000)), "an IPv6 client")
+
+
 @pytest.mark.points(1)
 def test_summary_usage(run):
     """summary_server with bad arguments prints usage and exits 1"""
