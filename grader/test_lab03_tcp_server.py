@@ -286,3 +286,67 @@ def test_port_in_use(run):
     expect.exits(result, 2, hint="When bind fails, report it with kit_error and exit 2: "
                                  "the server cannot work without its port.")
     expect.error_line(result, "bind", "WSAEADDRINUSE", 10048)
+
+
+ERROR_LINE = r"tcp_server: \S+: WSA\w+ \(\d+\): .+"
+
+
+def reset_mid_stream(proc, rng):
+    """A client that fills the server's buffers, then resets its connection while the
+    server is still sending it the echo: the server's send fails."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.settimeout(CLIENT_TIMEOUT)
+        sock.connect((proc.host, proc.port))
+        fill_until_blocked(sock, rng)
+        peers.reset(sock)
+
+
+@pytest.mark.points(1)
+def test_stdout_one_line(server):
+    """on stdout tcp_server prints its 'listening on' line and nothing else"""
+    rng = random.Random()
+    proc = server("--max-clients", "2")
+    for _ in range(2):
+        echo(proc, small(rng))
+    result = proc.wait(EXIT_TIMEOUT)
+    expect.exits(result, 0, hint="Count the clients served; after the last, close the "
+                                 "listening socket, call WSACleanup and return 0.")
+    expect.has_lines(result, [f"listening on {proc.host}:{proc.port}"], exact=True,
+                     hint="stdout carries exactly one line, the announcement: print "
+                          "anything else (a client served, an error) on stderr, or not "
+                          "at all.")
+
+
+@pytest.mark.points(1)
+def test_reports_failed_client(server):
+    """a client whose connection fails is reported on stderr, and the server goes on"""
+    rng = random.Random()
+    proc = server()
+    reset_mid_stream(proc, rng)
+    if proc.wait_line(ERROR_LINE, EXIT_TIMEOUT, stderr=True) is None:
+        raise failure(proc, "the failed client was not reported on stderr",
+                      "tcp_server: echo_client: WSAECONNRESET (10054): ... (or another "
+                      "WSA error line)", "no error line on stderr",
+                      "When echo_client returns an error code, report it with "
+                      "kit_error(PROG, \"echo_client\", rc), then serve the next client.")
+    still_running(proc, "a client reset its connection")
+    echo(proc, small(rng))
+
+
+@pytest.mark.points(2)
+def test_max_clients_counts_failed(server):
+    """--max-clients counts a client that failed as served"""
+    rng = random.Random()
+    proc = server("--max-clients", "2")
+    reset_mid_stream(proc, rng)
+    echo(proc, small(rng))
+    result = proc.ended_within(EXIT_TIMEOUT)
+    if result is None:
+        raise failure(proc, "the server did not exit after 2 clients, the first of "
+                      "which failed", "exit 0 after the second client (--max-clients 2)",
+                      f"still running {EXIT_TIMEOUT} s later",
+                      "A client that failed counts towards --max-clients too: count "
+                      "every client accepted, however it ended.")
+    expect.exits(result, 0, hint="After the last client, close the listening socket, "
+                                 "call WSACleanup and return 0.")
