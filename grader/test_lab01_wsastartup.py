@@ -51,6 +51,14 @@ def test_unit_resolve(unit):
          "SOCK_STREAM, and return getaddrinfo's result as it is.")
 
 
+@pytest.mark.points(1)
+def test_unit_repeats(unit):
+    """resolve prints an address that getaddrinfo gives twice only once (unit tests)"""
+    unit(UNITS, "Repeats", "getaddrinfo may give an address more than once (once per "
+         "socket type, say): in print_addresses, skip a line seen_before says was "
+         "printed, and print the raw fields only with the line.")
+
+
 # --- wsainfo ---------------------------------------------------------------------------
 
 def granted(major, minor):
