@@ -115,11 +115,13 @@ def test_wsainfo_refuses_old_version(run):
 
 @pytest.mark.points(1)
 def test_wsainfo_usage(run):
-    """wsainfo with a malformed version prints usage and exits 1"""
-    for arg in random.sample(["2", "2.", "x.y", "2.2.2", "256.1", "-1.0", "1.2a"], 3):
-        result = run("wsainfo", arg)
+    """wsainfo with a malformed version, or two versions, prints usage and exits 1"""
+    for args in [[arg] for arg in random.sample(["2", "2.", "x.y", "2.2.2", "256.1", "-1.0",
+                                                 "1.2a", "2. 2", "2.+2"], 3)] + [["2.2", "1.1"]]:
+        result = run("wsainfo", *args)
         expect.exits(result, 1, hint="parse_version must refuse anything but MAJOR.MINOR "
-                                     "(0 to 255 each); then print usage and exit 1.")
+                                     "(0 to 255 each), and wsainfo takes one argument at "
+                                     "most; then print usage and exit 1.")
         expect.usage(result)
 
 

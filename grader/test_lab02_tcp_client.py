@@ -163,7 +163,8 @@ def talk_watched(start, host, reply, rng, limit, **how):
 @pytest.mark.points(1)
 def test_usage(run):
     """tcp_client refuses a bad command line with its usage"""
-    for args in [(), ("127.0.0.1", "7"), ("127.0.0.1", "99999", "hi"), ("127.0.0.1", "port", "hi")]:
+    for args in [(), ("127.0.0.1", "7"), ("127.0.0.1", "99999", "hi"), ("127.0.0.1", "port", "hi"),
+                 ("", "7", "hi"), ("127.0.0.1", "7", "hi", "extra")]:
         result = run("tcp_client", *args)
         expect.exits(result, 1, hint="Check argc and the port (kit_parse_port); on a bad "
                                      "command line print the usage and exit 1.")

@@ -124,7 +124,8 @@ def small(rng):
 @pytest.mark.points(1)
 def test_usage(run):
     """tcp_server refuses a bad command line with its usage"""
-    for args in [("--port",), ("--port", "70000"), ("--max-clients", "0"), ("extra",)]:
+    for args in [("--port",), ("--port", "70000"), ("--max-clients", "0"), ("extra",),
+                 ("--bogus", "1")]:
         result = run("tcp_server", *args)
         expect.exits(result, 1, hint="Parse the options with kit_server_args; when it "
                                      "refuses them, print the usage and exit 1.")
@@ -371,3 +372,14 @@ def test_max_clients_counts_failed(server):
     expect.exits(result, 0, hint="After the last client, close the listening socket, "
                                  "call WSACleanup and return 0.")
 
+
+@pytest.mark.points(1)
+def test_unknown_bind_address(run):
+    """--bind with a name that does not resolve: exit 2 and the getaddrinfo error line"""
+    # Not a valid host name: refused by the resolver without a DNS query.
+    result = run("tcp_server", "--bind", "no_such_host!.invalid", timeout=EXIT_TIMEOUT)
+    expect.exits(result, 2, hint="When getaddrinfo fails, report it with kit_error and "
+                                 "exit 2: there is no address to listen on.")
+    expect.error_line(result, "getaddrinfo", "WSAHOST_NOT_FOUND", 11001,
+                      hint="open_listener returns getaddrinfo's own code with *call = "
+                           "\"getaddrinfo\"; main reports both with kit_error.")

@@ -261,6 +261,16 @@ def test_udp_server_port(start):
 
 
 @pytest.mark.points(1)
+def test_udp_server_port_in_use(run):
+    """a UDP port in use: exit 2 and the WSAEADDRINUSE error line from bind"""
+    with udp_socket() as taken:
+        result = run("udp_server", "--port", taken.getsockname()[1], timeout=ECHO_WAIT)
+    expect.exits(result, 2, hint="When bind fails, report it with kit_error and exit 2: "
+                                 "the server cannot work without its port.")
+    expect.error_line(result, "bind", "WSAEADDRINUSE", 10048)
+
+
+@pytest.mark.points(1)
 def test_udp_server_stdout_one_line(start):
     """on stdout udp_server prints its 'listening on' line and nothing else"""
     count = random.randint(2, 3)
