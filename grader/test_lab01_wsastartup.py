@@ -5,10 +5,11 @@ programs. Ports and versions are random, so no answer can be written in advance.
 """
 import random
 import re
+import socket
 
 import pytest
 
-from gradelib import expect
+from gradelib import expect, platform
 
 UNITS = "lab01_units"
 
@@ -48,6 +49,14 @@ def test_unit_resolve(unit):
     """resolve_host asks getaddrinfo for stream sockets (unit tests)"""
     unit(UNITS, "Resolve", "Zero the hints, set ai_family = AF_UNSPEC and ai_socktype = "
          "SOCK_STREAM, and return getaddrinfo's result as it is.")
+
+
+@pytest.mark.points(1)
+def test_unit_repeats(unit):
+    """resolve prints an address that getaddrinfo gives twice only once (unit tests)"""
+    unit(UNITS, "Repeats", "getaddrinfo may give an address more than once (once per "
+         "socket type, say): in print_addresses, skip a line seen_before says was "
+         "printed, and print the raw fields only with the line.")
 
 
 # --- wsainfo ---------------------------------------------------------------------------
@@ -106,11 +115,13 @@ def test_wsainfo_refuses_old_version(run):
 
 @pytest.mark.points(1)
 def test_wsainfo_usage(run):
-    """wsainfo with a malformed version prints usage and exits 1"""
-    for arg in random.sample(["2", "2.", "x.y", "2.2.2", "256.1", "-1.0", "1.2a"], 3):
-        result = run("wsainfo", arg)
+    """wsainfo with a malformed version, or two versions, prints usage and exits 1"""
+    for args in [[arg] for arg in random.sample(["2", "2.", "x.y", "2.2.2", "256.1", "-1.0",
+                                                 "1.2a", "2. 2", "2.+2"], 3)] + [["2.2", "1.1"]]:
+        result = run("wsainfo", *args)
         expect.exits(result, 1, hint="parse_version must refuse anything but MAJOR.MINOR "
-                                     "(0 to 255 each); then print usage and exit 1.")
+                                     "(0 to 255 each), and wsainfo takes one argument at "
+                                     "most; then print usage and exit 1.")
         expect.usage(result)
 
 
@@ -179,6 +190,28 @@ def test_resolve_raw(run):
     expect.has_lines(result, [f"AF_INET {address}:{port}", port_line, addr_line],
                      hint="Show the bytes as they are in memory: sin_port holds the high "
                           "byte first (network order); ntohs turns it into the number.")
+
+
+# AF_INET6 is 23 in Windows programs (Wine's included), and the system's own elsewhere.
+AF_INET6_NUMBER = 23 if platform.WINDOWS_PROGRAMS else int(socket.AF_INET6)
+
+
+@pytest.mark.points(1)
+def test_resolve_raw_family(run):
+    """resolve --raw shows the family as a number in host byte order, and IPv6's scope"""
+    port = random_port()
+    v4 = run("resolve", "--raw", "127.0.0.1", port)
+    expect.exits(v4, 0)
+    expect.has_lines(v4, [f"AF_INET 127.0.0.1:{port}", "  family: 2 (AF_INET, host byte order)"],
+                     hint="Print sin_family as it is, a number in host byte order (no "
+                          "htons or ntohs): AF_INET is 2.")
+    v6 = run("resolve", "--raw", "::1", port)
+    expect.exits(v6, 0)
+    expect.has_lines(v6, [f"AF_INET6 [::1]:{port}",
+                          f"  family: {AF_INET6_NUMBER} (AF_INET6, host byte order)",
+                          "  scope:  0"],
+                     hint=f"Print sin6_family as it is: AF_INET6 is {AF_INET6_NUMBER} "
+                          "here; then the scope line, sin6_scope_id.")
 
 
 @pytest.mark.points(2)

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from gradelib import expect, peers
+from gradelib import expect, peers, progress
 
 UNITS = "lab02_units"
 EXIT_HINT = ("Exit 0 once the server has closed: recv returning 0 is the normal end of "
@@ -76,10 +76,11 @@ def read_line(conn, want):
     return bytes(data)
 
 
-def replying(reply, chunks=None, pause=0.0, want=0):
+def replying(reply, chunks=None, pause=0.0, want=0, sent=None):
     """A handler: reads the client's line (WANT bytes), then sends REPLY in pieces of
     the sizes CHUNKS gives (default: all at once), pausing PAUSE s between them, and
-    closes. Returns what the client sent."""
+    closes. Counts the bytes sent so far in SENT[0], if given. Returns what the
+    client sent."""
     def handle(conn):
         got = read_line(conn, want)
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -88,6 +89,8 @@ def replying(reply, chunks=None, pause=0.0, want=0):
             for size in chunks or [len(reply)]:
                 conn.sendall(reply[at:at + size])
                 at += size
+                if sent is not None:
+                    sent[0] = min(at, len(reply))
                 if pause:
                     time.sleep(pause)   # the peer's pace, not a wait for an event
             conn.sendall(reply[at:])
@@ -125,12 +128,43 @@ def talk(run, host, reply, rng, **how):
     return result
 
 
+def talk_watched(start, host, reply, rng, limit, **how):
+    """talk, for a long reply: the client may take up to LIMIT s in all as long as
+    bytes keep moving (gradelib.progress); one that stops, or is too slow, is told
+    which."""
+    message = word(rng, rng.randint(5, 40))
+    line = (message + "\n").encode()
+    sent = [0]
+    moving = progress.Progress(2 * len(reply), limit)
+    with peers.Listener(replying(reply, want=len(line), sent=sent, **how), host=host,
+                        timeout=limit + 10) as server:
+        proc = start("tcp_client", host, server.port, message, timeout=limit + 10)
+        result = progress.watch(proc, moving, lambda: sent[0] + proc.out.total)
+        if result is None:
+            raise expect.Failure("tcp_client stopped before the end of the reply"
+                                 if moving.state() == "stopped" else
+                                 "tcp_client reads the reply too slowly for this test",
+                                 expected=f"the {len(reply)} bytes of the reply printed "
+                                          f"within {limit:g} s",
+                                 got=moving.told("bytes sent by the server and printed"),
+                                 result=proc.stop(),
+                                 hint=progress.hint(moving, stopped="recv returns whatever "
+                                                    "has arrived: call recv in a loop until "
+                                                    "it returns 0, writing each chunk."))
+        expect.exits(result, 0, hint=EXIT_HINT)
+        client_sent(server, line)
+    expect.same_bytes("tcp_client did not print exactly what the server sent", reply,
+                      result.stdout, result=result, hint=OUTPUT_HINT)
+    return result
+
+
 # --- tcp_client --------------------------------------------------------------------------
 
 @pytest.mark.points(1)
 def test_usage(run):
     """tcp_client refuses a bad command line with its usage"""
-    for args in [(), ("127.0.0.1", "7"), ("127.0.0.1", "99999", "hi"), ("127.0.0.1", "port", "hi")]:
+    for args in [(), ("127.0.0.1", "7"), ("127.0.0.1", "99999", "hi"), ("127.0.0.1", "port", "hi"),
+                 ("", "7", "hi"), ("127.0.0.1", "7", "hi", "extra")]:
         result = run("tcp_client", *args)
         expect.exits(result, 1, hint="Check argc and the port (kit_parse_port); on a bad "
                                      "command line print the usage and exit 1.")
@@ -152,16 +186,21 @@ def test_ipv6(run):
     talk(run, peers.IPV6, f"hello {word(rng, 12)}\n".encode(), rng)
 
 
+# The large reply, and the time it may take while bytes keep moving.
+LARGE_REPLY = 3 * 1024 * 1024
+LARGE_LIMIT = 60
+
+
 @pytest.mark.points(4)
 @pytest.mark.memcheck
-def test_large_reply(run):
+def test_large_reply(start):
     """tcp_client prints several MiB of random bytes exactly, however they arrive"""
     rng = random.Random()
-    reply = peers.payload(3 * 1024 * 1024 + rng.randrange(65536), rng.random())
+    reply = peers.payload(LARGE_REPLY + rng.randrange(65536), rng.random())
     chunks = []
     while sum(chunks) < len(reply):
         chunks.append(rng.choice([1, 7, 1000, 1460, 4096, 65536, 200000]))
-    talk(run, peers.IPV4, reply, rng, chunks=chunks, pause=0.0005)
+    talk_watched(start, peers.IPV4, reply, rng, LARGE_LIMIT, chunks=chunks, pause=0.0005)
 
 
 @pytest.mark.points(3)

@@ -10,7 +10,7 @@ import socket
 
 import pytest
 
-from gradelib import expect, peers
+from gradelib import expect, peers, platform, progress
 
 UNITS = "lab03_units"
 # Every wait of a test is bounded by one of these.
@@ -61,9 +61,11 @@ def failure(proc, what, expected, got, hint):
     return expect.Failure(what, expected=expected, got=got, hint=hint, result=proc.stop())
 
 
-def echo(proc, data, hint=None):
+def echo(proc, data, hint=None, limit=None):
     """Connects to the server, sends DATA while reading, half-closes and reads until
-    the server closes: the echo must be DATA exactly."""
+    the server closes: the echo must be DATA exactly. With LIMIT, the server may take
+    up to LIMIT s in all as long as bytes keep moving (gradelib.progress)."""
+    moving = progress.Progress(2 * len(data), limit) if limit else None
     try:
         sock = peers.connect(proc.host, proc.port, CLIENT_TIMEOUT)
     except OSError as e:
@@ -72,7 +74,17 @@ def echo(proc, data, hint=None):
                       "Keep the listening socket open and call accept again for the "
                       "next client.")
     with sock:
-        got, how = peers.exchange(sock, data, CLIENT_TIMEOUT)
+        got, how = peers.exchange(sock, data, CLIENT_TIMEOUT, progress=moving)
+    if how in ("stopped", "slow"):
+        raise failure(proc, "the server stopped echoing" if how == "stopped" else
+                      "the server echoes too slowly for this test",
+                      f"{len(data)} bytes echoed within {limit:g} s",
+                      moving.told("bytes sent and echoed"),
+                      progress.hint(moving, slow="Echo through a buffer of a few KiB: "
+                                    "recv up to its size, send back what came with "
+                                    "send_all, and recv again.") if how == "slow" else
+                      "Echo as you read: send back each chunk right after recv returns "
+                      "it, with a loop around send (send_all).")
     if how == "stalled":
         raise failure(proc, "the server stopped reading before the client had sent "
                       "everything", f"{len(data)} bytes echoed",
@@ -112,7 +124,8 @@ def small(rng):
 @pytest.mark.points(1)
 def test_usage(run):
     """tcp_server refuses a bad command line with its usage"""
-    for args in [("--port",), ("--port", "70000"), ("--max-clients", "0"), ("extra",)]:
+    for args in [("--port",), ("--port", "70000"), ("--max-clients", "0"), ("extra",),
+                 ("--bogus", "1")]:
         result = run("tcp_server", *args)
         expect.exits(result, 1, hint="Parse the options with kit_server_args; when it "
                                      "refuses them, print the usage and exit 1.")
@@ -144,12 +157,20 @@ def test_ipv6(server):
     echo(proc, small(random.Random()))
 
 
+# The large echo: its size, and the time it may take while bytes keep moving. Every
+# socket call costs much more under Wine, so a correct server with a small buffer
+# moves a quarter of the bytes there in about the same time.
+LARGE_ECHO = (1 if platform.UNDER_WINE else 4) * 1024 * 1024
+LARGE_LIMIT = 60
+
+
 @pytest.mark.points(5)
 def test_large_echo(server):
-    """several MiB of random bytes come back exactly, read while they are sent"""
+    """MiB of random bytes come back exactly, read while they are sent"""
     rng = random.Random()
     proc = server()
-    echo(proc, peers.payload(4 * 1024 * 1024 + rng.randrange(65536), rng.random()))
+    echo(proc, peers.payload(LARGE_ECHO + rng.randrange(65536), rng.random()),
+         limit=LARGE_LIMIT)
 
 
 @pytest.mark.points(4)
@@ -286,3 +307,79 @@ def test_port_in_use(run):
     expect.exits(result, 2, hint="When bind fails, report it with kit_error and exit 2: "
                                  "the server cannot work without its port.")
     expect.error_line(result, "bind", "WSAEADDRINUSE", 10048)
+
+
+ERROR_LINE = r"tcp_server: \S+: WSA\w+ \(\d+\): .+"
+
+
+def reset_mid_stream(proc, rng):
+    """A client that fills the server's buffers, then resets its connection while the
+    server is still sending it the echo: the server's send fails."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.settimeout(CLIENT_TIMEOUT)
+        sock.connect((proc.host, proc.port))
+        fill_until_blocked(sock, rng)
+        peers.reset(sock)
+
+
+@pytest.mark.points(1)
+def test_stdout_one_line(server):
+    """on stdout tcp_server prints its 'listening on' line and nothing else"""
+    rng = random.Random()
+    proc = server("--max-clients", "2")
+    for _ in range(2):
+        echo(proc, small(rng))
+    result = proc.wait(EXIT_TIMEOUT)
+    expect.exits(result, 0, hint="Count the clients served; after the last, close the "
+                                 "listening socket, call WSACleanup and return 0.")
+    expect.has_lines(result, [f"listening on {proc.host}:{proc.port}"], exact=True,
+                     hint="stdout carries exactly one line, the announcement: print "
+                          "anything else (a client served, an error) on stderr, or not "
+                          "at all.")
+
+
+@pytest.mark.points(1)
+def test_reports_failed_client(server):
+    """a client whose connection fails is reported on stderr, and the server goes on"""
+    rng = random.Random()
+    proc = server()
+    reset_mid_stream(proc, rng)
+    if proc.wait_line(ERROR_LINE, EXIT_TIMEOUT, stderr=True) is None:
+        raise failure(proc, "the failed client was not reported on stderr",
+                      "tcp_server: echo_client: WSAECONNRESET (10054): ... (or another "
+                      "WSA error line)", "no error line on stderr",
+                      "When echo_client returns an error code, report it with "
+                      "kit_error(PROG, \"echo_client\", rc), then serve the next client.")
+    still_running(proc, "a client reset its connection")
+    echo(proc, small(rng))
+
+
+@pytest.mark.points(2)
+def test_max_clients_counts_failed(server):
+    """--max-clients counts a client that failed as served"""
+    rng = random.Random()
+    proc = server("--max-clients", "2")
+    reset_mid_stream(proc, rng)
+    echo(proc, small(rng))
+    result = proc.ended_within(EXIT_TIMEOUT)
+    if result is None:
+        raise failure(proc, "the server did not exit after 2 clients, the first of "
+                      "which failed", "exit 0 after the second client (--max-clients 2)",
+                      f"still running {EXIT_TIMEOUT} s later",
+                      "A client that failed counts towards --max-clients too: count "
+                      "every client accepted, however it ended.")
+    expect.exits(result, 0, hint="After the last client, close the listening socket, "
+                                 "call WSACleanup and return 0.")
+
+
+@pytest.mark.points(1)
+def test_unknown_bind_address(run):
+    """--bind with a name that does not resolve: exit 2 and the getaddrinfo error line"""
+    # Not a valid host name: refused by the resolver without a DNS query.
+    result = run("tcp_server", "--bind", "no_such_host!.invalid", timeout=EXIT_TIMEOUT)
+    expect.exits(result, 2, hint="When getaddrinfo fails, report it with kit_error and "
+                                 "exit 2: there is no address to listen on.")
+    expect.error_line(result, "getaddrinfo", "WSAHOST_NOT_FOUND", 11001,
+                      hint="open_listener returns getaddrinfo's own code with *call = "
+                           "\"getaddrinfo\"; main reports both with kit_error.")

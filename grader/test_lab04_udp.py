@@ -199,27 +199,93 @@ def test_udp_server_max_datagrams(start):
 
 @pytest.mark.points(2)
 def test_udp_server_truncated(start):
-    """a datagram longer than 65507 bytes (IPv6) is skipped, and the server goes on"""
-    server, addr = start_server(start, "--max-datagrams", 1, host=IPV6)
-    big = random.randint(MAX_IPV4 + 1, MAX_IPV6)
+    """a datagram longer than 65507 bytes (IPv6) is skipped or echoed whole, and the server goes on"""
+    server, addr = start_server(start, "--max-datagrams", 2, host=IPV6)
+    big = payload(random.randint(MAX_IPV4 + 1, MAX_IPV6))
+    smalls = [payload(random.randint(1, 50)) for _ in range(2)]
     with udp_socket(IPV6) as sock:
-        sock.sendto(payload(big), addr)
-        small = payload(random.randint(1, 50))
-        sock.sendto(small, addr)
+        sock.sendto(big, addr)
+        sock.sendto(smalls[0], addr)
         back, _ = receive(sock, ECHO_WAIT, addr, server)
-        if back != small:
-            raise no_echo(server, f"after a datagram of {big} bytes, the next one was not "
-                          "echoed", expected=f"the echo of {len(small)} bytes",
+        # A buffer of 64 KiB holds it, and echoing it whole is right; 65507 bytes do
+        # not, and then nothing is echoed for it.
+        whole = back == big
+        if whole:
+            back, _ = receive(sock, ECHO_WAIT, addr, server)
+        elif back is not None and back != smalls[0]:
+            raise no_echo(server, f"a datagram of {len(big)} bytes came back cut",
+                          expected=f"the whole {len(big)} bytes, or no echo at all",
+                          got=f"{len(back)} bytes",
+                          hint="When recvfrom fails with WSAEMSGSIZE, the buffer holds "
+                               "only a part of the datagram: send nothing back for it.")
+        if back != smalls[0]:
+            raise no_echo(server, f"after a datagram of {len(big)} bytes, the next one "
+                          "was not echoed", expected=f"the echo of {len(smalls[0])} bytes",
                           got="nothing" if back is None else f"{len(back)} bytes",
                           hint="recvfrom fails with WSAEMSGSIZE when a datagram does not "
                                "fit the buffer (here: IPv6 allows 65527 bytes). Report "
                                "it with kit_error and receive the next one; send nothing "
                                "back for it.")
+        if not whole:
+            check_echo(server, sock, addr, smalls[1],
+                       "Only datagrams echoed count towards --max-datagrams.")
     result = server.wait(ECHO_WAIT)
     expect.exits(result, 0, hint="Only datagrams echoed count towards --max-datagrams.")
-    expect.error_line(result, "recvfrom", "WSAEMSGSIZE", 10040,
-                      hint="Report the skipped datagram: kit_error(PROG, \"recvfrom\", "
-                           "WSAEMSGSIZE), then carry on.")
+    if not whole:
+        expect.error_line(result, "recvfrom", "WSAEMSGSIZE", 10040,
+                          hint="Report the skipped datagram: kit_error(PROG, "
+                               "\"recvfrom\", WSAEMSGSIZE), then carry on.")
+
+
+def free_udp_port(host=IPV4):
+    """A loopback UDP port that was free a moment ago: the grader bound it, then let
+    it go for the server to bind."""
+    with udp_socket(host) as sock:
+        return sock.getsockname()[1]
+
+
+@pytest.mark.points(1)
+def test_udp_server_port(start):
+    """udp_server --port N binds port N and echoes there"""
+    port = free_udp_port()
+    server, addr = start_server(start, "--port", port)
+    if addr[1] != port:
+        raise no_echo(server, "udp_server did not bind the port it was given",
+                      expected=f"listening on 127.0.0.1:{port}",
+                      got=f"listening on {addr[0]}:{addr[1]}",
+                      hint="Pass --port (args.port) to getaddrinfo as the service, and "
+                           "bind the address it returns.")
+    with udp_socket() as sock:
+        check_echo(server, sock, addr, payload(random.randint(1, 500)),
+                   "Echo each datagram from the socket bound to --port.")
+
+
+@pytest.mark.points(1)
+def test_udp_server_port_in_use(run):
+    """a UDP port in use: exit 2 and the WSAEADDRINUSE error line from bind"""
+    with udp_socket() as taken:
+        result = run("udp_server", "--port", taken.getsockname()[1], timeout=ECHO_WAIT)
+    expect.exits(result, 2, hint="When bind fails, report it with kit_error and exit 2: "
+                                 "the server cannot work without its port.")
+    expect.error_line(result, "bind", "WSAEADDRINUSE", 10048)
+
+
+@pytest.mark.points(1)
+def test_udp_server_stdout_one_line(start):
+    """on stdout udp_server prints its 'listening on' line and nothing else"""
+    count = random.randint(2, 3)
+    server, addr = start_server(start, "--max-datagrams", count)
+    with udp_socket() as sock:
+        for _ in range(count):
+            check_echo(server, sock, addr, payload(random.randint(1, 100)),
+                       "Echo each datagram, then exit after --max-datagrams.")
+    result = server.wait(ECHO_WAIT)
+    expect.exits(result, 0, hint=f"After echoing {count} datagrams, close the socket, "
+                                 "call WSACleanup and return 0.")
+    expect.has_lines(result, [f"listening on {addr[0]}:{addr[1]}"], exact=True,
+                     hint="stdout carries exactly one line, the announcement: print "
+                          "anything else (a datagram echoed, an error) on stderr, or not "
+                          "at all.")
 
 
 def vanish_then_serve(server, addr):
@@ -412,8 +478,14 @@ def test_udp_client_port_unreachable(run, request):
     expect.exits(result, 2, hint="On Windows, a datagram sent to a closed port makes the "
                                  "next recvfrom fail with WSAECONNRESET: report it with "
                                  "kit_error and exit 2.")
-    expect.error_line(result, "recvfrom", "WSAECONNRESET", 10054,
-                      hint="kit_error(PROG, \"recvfrom\", code) names the failing call.")
+    # The call that failed: recvfrom, or recv for a client that connected its socket.
+    try:
+        expect.error_line(result, "recv", "WSAECONNRESET", 10054)
+    except expect.Failure:
+        expect.error_line(result, "recvfrom", "WSAECONNRESET", 10054,
+                          hint="kit_error(PROG, \"recvfrom\", code) names the failing "
+                               "call (recv, if you connected the socket and use send "
+                               "and recv).")
 
 
 @pytest.mark.points(1)

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from gradelib import expect, platform
+from gradelib import expect, platform, progress
 from gradelib.peers import (IPV4, Listener, announced, connect, exchange, payload,
                             recv_until_close, refusing_port, reset, summary_of)
 
@@ -253,16 +253,31 @@ def test_upload_usage(run):
 
 # --- summary_server ---------------------------------------------------------------
 
-def summarised(server, data, what, timeout=PEER_WAIT):
+def summarised(server, data, what, timeout=PEER_WAIT, limit=None):
     """Uploads DATA to the server as a client that half-closes and waits, and checks
-    the summary and the orderly end that must follow."""
+    the summary and the orderly end that must follow. With LIMIT, the server may take
+    up to LIMIT s in all as long as bytes keep moving (gradelib.progress)."""
     host, port = announced(server)
+    expected = summary_of(data)
+    moving = progress.Progress(len(data) + len(expected), limit) if limit else None
     try:
         with connect(host, port, timeout) as sock:
-            got, how = exchange(sock, data, timeout)
+            if moving:
+                # Little in flight: the server's reading shows as our sending.
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 32768)
+            got, how = exchange(sock, data, timeout, progress=moving)
     except OSError as e:
         got, how = b"", f"an error: {e}"
-    expected = summary_of(data)
+    if how in ("stopped", "slow"):
+        raise expect.Failure(f"{what}: the server stopped reading" if how == "stopped"
+                             else f"{what}: the server reads too slowly for this test",
+                             expected=f"{len(data)} bytes read and summarised within "
+                                      f"{limit:g} s",
+                             got=moving.told("bytes uploaded and answered"),
+                             result=server.ended_within(1.0),
+                             hint=progress.hint(moving, stopped="The server stopped "
+                                                "reading before the upload ended: read "
+                                                "until recv returns 0."))
     if got != expected or how != "eof":
         result = server.ended_within(1.0)
         hints = {
@@ -298,12 +313,19 @@ def test_summary_empty(start):
     summarised(server, b"", "an empty upload")
 
 
+# The large upload's size, and the time it may take while bytes keep moving. Every
+# socket call costs much more under Wine, so a correct server with a small buffer
+# reads a quarter of the bytes there in about the same time.
+LARGE_UPLOAD = (1 << 20) if platform.UNDER_WINE else (4 << 20)
+LARGE_LIMIT = 60
+
+
 @pytest.mark.points(3)
 def test_summary_large(start):
     """many MiB summarised correctly"""
     server = start_server(start)
-    summarised(server, payload(random.randint(5 << 20, 8 << 20)), "a large upload",
-               timeout=40.0)
+    summarised(server, payload(random.randint(LARGE_UPLOAD, 2 * LARGE_UPLOAD)),
+               "a large upload", limit=LARGE_LIMIT)
 
 
 @pytest.mark.points(2)
@@ -333,6 +355,92 @@ def test_summary_reset_then_normal(start):
                              got=str(e), result=server.ended_within(1.0),
                              hint="Accept clients until --max-clients is reached.")
     summarised(server, payload(random.randint(1000, 50_000)), "the client after a reset")
+
+
+def reset_mid_upload(server):
+    """A client that sends a part of an upload, then resets its connection."""
+    host, port = announced(server)
+    try:
+        with connect(host, port) as sock:
+            sock.sendall(payload(random.randint(1000, 50_000)))
+            reset(sock)
+    except OSError as e:
+        raise expect.Failure("a client could not connect", expected="a connection",
+                             got=str(e), result=server.ended_within(1.0),
+                             hint="Accept clients until --max-clients is reached.")
+
+
+@pytest.mark.points(1)
+def test_summary_stdout_one_line(start):
+    """on stdout summary_server prints its 'listening on' line and nothing else"""
+    server = start_server(start, "--max-clients", 1)
+    host, port = announced(server)
+    summarised(server, payload(random.randint(0, 20_000)), "one client")
+    result = server.wait(10)
+    expect.exits(result, 0, hint="After --max-clients clients, close the listening "
+                                 "socket, WSACleanup and return 0.")
+    shown = f"[{host}]" if ":" in host else host
+    expect.has_lines(result, [f"listening on {shown}:{port}"], exact=True,
+                     hint="stdout carries exactly one line, the announcement: the summary "
+                          "goes to the client, anything else (an error) to stderr.")
+
+
+@pytest.mark.points(1)
+def test_summary_reports_failed_client(start):
+    """a client that resets mid-upload is reported on stderr"""
+    server = start_server(start)
+    reset_mid_upload(server)
+    if server.wait_line(r"summary_server: \S+: WSA\w+ \(\d+\): .+", 10, stderr=True) is None:
+        raise expect.Failure("the failed client was not reported on stderr",
+                             expected="summary_server: recv: WSAECONNRESET (10054): ... "
+                                      "(or another WSA error line)",
+                             got="no error line on stderr", result=server.stop(),
+                             hint="When a client's recv or send fails, report it with "
+                                  "kit_error(PROG, call, code), then serve the next client.")
+    summarised(server, payload(random.randint(1000, 50_000)), "the client after a reset")
+
+
+@pytest.mark.points(1)
+def test_summary_counts_failed_client(start):
+    """--max-clients counts a client that reset as served"""
+    server = start_server(start, "--max-clients", 2)
+    reset_mid_upload(server)
+    summarised(server, payload(random.randint(1000, 50_000)), "the client after a reset")
+    result = server.ended_within(10)
+    if result is None:
+        raise expect.Failure("the server did not exit after 2 clients, the first of which "
+                             "reset", expected="exit 0 after the second client "
+                             "(--max-clients 2)", got="still running 10 s later",
+                             result=server.stop(),
+                             hint="A client that failed counts towards --max-clients too: "
+                                  "count every client accepted, however it ended.")
+    expect.exits(result, 0, hint="After the last client, close the listening socket, "
+                                 "WSACleanup and return 0.")
+
+
+def free_tcp_port(host):
+    """A loopback TCP port that was free a moment ago: bound, never listened on, and
+    let go for the server to bind."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.points(1)
+def test_summary_port_and_bind(start):
+    """summary_server --bind ::1 --port N listens there and summarises over IPv6"""
+    port = free_tcp_port("::1")
+    server = start_server(start, "--bind", "::1", "--port", port)
+    host, announced_port = announced(server)
+    if (host, announced_port) != ("::1", port):
+        raise expect.Failure("summary_server did not listen where it was told",
+                             expected=f"listening on [::1]:{port}",
+                             got=f"listening on {host}:{announced_port}",
+                             result=server.stop(),
+                             hint="Pass --bind (args.bind) and --port (args.port) to "
+                                  "getaddrinfo, and make the socket with the family it "
+                                  "returns.")
+    summarised(server, payload(random.randint(1000, 50_000)), "an IPv6 client")
 
 
 @pytest.mark.points(1)

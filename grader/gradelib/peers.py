@@ -50,15 +50,17 @@ def refusing_port(host=IPV4):
     return sock, sock.getsockname()[1]
 
 
-def recv_until_close(sock, timeout, limit=1 << 30):
+def recv_until_close(sock, timeout, limit=1 << 30, progress=None):
     """Reads until the peer closes, TIMEOUT seconds pass or LIMIT bytes came.
-    Returns (data, how) with how "eof", "reset", "timeout" or "limit"."""
+    Returns (data, how) with how "eof", "reset", "timeout" or "limit". With PROGRESS
+    (a gradelib.progress.Progress), its limits replace TIMEOUT, and how is "stopped"
+    or "slow" when one is reached."""
     data = bytearray()
     deadline = time.monotonic() + timeout
     while len(data) < limit:
-        left = deadline - time.monotonic()
+        left = progress.left() if progress else deadline - time.monotonic()
         if left <= 0:
-            return bytes(data), "timeout"
+            return bytes(data), progress.state() if progress else "timeout"
         sock.settimeout(min(left, 1.0))
         try:
             chunk = sock.recv(min(1 << 20, limit - len(data)))
@@ -69,23 +71,26 @@ def recv_until_close(sock, timeout, limit=1 << 30):
         if not chunk:
             return bytes(data), "eof"
         data += chunk
+        if progress:
+            progress.add(len(chunk))
     return bytes(data), "limit"
 
 
-def exchange(sock, data, timeout, shut=True, chunk=1 << 16):
+def exchange(sock, data, timeout, shut=True, chunk=1 << 16, progress=None):
     """Sends DATA while reading whatever comes back, so that a peer that answers as it
     reads never deadlocks against us; then (SHUT) shuts our sending side and reads
     until the peer closes. Returns (received, how) as recv_until_close does, with how
-    "stalled" if the peer stopped reading before all of DATA was sent."""
+    "stalled" if the peer stopped reading before all of DATA was sent. With PROGRESS,
+    as recv_until_close: every byte sent or received counts as progress."""
     sock.setblocking(False)
     received = bytearray()
     sent = 0
     deadline = time.monotonic() + timeout
     try:
         while sent < len(data):
-            left = deadline - time.monotonic()
+            left = progress.left() if progress else deadline - time.monotonic()
             if left <= 0:
-                return bytes(received), "stalled"
+                return bytes(received), progress.state() if progress else "stalled"
             readable, writable, _ = select.select([sock], [sock], [], min(left, 0.5))
             if readable:
                 try:
@@ -97,9 +102,14 @@ def exchange(sock, data, timeout, shut=True, chunk=1 << 16):
                 if got == b"":
                     return bytes(received), "eof"
                 received += got or b""
+                if progress:
+                    progress.add(len(got or b""))
             if writable:
                 try:
-                    sent += sock.send(data[sent:sent + chunk])
+                    n = sock.send(data[sent:sent + chunk])
+                    sent += n
+                    if progress:
+                        progress.add(n)
                 except BlockingIOError:
                     pass
                 except (ConnectionResetError, BrokenPipeError, ConnectionAbortedError):
@@ -111,7 +121,8 @@ def exchange(sock, data, timeout, shut=True, chunk=1 << 16):
                 pass
     finally:
         sock.setblocking(True)
-    rest, how = recv_until_close(sock, max(0.0, deadline - time.monotonic()))
+    rest, how = recv_until_close(sock, max(0.0, deadline - time.monotonic()),
+                                 progress=progress)
     return bytes(received) + rest, how
 
 

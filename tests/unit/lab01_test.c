@@ -2,10 +2,18 @@
  * lab01_test.c - Check tests of lab 01's functions (wsabasics.c). Each test case is
  * graded on its own: see grader/test_lab01_wsastartup.py.
  */
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>     /* dup, dup2 and close of a file descriptor (MinGW's too) */
 
 #include "wsabasics.h"
 #include "unit.h"
+
+/* resolve.c's own functions, print_addresses among them, with its main renamed. */
+#define main resolve_main
+#include "resolve.c"
+#undef main
 
 static void start(void)
 {
@@ -33,7 +41,8 @@ END_TEST
 START_TEST(test_wsabasics_parse_version_rejects)
 {
     static const char *bad[] = { "", "2", "2.", ".2", "2.2.2", "256.0", "2.256", "a.b",
-                                 "2,2", "-1.0", " 2.2", "2.2 " };
+                                 "2,2", "-1.0", " 2.2", "2.2 ", "2. 2", "2.+2",
+                                 "2.-2", "+2.2", "2 .2", "2.0x1" };
     WORD v = 0x1234;
 
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
@@ -51,6 +60,9 @@ START_TEST(test_wsabasics_format_version)
     ck_assert_str_eq(format_version(MAKEWORD(1, 0), buf, sizeof buf), "1.0");
     ck_assert_str_eq(format_version(0x0102, buf, sizeof buf), "2.1");
     ck_assert_str_eq(format_version(0xff00, buf, sizeof buf), "0.255");
+    /* A buffer that holds the text and its '\0' exactly is big enough. */
+    ck_assert_str_eq(format_version(MAKEWORD(2, 2), buf, 4), "2.2");
+    ck_assert_str_eq(format_version(0xffff, buf, 8), "255.255");
 }
 END_TEST
 
@@ -151,6 +163,12 @@ START_TEST(test_wsabasics_endpoint_by_hand)
     ck_assert_int_eq(format_endpoint((struct sockaddr *)&in, buf, sizeof buf), 0);
     ck_assert_str_eq(buf, "AF_INET 192.168.0.1:4660");
     ck_assert_int_eq(format_endpoint((struct sockaddr *)&in, buf, 8), -1);
+    /* Room for the text and its '\0' exactly: it fits, every digit of it. */
+    ck_assert_int_eq(format_endpoint((struct sockaddr *)&in, buf,
+                                     sizeof "AF_INET 192.168.0.1:4660"), 0);
+    ck_assert_str_eq(buf, "AF_INET 192.168.0.1:4660");
+    ck_assert_int_eq(format_endpoint((struct sockaddr *)&in, buf,
+                                     sizeof "AF_INET 192.168.0.1:4660" - 1), -1);
 }
 END_TEST
 
@@ -168,6 +186,27 @@ START_TEST(test_wsabasics_raw_ipv4)
                   "no port line with bytes 1f 90 in:\n%s", buf);
     ck_assert_msg(strstr(buf, "addr:   7f 00 00 01\n") != NULL,
                   "no addr line with bytes 7f 00 00 01 in:\n%s", buf);
+    ck_assert_msg(strstr(buf, "  family: 2 (AF_INET, host byte order)\n") != NULL,
+                  "no family line 'family: 2 (AF_INET, host byte order)' in:\n%s", buf);
+}
+END_TEST
+
+START_TEST(test_wsabasics_raw_exact_fit)
+{
+    struct sockaddr_in in;
+    char buf[512], exact[512];
+    size_t len;
+
+    memset(&in, 0, sizeof in);
+    in.sin_family = AF_INET;
+    in.sin_port = htons(258);
+    in.sin_addr.s_addr = htonl(0x0a000001);
+    ck_assert_int_eq(format_raw((struct sockaddr *)&in, buf, sizeof buf), 0);
+    len = strlen(buf);
+    /* Room for the lines and the '\0' exactly: all of it fits. */
+    ck_assert_int_eq(format_raw((struct sockaddr *)&in, exact, len + 1), 0);
+    ck_assert_str_eq(exact, buf);
+    ck_assert_int_eq(format_raw((struct sockaddr *)&in, exact, len), -1);
 }
 END_TEST
 
@@ -209,6 +248,103 @@ START_TEST(test_wsabasics_resolve_unknown)
 }
 END_TEST
 
+/* Fills *node, with its address in *ss, for addr and port; socktype as given. */
+static void hand_node(struct addrinfo *node, struct sockaddr_storage *ss, const char *addr,
+                      unsigned short port, int socktype)
+{
+    memset(node, 0, sizeof *node);
+    memset(ss, 0, sizeof *ss);
+    if (strchr(addr, ':') != NULL) {
+        struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons(port);
+        ck_assert_int_eq(inet_pton(AF_INET6, addr, &a6->sin6_addr), 1);
+        node->ai_addrlen = sizeof *a6;
+    } else {
+        struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+        a4->sin_family = AF_INET;
+        a4->sin_port = htons(port);
+        ck_assert_int_eq(inet_pton(AF_INET, addr, &a4->sin_addr), 1);
+        node->ai_addrlen = sizeof *a4;
+    }
+    node->ai_family = ss->ss_family;
+    node->ai_socktype = socktype;
+    node->ai_addr = (struct sockaddr *)ss;
+}
+
+/* What print_addresses(list, raw) prints on stdout, into buf: stdout goes to a file
+   of the working directory meanwhile. */
+static void printed(const struct addrinfo *list, int raw, char *buf, size_t size)
+{
+    static const char path[] = "lab01_units-stdout.txt";
+    int saved, fd;
+    size_t n;
+    FILE *f;
+
+    fflush(stdout);
+    saved = dup(1);
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ck_assert_msg(saved >= 0 && fd >= 0, "cannot send stdout to %s", path);
+    dup2(fd, 1);
+    close(fd);
+    print_addresses(list, raw);
+    fflush(stdout);
+    dup2(saved, 1);
+    close(saved);
+    f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    n = fread(buf, 1, size - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    remove(path);
+}
+
+START_TEST(test_resolve_prints_repeats_once)
+{
+    /* As getaddrinfo answers without ai_socktype on Linux: each address once per
+       socket type, and an IPv6 address between. */
+    static const struct { const char *addr; int socktype; } answers[] = {
+        { "127.0.0.1", SOCK_STREAM }, { "127.0.0.1", SOCK_DGRAM }, { "::1", SOCK_STREAM },
+        { "127.0.0.1", SOCK_RAW }, { "::1", SOCK_DGRAM }, { "10.9.8.7", SOCK_STREAM },
+    };
+    struct sockaddr_storage ss[6];
+    struct addrinfo list[6];
+    char out[2048];
+
+    for (int i = 0; i < 6; i++) {
+        hand_node(&list[i], &ss[i], answers[i].addr, 8080, answers[i].socktype);
+        list[i].ai_next = i < 5 ? &list[i + 1] : NULL;
+    }
+    printed(list, 0, out, sizeof out);
+    ck_assert_str_eq(out, "AF_INET 127.0.0.1:8080\nAF_INET6 [::1]:8080\n"
+                          "AF_INET 10.9.8.7:8080\n");
+}
+END_TEST
+
+START_TEST(test_resolve_raw_repeats_once)
+{
+    struct sockaddr_storage ss[3];
+    struct addrinfo list[3];
+    char out[2048];
+
+    hand_node(&list[0], &ss[0], "127.0.0.1", 258, SOCK_STREAM);
+    hand_node(&list[1], &ss[1], "127.0.0.1", 258, SOCK_DGRAM);
+    hand_node(&list[2], &ss[2], "127.0.0.1", 259, SOCK_STREAM);  /* another port */
+    list[0].ai_next = &list[1];
+    list[1].ai_next = &list[2];
+    list[2].ai_next = NULL;
+    printed(list, 1, out, sizeof out);
+    ck_assert_str_eq(out, "AF_INET 127.0.0.1:258\n"
+                          "  family: 2 (AF_INET, host byte order)\n"
+                          "  port:   01 02 (network byte order; ntohs gives 258)\n"
+                          "  addr:   7f 00 00 01\n"
+                          "AF_INET 127.0.0.1:259\n"
+                          "  family: 2 (AF_INET, host byte order)\n"
+                          "  port:   01 03 (network byte order; ntohs gives 259)\n"
+                          "  addr:   7f 00 00 01\n");
+}
+END_TEST
+
 static Suite *wsabasics_suite(void)
 {
     Suite *s = suite_create("wsabasics");
@@ -239,12 +375,19 @@ static Suite *wsabasics_suite(void)
     tcase_add_checked_fixture(tc, start, unit_stop_winsock);
     tcase_add_test(tc, test_wsabasics_raw_ipv4);
     tcase_add_test(tc, test_wsabasics_raw_ipv6);
+    tcase_add_test(tc, test_wsabasics_raw_exact_fit);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("Resolve");
     tcase_add_checked_fixture(tc, start, unit_stop_winsock);
     tcase_add_test(tc, test_wsabasics_resolve_localhost);
     tcase_add_test(tc, test_wsabasics_resolve_unknown);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("Repeats");
+    tcase_add_checked_fixture(tc, start, unit_stop_winsock);
+    tcase_add_test(tc, test_resolve_prints_repeats_once);
+    tcase_add_test(tc, test_resolve_raw_repeats_once);
     suite_add_tcase(s, tc);
     return s;
 }
