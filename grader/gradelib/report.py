@@ -74,6 +74,8 @@ class Scoreboard:
             if entry["status"] == "passed":
                 entry["status"] = "failed"
                 entry["output"] = failure_text(report)
+                if props.get("replay"):     # the test's seed, to replay it
+                    entry["output"] += "\n" + props["replay"]
         self.write_results()
 
     def score(self, entry):
