@@ -84,8 +84,8 @@ def replay_line(nodeid, seed):
     """The one line a failure ends with: the test's seed, and the command that
     grades the test again with it."""
     lab = scoring.lab_of(nodeid)
-    test = "grader/" + nodeid.split("grader/")[-1]
-    return (f"seed:     {seed} (replay: make grade LAB={lab} GRADE_ARGS='{test}' "
+    test = nodeid.rsplit("::", 1)[-1].split("[")[0]
+    return (f"seed:     {seed} (replay: make grade LAB={lab} GRADE_ARGS='-k {test}' "
             f"KIT_SEED={seed})")
 
 
