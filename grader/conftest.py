@@ -113,6 +113,7 @@ def seed(request):
         pytest.exit(f"grader: KIT_SEED='{given}' is not a decimal number", returncode=4)
     value = int(given) if given else random.SystemRandom().randrange(1, 2 ** 32)
     request.node.kit_seed = value
+    random.seed(value)      # the tests that draw from the random module itself
     return value
 
 
