@@ -409,7 +409,9 @@ static void emit(struct line *l)
 
     if (rec.file != NULL) {
         if (rec.written < RECORD_LIMIT) {
-            add(l, "\n");
+            if (l->len > sizeof l->text - 2)
+                l->len = sizeof l->text - 2;    /* a line cut short still ends */
+            l->text[l->len++] = '\n';
             fwrite(l->text, 1, l->len, rec.file);
             rec.written++;
         } else {
