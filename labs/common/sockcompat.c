@@ -712,13 +712,18 @@ int wsa_ioctlsocket(SOCKET s, long cmd, u_long *argp)
     return SOCKET_ERROR;
 }
 
-/* Windows ignores nfds: the sets carry their own sockets. */
+/* Windows ignores nfds: the sets carry their own sockets. With no set at all it is
+   no sleep, as POSIX's is, but WSAEINVAL. */
 int wsa_select(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfds,
                const struct timeval *timeout)
 {
     (void)nfds;
     if (not_started())
         return SOCKET_ERROR;
+    if (readfds == NULL && writefds == NULL && exceptfds == NULL) {
+        last_error = WSAEINVAL;
+        return SOCKET_ERROR;
+    }
     struct timeval tv, *tvp = NULL;
     if (timeout) {
         tv = *timeout;          /* POSIX may modify it; Windows never does */

@@ -508,6 +508,14 @@ START_TEST(test_common_short_address_length)
 }
 END_TEST
 
+START_TEST(test_common_select_without_sets)
+{
+    struct timeval tv = { 0, 1000 };
+
+    ck_assert_wsa_error(select(0, NULL, NULL, NULL, &tv), SOCKET_ERROR, WSAEINVAL);
+}
+END_TEST
+
 START_TEST(test_common_so_error_is_a_wsa_code)
 {
     struct sockaddr_in addr;
@@ -817,6 +825,7 @@ static Suite *common_suite(void)
     tcase_add_test(tc, test_common_exclusive_port_restarts);
     tcase_add_test(tc, test_common_short_address_length);
     tcase_add_test(tc, test_common_so_error_is_a_wsa_code);
+    tcase_add_test(tc, test_common_select_without_sets);
     tcase_add_test(tc, test_common_send_after_shutdown);
     suite_add_tcase(s, tc);
 
