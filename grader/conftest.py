@@ -2,7 +2,9 @@
 that turns test outcomes into points (gradelib.report)."""
 import atexit
 import functools
+import itertools
 import os
+import random
 import re
 import shutil
 import signal
@@ -13,7 +15,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from gradelib import build, expect, platform, safety  # noqa: E402
+from gradelib import build, calls, expect, platform, safety  # noqa: E402
 from gradelib import report as scoring  # noqa: E402
 from gradelib.proc import Process, Transcript, on_interrupt, stop_everything  # noqa: E402
 
@@ -47,6 +49,8 @@ def pytest_configure(config):
                                        "in the build with the sanitizers")
     config.addinivalue_line("markers", "sanitized: runs the programs of the build with "
                                        "the sanitizers")
+    config.addinivalue_line("markers", "faults(*names): the faults the layer injects into "
+                                       "every program of the test (gradelib.calls.FAULTS)")
     config.option.tbstyle = "no"
     config.option.reportchars = ""
     if config.pluginmanager.hasplugin("timeout") and not config.getoption("timeout", None):
@@ -122,6 +126,19 @@ def pytest_runtest_makereport(item, call):
                                 ("lab", scoring.lab_of(item.nodeid)),
                                 ("lab_title", scoring.lab_title(item))]
     setattr(item, "rep_" + rep.when, rep)
+    seed = getattr(item, "kit_seed", None)
+    if rep.failed and seed is not None and not any(k == "replay" for k, _ in
+                                                   rep.user_properties):
+        rep.user_properties.append(("replay", replay_line(item.nodeid, seed)))
+
+
+def replay_line(nodeid, seed):
+    """The one line a failure ends with: the test's seed, and the command that
+    grades the test again with it."""
+    lab = scoring.lab_of(nodeid)
+    test = nodeid.rsplit("::", 1)[-1].split("[")[0]
+    return (f"seed:     {seed} (replay: make grade LAB={lab} GRADE_ARGS='-k {test}' "
+            f"KIT_SEED={seed})")
 
 
 def pytest_runtest_logreport(report):
@@ -140,11 +157,31 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 
 
 @pytest.fixture(autouse=True)
-def transcript(request):
+def seed(request):
+    """The test's seed: the grader's random payloads and every fault the layer
+    injects come from it. KIT_SEED=N in the environment replays a test."""
+    given = os.environ.get("KIT_SEED", "").strip()
+    if given and not given.isdigit():
+        pytest.exit(f"grader: KIT_SEED='{given}' is not a decimal number", returncode=4)
+    value = int(given) if given else random.SystemRandom().randrange(1, 2 ** 32)
+    request.node.kit_seed = value
+    random.seed(value)      # the tests that draw from the random module itself
+    return value
+
+
+@pytest.fixture
+def rng(seed):
+    """The test's random numbers, from its seed."""
+    return random.Random(seed)
+
+
+@pytest.fixture(autouse=True)
+def transcript(request, seed):
     """Every process a test starts is recorded here and ended when the test ends; a
     failed test's transcript is kept under build/grade/transcripts/."""
     record = Transcript()
     record.note(f"# {request.node.nodeid} (target {platform.TARGET}, {OUT})")
+    record.note(f"# {replay_line(request.node.nodeid, seed)}".replace("seed:     ", "seed "))
     yield record
     record.stop_all()
     rep = getattr(request.node, "rep_call", None)
@@ -233,22 +270,39 @@ def program(name):
 
 
 @pytest.fixture
-def run(transcript, workdir):
-    """run(NAME, *ARGS, timeout=10, stdin=b"") runs a program to its end."""
-    def run_program(name, *args, timeout=10.0, stdin=b""):
-        proc = Process(program(name), args, cwd=workdir, stdin=stdin, timeout=timeout,
-                       transcript=transcript, env=_tree["env"])
-        return proc.wait()
+def launch(request, transcript, workdir, seed):
+    """launch(NAME, ARGS, timeout, stdin, faults, refuser) starts a program with its
+    own call record (calls-N.txt in the work directory), the test's seed, and the
+    faults of the test's faults marker (or FAULTS, when given)."""
+    marker = request.node.get_closest_marker("faults")
+    marked = marker.args if marker else ()
+    numbers = itertools.count(1)
+
+    def launch_program(name, args, timeout, stdin, faults=None, refuser=None):
+        path = workdir / f"calls-{next(numbers)}.txt"
+        env = dict(_tree["env"] or {},
+                   **calls.environment(path, seed, marked if faults is None else faults,
+                                       refuser))
+        return Process(program(name), args, cwd=workdir, stdin=stdin, timeout=timeout,
+                       transcript=transcript, env=env, calls=path)
+    return launch_program
+
+
+@pytest.fixture
+def run(launch):
+    """run(NAME, *ARGS, timeout=10, stdin=b"", faults=None, refuser=None) runs a
+    program to its end."""
+    def run_program(name, *args, timeout=10.0, stdin=b"", faults=None, refuser=None):
+        return launch(name, args, timeout, stdin, faults, refuser).wait()
     return run_program
 
 
 @pytest.fixture
-def start(transcript, workdir):
-    """start(NAME, *ARGS) starts a program and returns its Process; it is stopped when
-    the test ends."""
-    def start_program(name, *args, timeout=30.0, stdin=b""):
-        return Process(program(name), args, cwd=workdir, stdin=stdin, timeout=timeout,
-                       transcript=transcript, env=_tree["env"])
+def start(launch):
+    """start(NAME, *ARGS, faults=None, refuser=None) starts a program and returns its
+    Process; it is stopped when the test ends."""
+    def start_program(name, *args, timeout=30.0, stdin=b"", faults=None, refuser=None):
+        return launch(name, args, timeout, stdin, faults, refuser)
     return start_program
 
 

@@ -2,17 +2,19 @@
 
 Lab 02's behaviours: the unit tests of tcpclient.c, then tcp_client run against the
 grader's own servers on loopback: one that answers in a flood of random bytes, one
-that reads slowly through a small buffer, one that drips, one that says nothing, and
-a port where nothing listens. Messages and replies are random.
+that reads slowly through a small buffer, one that drips, one that says nothing, one
+that resets in the middle of its reply, a name whose first address refuses, and a
+port where nothing listens. Messages and replies are random. In the stream tests the
+layer makes send take fewer bytes than asked and recv return fewer than are waiting
+(gradelib.calls).
 """
-import random
 import socket
 import string
 import time
 
 import pytest
 
-from gradelib import expect, peers, progress
+from gradelib import expect, peers, platform, progress
 
 UNITS = "lab02_units"
 EXIT_HINT = ("Exit 0 once the server has closed: recv returning 0 is the normal end of "
@@ -173,16 +175,16 @@ def test_usage(run):
 
 @pytest.mark.points(2)
 @pytest.mark.memcheck
-def test_ipv4(run):
+@pytest.mark.faults("short-send", "short-recv")
+def test_ipv4(run, rng):
     """tcp_client sends its line and prints the reply (IPv4)"""
-    rng = random.Random()
     talk(run, peers.IPV4, f"hello {word(rng, 12)}\n".encode(), rng)
 
 
 @pytest.mark.points(2)
-def test_ipv6(run):
+@pytest.mark.faults("short-send", "short-recv")
+def test_ipv6(run, rng):
     """tcp_client works over IPv6 (::1)"""
-    rng = random.Random()
     talk(run, peers.IPV6, f"hello {word(rng, 12)}\n".encode(), rng)
 
 
@@ -193,9 +195,9 @@ LARGE_LIMIT = 60
 
 @pytest.mark.points(4)
 @pytest.mark.memcheck
-def test_large_reply(start):
+@pytest.mark.faults("short-send", "short-recv")
+def test_large_reply(start, rng):
     """tcp_client prints several MiB of random bytes exactly, however they arrive"""
-    rng = random.Random()
     reply = peers.payload(LARGE_REPLY + rng.randrange(65536), rng.random())
     chunks = []
     while sum(chunks) < len(reply):
@@ -204,9 +206,9 @@ def test_large_reply(start):
 
 
 @pytest.mark.points(3)
-def test_slow_reader(run):
+@pytest.mark.faults("short-send", "short-recv")
+def test_slow_reader(run, rng):
     """a server reading slowly through a small buffer gets the whole long line"""
-    rng = random.Random()
     message = word(rng, 16000 + rng.randrange(1000))
     line = (message + "\n").encode()
 
@@ -230,17 +232,16 @@ def test_slow_reader(run):
 
 
 @pytest.mark.points(2)
-def test_drip(run):
+@pytest.mark.faults("short-send", "short-recv")
+def test_drip(run, rng):
     """tcp_client prints a reply that arrives one byte at a time"""
-    rng = random.Random()
     reply = peers.payload(300, rng.random())
     talk(run, peers.IPV4, reply, rng, chunks=[1] * len(reply), pause=0.002)
 
 
 @pytest.mark.points(2)
-def test_no_reply(run):
+def test_no_reply(run, rng):
     """a server that closes without replying: no output, exit 0"""
-    rng = random.Random()
     talk(run, peers.IPV4, b"", rng)
 
 
@@ -267,3 +268,69 @@ def test_unknown_host(run):
     expect.error_line(result, "getaddrinfo", "WSAHOST_NOT_FOUND", 11001,
                       hint="getaddrinfo returns its error code (it does not set "
                            "WSAGetLastError for you to read): report that code.")
+
+
+@pytest.mark.points(2)
+def test_reset_mid_reply(run, rng, request):
+    """a server that resets in the middle of its reply: exit 2 and the recv error line"""
+    platform.wine_differs(request, "reset-mid-reply-read-as-eof")
+    message = word(rng, rng.randint(5, 40))
+    line = (message + "\n").encode()
+    part = peers.payload(rng.randint(1000, 60000), rng.random())
+
+    def resetting(conn):
+        got = read_line(conn, len(line))
+        conn.sendall(part)
+        peers.reset(conn)           # an RST, not an end-of-file, in the middle
+        return got
+
+    with peers.Listener(resetting) as server:
+        result = run("tcp_client", peers.IPV4, server.port, message, timeout=RUN_TIMEOUT)
+    expect.exits(result, 2, hint="recv returning SOCKET_ERROR is not the end of the "
+                                 "stream: the reply was cut. Report the error with "
+                                 "kit_error(PROG, \"recv\", WSAGetLastError()) and exit 2; "
+                                 "only a 0 from recv is the end.")
+    expect.error_line(result, "recv", "WSAECONNRESET", 10054,
+                      hint="Report the recv error: kit_error(PROG, \"recv\", "
+                           "WSAGetLastError()), read right after recv fails.")
+
+
+@pytest.mark.points(3)
+def test_first_address_refuses(run, rng):
+    """a name whose first address refuses: the client closes that socket and connects to the next"""
+    refusing, port = peers.refusing_port()
+    with refusing:
+        reply = f"hello {word(rng, 12)}\n".encode()
+        message = word(rng, rng.randint(5, 40))
+        line = (message + "\n").encode()
+        with peers.Listener(replying(reply, want=len(line))) as server:
+            result = run("tcp_client", peers.IPV4, server.port, message,
+                         timeout=RUN_TIMEOUT + platform.REFUSED_CONNECT_SECONDS,
+                         faults=("first-refuses",), refuser=f"{peers.IPV4}:{port}")
+            expect.exits(result, 0, hint="getaddrinfo gave two addresses and the first "
+                                         "refused: when connect fails, close that socket "
+                                         "and try the next address (ai_next).")
+            client_sent(server, line)
+    expect.same_bytes("tcp_client did not print exactly what the server sent", reply,
+                      result.stdout, result=result, hint=OUTPUT_HINT)
+    closed_before_next(result)
+
+
+def closed_before_next(result):
+    """Checks from the record that the socket of each refused connect was closed
+    before the next connect was tried."""
+    record = result.calls
+    connects = record.named("connect")
+    for refused, after in zip(connects, connects[1:]):
+        if not refused.failed:
+            continue
+        sock = record.sockets.get(refused.socket)
+        closed = sock.closed if sock else None
+        if closed is None or closed.number > after.number or after.socket == refused.socket:
+            raise expect.Failure(
+                "tcp_client tried the next address before closing the refused socket",
+                expected=f"closesocket({refused.socket}) after {refused.text}, then a new "
+                         "socket for the next address",
+                got=record.sequence(),
+                hint="A socket whose connect failed cannot be used again: closesocket it, "
+                     "then make a new socket for the next address.")

@@ -3,10 +3,14 @@
 Lab 03's behaviours: the unit tests of tcpserver.c, then tcp_server run as a program
 with the grader as its clients: a flood of random bytes read while it is sent, twenty
 clients in a row, five at once, a silent one, one that resets mid-stream, and the
-server's exit, restart and refusal of a port in use. Payloads are random.
+server's exit, restart and refusal of a port in use; an accept that fails for a client
+that reset in the backlog, a hundred clients that reset, and the server's own calls
+read from its record (gradelib.calls). Payloads are random. In the stream tests the
+layer makes send take fewer bytes than asked and recv return fewer than are waiting.
 """
-import random
+import re
 import socket
+import time
 
 import pytest
 
@@ -49,8 +53,8 @@ def test_unit_echo(unit):
 def server(start):
     """server(*ARGS) starts tcp_server and waits for its announcement; returns the
     Process, with .host and .port set from the announcement."""
-    def start_server(*args):
-        proc = start("tcp_server", *args, timeout=60)
+    def start_server(*args, faults=None):
+        proc = start("tcp_server", *args, timeout=60, faults=faults)
         proc.host, proc.port = peers.announced(proc, ANNOUNCE_TIMEOUT)
         return proc
     return start_server
@@ -133,7 +137,8 @@ def test_usage(run):
 
 
 @pytest.mark.points(2)
-def test_announces_loopback(server):
+@pytest.mark.faults("short-send", "short-recv")
+def test_announces_loopback(server, rng):
     """by default tcp_server listens on 127.0.0.1 and announces the port it got"""
     proc = server()
     if proc.host != peers.IPV4 or proc.port == 0:
@@ -142,11 +147,12 @@ def test_announces_loopback(server):
                       f"listening on {proc.host}:{proc.port}",
                       "Bind the --bind address (127.0.0.1 by default), not INADDR_ANY, and "
                       "announce after bind and listen (kit_announce reads the port back).")
-    echo(proc, small(random.Random()))
+    echo(proc, small(rng))
 
 
 @pytest.mark.points(2)
-def test_ipv6(server):
+@pytest.mark.faults("short-send", "short-recv")
+def test_ipv6(server, rng):
     """with --bind ::1 tcp_server listens and echoes over IPv6"""
     proc = server("--bind", "::1")
     if proc.host != peers.IPV6:
@@ -154,7 +160,7 @@ def test_ipv6(server):
                       f"listening on {proc.host}:{proc.port}",
                       "Resolve the --bind address with getaddrinfo and create the socket "
                       "with the family it returns (ai_family).")
-    echo(proc, small(random.Random()))
+    echo(proc, small(rng))
 
 
 # The large echo: its size, and the time it may take while bytes keep moving. Every
@@ -165,18 +171,18 @@ LARGE_LIMIT = 60
 
 
 @pytest.mark.points(5)
-def test_large_echo(server):
+@pytest.mark.faults("short-send", "short-recv")
+def test_large_echo(server, rng):
     """MiB of random bytes come back exactly, read while they are sent"""
-    rng = random.Random()
     proc = server()
     echo(proc, peers.payload(LARGE_ECHO + rng.randrange(65536), rng.random()),
          limit=LARGE_LIMIT)
 
 
 @pytest.mark.points(4)
-def test_twenty_clients(server):
+@pytest.mark.faults("short-send", "short-recv")
+def test_twenty_clients(server, rng):
     """twenty clients in a row are each echoed"""
-    rng = random.Random()
     proc = server()
     for i in range(20):
         echo(proc, small(rng))
@@ -184,9 +190,9 @@ def test_twenty_clients(server):
 
 
 @pytest.mark.points(3)
-def test_backlog(server):
+@pytest.mark.faults("short-send", "short-recv")
+def test_backlog(server, rng):
     """five clients connecting at once wait in the backlog and are all served in turn"""
-    rng = random.Random()
     proc = server()
     hint = ("listen(s, SOMAXCONN) lets clients wait while you serve another; serve each "
             "until it closes, then accept the next.")
@@ -215,7 +221,7 @@ def test_backlog(server):
 
 
 @pytest.mark.points(2)
-def test_silent_client(server):
+def test_silent_client(server, rng):
     """a client that connects and closes without sending is no trouble"""
     proc = server()
     with peers.connect(proc.host, proc.port, CLIENT_TIMEOUT) as sock:
@@ -225,7 +231,7 @@ def test_silent_client(server):
                       "the server closes at once (recv returned 0)", f"{len(got)} bytes, {how}",
                       "recv returns 0 when the client closes: that ends this client.")
     still_running(proc, "a silent client")
-    echo(proc, small(random.Random()))
+    echo(proc, small(rng))
 
 
 def fill_until_blocked(sock, rng, limit=256 * 1024 * 1024):
@@ -247,9 +253,8 @@ BLOCKED = 1.0
 
 
 @pytest.mark.points(3)
-def test_reset_client(server):
+def test_reset_client(server, rng):
     """a client that resets mid-stream ends only its own connection"""
-    rng = random.Random()
     proc = server()
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         # A small window: the server soon has echo it cannot send.
@@ -265,9 +270,9 @@ def test_reset_client(server):
 
 @pytest.mark.points(3)
 @pytest.mark.memcheck
-def test_max_clients(server):
+@pytest.mark.faults("short-send", "short-recv")
+def test_max_clients(server, rng):
     """with --max-clients N the server exits 0 after N clients"""
-    rng = random.Random()
     n = rng.randint(2, 4)
     proc = server("--max-clients", str(n))
     for _ in range(n):
@@ -278,9 +283,8 @@ def test_max_clients(server):
 
 
 @pytest.mark.points(3)
-def test_restart_same_port(server):
+def test_restart_same_port(server, rng):
     """a server stopped while serving a client can be restarted on the same port at once"""
-    rng = random.Random()
     first = server()
     port = first.port
     sock = peers.connect(first.host, port, CLIENT_TIMEOUT)
@@ -324,9 +328,8 @@ def reset_mid_stream(proc, rng):
 
 
 @pytest.mark.points(1)
-def test_stdout_one_line(server):
+def test_stdout_one_line(server, rng):
     """on stdout tcp_server prints its 'listening on' line and nothing else"""
-    rng = random.Random()
     proc = server("--max-clients", "2")
     for _ in range(2):
         echo(proc, small(rng))
@@ -340,9 +343,8 @@ def test_stdout_one_line(server):
 
 
 @pytest.mark.points(1)
-def test_reports_failed_client(server):
+def test_reports_failed_client(server, rng):
     """a client whose connection fails is reported on stderr, and the server goes on"""
-    rng = random.Random()
     proc = server()
     reset_mid_stream(proc, rng)
     if proc.wait_line(ERROR_LINE, EXIT_TIMEOUT, stderr=True) is None:
@@ -356,9 +358,8 @@ def test_reports_failed_client(server):
 
 
 @pytest.mark.points(2)
-def test_max_clients_counts_failed(server):
+def test_max_clients_counts_failed(server, rng):
     """--max-clients counts a client that failed as served"""
-    rng = random.Random()
     proc = server("--max-clients", "2")
     reset_mid_stream(proc, rng)
     echo(proc, small(rng))
@@ -383,3 +384,99 @@ def test_unknown_bind_address(run):
     expect.error_line(result, "getaddrinfo", "WSAHOST_NOT_FOUND", 11001,
                       hint="open_listener returns getaddrinfo's own code with *call = "
                            "\"getaddrinfo\"; main reports both with kit_error.")
+
+
+ACCEPT_LINE = re.compile(r"^tcp_server: accept: WSA\w+ \(\d+\): .+$", re.M)
+
+
+@pytest.mark.points(3)
+@pytest.mark.faults("accept-reset")
+def test_accept_reset(server, rng):
+    """an accept that fails for a client that reset in the backlog: reported, counted, and the server goes on"""
+    proc = server("--max-clients", "2")
+    # The layer resets the first connection the server accepts and fails that accept
+    # (gradelib.calls): this client is the one sacrificed.
+    try:
+        with peers.connect(proc.host, proc.port, CLIENT_TIMEOUT) as sacrificed:
+            peers.recv_until_close(sacrificed, CLIENT_TIMEOUT)
+    except ConnectionResetError:
+        pass        # the reset came before connect had returned: as expected
+    still_running(proc, "an accept that failed")
+    echo(proc, small(rng), hint="A failed accept is that client's failure: report it with "
+                                "kit_error and accept the next client.")
+    result = proc.wait(EXIT_TIMEOUT)
+    expect.exits(result, 0, hint="The failed accept counts as one of --max-clients: after "
+                                 "it and one client served, the server exits 0.")
+    if not ACCEPT_LINE.search(result.errors):
+        raise expect.Failure("the server did not report the failed accept",
+                             expected="tcp_server: accept: WSANAME (CODE): TEXT on stderr",
+                             got=result.errors.strip() or "(nothing on stderr)",
+                             hint="When accept fails, kit_error(PROG, \"accept\", "
+                                  "WSAGetLastError()), then accept the next client.")
+
+
+# Clients that reset one after another, and how long the server may take to be done
+# with them all.
+RESETS = 100
+
+
+@pytest.mark.points(3)
+def test_hundred_resets(server, rng):
+    """a hundred clients that reset one after another leave the server holding only its listener"""
+    proc = server()
+    for i in range(RESETS):
+        try:
+            sock = peers.connect(proc.host, proc.port, CLIENT_TIMEOUT)
+            sock.sendall(small(rng))
+            peers.reset(sock)
+        except OSError as e:
+            raise failure(proc, f"client {i + 1} of {RESETS} could not connect and send",
+                          "each client connects, sends, and resets", str(e),
+                          "A client that resets ends only its own connection: report it "
+                          "and accept the next.") from None
+    echo(proc, small(rng))
+    still_running(proc, f"{RESETS} clients reset")
+    only_the_listener(proc)
+
+
+# How long the record may lag behind a closesocket the client has already seen.
+RECORD_LAG = 5.0
+
+
+def only_the_listener(proc, timeout=RECORD_LAG):
+    """Checks from the server's record that once its clients are done it holds only
+    the listening socket (waiting up to TIMEOUT s for the record to catch up with the
+    close the last client saw)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        record = proc.calls
+        still = [s for s in record.open_now() if record.backlog(s.name) is None]
+        if not still or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)        # polling the record, bounded by the deadline
+    if still:
+        raise failure(proc, f"the server holds {len(still)} client socket(s) it is done with",
+                      "only the listening socket open once every client has gone",
+                      "\n".join(f"{s.name}, made by {s.made.where()}" for s in still[:5]) +
+                      (f"\n... and {len(still) - 5} more" if len(still) > 5 else ""),
+                      "Close the client's socket (closesocket) after every client, the "
+                      "failed ones too: a server that leaks one per reset client runs out "
+                      "of sockets.")
+
+
+@pytest.mark.points(2)
+def test_exclusive_addruse(server):
+    """the listening socket gets SO_EXCLUSIVEADDRUSE before bind (read from its record)"""
+    proc = server()
+    record = proc.calls
+    sock = next((s for s in record.sockets.values() if record.backlog(s.name)), None)
+    calls = sock.calls if sock else []
+    bound = next((c for c in calls if c.name == "bind"), None)
+    exclusive = next((c for c in calls if c.name == "setsockopt" and not c.failed and
+                      c.args[2:3] == ["SO_EXCLUSIVEADDRUSE"] and c.args[3:4] != ["0"]), None)
+    if exclusive is None or bound is None or exclusive.number > bound.number:
+        raise failure(proc, "the listening socket was not given SO_EXCLUSIVEADDRUSE before bind",
+                      "setsockopt(sN, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, 1) = 0, then bind",
+                      record.sequence(),
+                      "Set SO_EXCLUSIVEADDRUSE (not SO_REUSEADDR: on Windows that lets "
+                      "another program take your port) on the socket before bind.")

@@ -116,6 +116,38 @@ def exits(result, code, hint=None):
         raise Failure(f"{_name(result)} left processes of its own running when it ended",
                       expected=f"exit {code}, every process it started ended",
                       got=result.ended(), result=result)
+    calls_clean(result)
+
+
+def calls_clean(result):
+    """Checks, from its call record, what a program that ended by itself must have done
+    that output cannot show: closed every socket it made, and called WSACleanup once
+    for each WSAStartup that succeeded (and never after one that failed)."""
+    record = getattr(result, "calls", None)
+    if record is None or not record.exists:
+        return
+    still_open = record.open_at_exit() or []
+    if still_open:
+        raise Failure(f"{_name(result)} left sockets open when it exited",
+                      expected="every socket closed (closesocket) before exit",
+                      got="\n".join(f"{s.name}, made by {s.made.where()}" for s in
+                                    still_open[:10]) +
+                      (f"\n... and {len(still_open) - 10} more" if len(still_open) > 10
+                       else ""),
+                      hint="Close each socket on every path, the failed ones too: after a "
+                           "connect or bind that fails, closesocket that socket before "
+                           "you try the next address or give up; shutdown does not "
+                           "close a socket.")
+    problem = record.startup_problem()
+    if problem:
+        raise Failure(f"{_name(result)} did not pair WSAStartup with WSACleanup",
+                      expected="one WSACleanup for each WSAStartup that succeeded, and "
+                               "none after one that failed",
+                      got=problem,
+                      hint="Call WSACleanup once before you return from main, on every "
+                           "path after WSAStartup succeeded; when WSAStartup fails, "
+                           "Winsock was not started: report it and return without "
+                           "WSACleanup.")
 
 
 def has_lines(result, wanted, hint=None, exact=False):

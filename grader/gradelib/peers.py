@@ -17,8 +17,9 @@ AWKWARD = b"\x00\n\r\x1a\r\n\xff"
 
 
 def payload(size, seed=None):
-    """SIZE random bytes that include every AWKWARD byte (when SIZE allows)."""
-    rng = random.Random(seed)
+    """SIZE random bytes that include every AWKWARD byte (when SIZE allows); without
+    SEED, from the random module, which the grader seeds for each test."""
+    rng = random.Random(random.random() if seed is None else seed)
     data = bytearray(rng.randbytes(size))
     for byte in AWKWARD if size else b"":
         data[rng.randrange(size)] = byte
@@ -221,7 +222,28 @@ def announced(server, timeout=10.0):
                                   "stdout, which a pipe would otherwise keep buffered.")
     host, port = m.group("v6") or m.group("v4"), int(m.group("port"))
     expect.listens_on_loopback(server, host, port)
+    announced_when_ready(server)
     return host, port
+
+
+def announced_when_ready(server):
+    """Checks, from the server's call record, that it announced after listen succeeded
+    on that socket (TCP), or after bind did (UDP): a client that reads the line must
+    be able to connect at once."""
+    record = server.calls
+    early = record.announced_too_soon() if record is not None else None
+    if early is None:
+        return
+    sock = record.sockets[early.socket]
+    needed = "bind" if sock.kind == "SOCK_DGRAM" else "listen"
+    raise expect.Failure(f"the server announced its address before {needed} succeeded",
+                         expected=f"{needed}({early.socket}, ...) = 0, then the "
+                                  "announcement",
+                         got=f"{record.sequence()}\n(announced at {early.where()})",
+                         result=server.stop(),
+                         hint=f"Call kit_announce only once {needed} has succeeded: a "
+                              "client that reads the line connects at once, and "
+                              "before that it is refused.")
 
 
 def parse_announce(line):

@@ -8,6 +8,7 @@ import threading
 import time
 import uuid
 
+from . import calls as call_record
 from . import platform
 
 # Output kept from each stream of a program; the rest is counted, not kept.
@@ -73,6 +74,16 @@ class Result:
         self.stopped = proc.stopped and not proc.timed_out
         self.crash = None if self.stopped else platform.describe_exit(self.returncode,
                                                                       self.stderr)
+        self.calls_path = proc.calls_path
+        self._calls = None
+
+    @property
+    def calls(self):
+        """The program's call record (gradelib.calls.Calls), or None if the grader
+        gave it none."""
+        if self._calls is None and self.calls_path is not None:
+            self._calls = call_record.read(self.calls_path)
+        return self._calls
 
     @property
     def text(self):
@@ -116,8 +127,11 @@ class Process:
     """A running program. Use start() or run(); stop() ends it and its children."""
 
     def __init__(self, path, args, *, cwd, env=None, stdin=b"", timeout=10.0,
-                 transcript=None):
+                 transcript=None, calls=None):
+        """CALLS: the file the program's call record goes to, with ENV holding the
+        variables that say so (gradelib.calls.environment)."""
         self.argv = platform.command(path, args)
+        self.calls_path = calls
         self.timeout = timeout
         self.timed_out = False
         self.stopped = False
@@ -208,6 +222,12 @@ class Process:
         if not platform.wait_exit(self._popen, timeout):
             return None
         return self.stop()
+
+    @property
+    def calls(self):
+        """The program's call record so far (gradelib.calls.Calls), read now, or None
+        if the grader gave it none."""
+        return None if self.calls_path is None else call_record.read(self.calls_path)
 
     def processes(self):
         """The PIDs of the program and the processes it started, while they run
@@ -314,6 +334,11 @@ class Transcript:
             if total:
                 self.entries.append(f"  {name} ({total} bytes):")
                 self.entries.append(_show(data, total))
+        record = result.calls
+        if record is not None and record.exists:
+            self.entries.append(f"  calls ({len(record.lines)} lines in "
+                                f"{record.path.name}): {printable(record.sequence())}")
+            self.entries.append(printable(record.excerpt()))
 
     def note(self, text):
         self.entries.append(text)

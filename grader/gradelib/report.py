@@ -73,10 +73,11 @@ class Scoreboard:
             self.entries[report.nodeid] = entry
             self.order.append(report.nodeid)
         entry["duration"] += report.duration
-        if report.skipped and getattr(report, "wasxfail", None) is not None:
+        if getattr(report, "wasxfail", None) is not None and report.when == "call":
             # A known platform difference (platform.wine_differs): the behaviour
             # cannot be seen here, so it is worth nothing here, rather than nothing
-            # earned. Should it pass after all, the strict xfail fails it.
+            # earned. Should it pass after all, the strict xfail fails it (one that
+            # Wine shows only at times, WINE_DIFFERS_AT_TIMES, is ungraded either way).
             reason = report.wasxfail.removeprefix("reason: ")
             if not reason.startswith("not graded"):
                 reason = "not graded on this platform: " + reason
@@ -85,6 +86,8 @@ class Scoreboard:
             if entry["status"] == "passed":
                 entry["status"] = "failed"
                 entry["output"] = failure_text(report)
+                if props.get("replay"):     # the test's seed, to replay it
+                    entry["output"] += "\n" + props["replay"]
         self.write_results()
 
     def score(self, entry):

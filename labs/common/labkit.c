@@ -130,7 +130,7 @@ int kit_announce(SOCKET s)
 {
     struct sockaddr_storage ss;
     int len = (int)sizeof ss;
-    char host[INET6_ADDRSTRLEN];
+    char host[INET6_ADDRSTRLEN], line[INET6_ADDRSTRLEN + 16];
     unsigned short port;
 
     memset(&ss, 0, sizeof ss);
@@ -140,13 +140,16 @@ int kit_announce(SOCKET s)
         struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
         inet_ntop(AF_INET6, &a6->sin6_addr, host, sizeof host);
         port = ntohs(a6->sin6_port);
-        printf("listening on [%s]:%u\n", host, port);
+        snprintf(line, sizeof line, "[%s]:%u", host, port);
     } else {
         struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
         inet_ntop(AF_INET, &a4->sin_addr, host, sizeof host);
         port = ntohs(a4->sin_port);
-        printf("listening on %s:%u\n", host, port);
+        snprintf(line, sizeof line, "%s:%u", host, port);
     }
+    /* In the call record before the grader can read the line. */
+    calls_announce(s, line);
+    printf("listening on %s\n", line);
     /* A pipe makes stdout fully buffered on every platform: the grader is waiting. */
     fflush(stdout);
     return 0;

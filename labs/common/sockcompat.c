@@ -1,11 +1,98 @@
 /*
- * sockcompat.c - the POSIX side of sockcompat.h: Winsock's behaviour on top of
- * Berkeley sockets. On Windows the real Winsock is used and this file is empty.
+ * sockcompat.c - the platform's socket calls, sockcompat.h's wsa_ functions. On
+ * Windows they are ws2_32's own; on POSIX, Winsock's behaviour on top of Berkeley
+ * sockets.
  */
 #define SOCKCOMPAT_IMPL
 #include "sockcompat.h"
 
-#ifndef _WIN32
+#ifdef _WIN32
+
+int wsa_startup(WORD requested, WSADATA *data) { return WSAStartup(requested, data); }
+int wsa_cleanup(void) { return WSACleanup(); }
+SOCKET wsa_socket(int af, int type, int protocol) { return socket(af, type, protocol); }
+
+int wsa_bind(SOCKET s, const struct sockaddr *addr, int addrlen)
+{
+    return bind(s, addr, addrlen);
+}
+
+int wsa_connect(SOCKET s, const struct sockaddr *addr, int addrlen)
+{
+    return connect(s, addr, addrlen);
+}
+
+int wsa_listen(SOCKET s, int backlog) { return listen(s, backlog); }
+
+SOCKET wsa_accept(SOCKET s, struct sockaddr *addr, int *addrlen)
+{
+    return accept(s, addr, addrlen);
+}
+
+int wsa_send(SOCKET s, const char *buf, int len, int flags)
+{
+    return send(s, buf, len, flags);
+}
+
+int wsa_recv(SOCKET s, char *buf, int len, int flags) { return recv(s, buf, len, flags); }
+
+int wsa_sendto(SOCKET s, const char *buf, int len, int flags,
+               const struct sockaddr *to, int tolen)
+{
+    return sendto(s, buf, len, flags, to, tolen);
+}
+
+int wsa_recvfrom(SOCKET s, char *buf, int len, int flags,
+                 struct sockaddr *from, int *fromlen)
+{
+    return recvfrom(s, buf, len, flags, from, fromlen);
+}
+
+int wsa_shutdown(SOCKET s, int how) { return shutdown(s, how); }
+int wsa_closesocket(SOCKET s) { return closesocket(s); }
+
+int wsa_setsockopt(SOCKET s, int level, int optname, const char *optval, int optlen)
+{
+    return setsockopt(s, level, optname, optval, optlen);
+}
+
+int wsa_getsockopt(SOCKET s, int level, int optname, char *optval, int *optlen)
+{
+    return getsockopt(s, level, optname, optval, optlen);
+}
+
+int wsa_getsockname(SOCKET s, struct sockaddr *addr, int *addrlen)
+{
+    return getsockname(s, addr, addrlen);
+}
+
+int wsa_getpeername(SOCKET s, struct sockaddr *addr, int *addrlen)
+{
+    return getpeername(s, addr, addrlen);
+}
+
+int wsa_ioctlsocket(SOCKET s, long cmd, u_long *argp) { return ioctlsocket(s, cmd, argp); }
+
+int wsa_select(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfds,
+               const struct timeval *timeout)
+{
+    struct timeval tv, *tvp = NULL;
+    if (timeout) {
+        tv = *timeout;          /* ws2_32 takes it as not const; it never changes it */
+        tvp = &tv;
+    }
+    return select(nfds, readfds, writefds, exceptfds, tvp);
+}
+
+int wsa_getaddrinfo(const char *node, const char *service,
+                    const struct addrinfo *hints, struct addrinfo **res)
+{
+    return getaddrinfo(node, service, hints, res);
+}
+
+void wsa_freeaddrinfo(struct addrinfo *list) { freeaddrinfo(list); }
+
+#else /* POSIX */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -139,7 +226,9 @@ static int not_started(void)
 }
 
 /* Windows refuses an address buffer shorter than a struct sockaddr with WSAEFAULT,
-   where POSIX truncates quietly: an uninitialised length shows up there too. */
+   where POSIX truncates quietly: an uninitialised length shows up there too. (A
+   buffer too short for the address that comes, a sockaddr_in for an IPv6 peer, is
+   refused after the call: see too_long.) */
 static int bad_address_length(const struct sockaddr *addr, const int *addrlen)
 {
     if (addr == NULL)
@@ -149,6 +238,18 @@ static int bad_address_length(const struct sockaddr *addr, const int *addrlen)
         return 1;
     }
     return 0;
+}
+
+/* Windows fails a call whose address buffer is too short for the address it
+   returns (a sockaddr_in for an IPv6 peer) with WSAEFAULT; POSIX truncates the
+   address and says how long it was. Returns 1, the error set, if LEN, the length
+   the system gave, does not fit in the caller's *ADDRLEN. */
+static int too_long(const int *addrlen, socklen_t len)
+{
+    if (addrlen == NULL || len <= (socklen_t)*addrlen)
+        return 0;
+    last_error = WSAEFAULT;
+    return 1;
 }
 
 /* The checks every send and receive call starts with. */
@@ -177,7 +278,7 @@ static WORD negotiate(WORD requested)
     return requested;
 }
 
-int WSAStartup(WORD requested, WSADATA *data)
+int wsa_startup(WORD requested, WSADATA *data)
 {
     if (data == NULL)
         return WSAEFAULT;
@@ -197,7 +298,7 @@ int WSAStartup(WORD requested, WSADATA *data)
     return 0;
 }
 
-int WSACleanup(void)
+int wsa_cleanup(void)
 {
     if (not_started())
         return SOCKET_ERROR;
@@ -332,14 +433,21 @@ SOCKET wsa_accept(SOCKET s, struct sockaddr *addr, int *addrlen)
 {
     if (not_started() || bad_address_length(addr, addrlen))
         return INVALID_SOCKET;
-    socklen_t len = addrlen ? (socklen_t)*addrlen : 0;
-    int fd = accept((int)s, addr, addrlen ? &len : NULL);
+    struct sockaddr_storage peer;
+    socklen_t len = sizeof peer;
+    int fd = accept((int)s, addr ? (struct sockaddr *)&peer : NULL, addr ? &len : NULL);
     if (fd == -1) {
         last_error = wsa_from_errno(errno);
         return INVALID_SOCKET;
     }
-    if (addrlen)
+    if (addr && too_long(addrlen, len)) {
+        close(fd);          /* the connection the kernel accepted is not the caller's */
+        return INVALID_SOCKET;
+    }
+    if (addr) {
+        memcpy(addr, &peer, len);
         *addrlen = (int)len;
+    }
     forget_socket((SOCKET)fd);
     last_error = 0;
     return (SOCKET)fd;
@@ -378,10 +486,11 @@ int wsa_recvfrom(SOCKET s, char *buf, int len, int flags,
     /* Windows reports a datagram longer than the buffer as WSAEMSGSIZE, having
        filled the buffer; POSIX truncates silently, saying so only in msg_flags. */
     struct iovec iov = { .iov_base = buf, .iov_len = (size_t)len };
+    struct sockaddr_storage sender;
     struct msghdr msg;
     memset(&msg, 0, sizeof msg);
-    msg.msg_name = from;
-    msg.msg_namelen = fromlen ? (socklen_t)*fromlen : 0;
+    msg.msg_name = from ? &sender : NULL;
+    msg.msg_namelen = from ? sizeof sender : 0;
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
     ssize_t n = recvmsg((int)s, &msg, flags);
@@ -389,8 +498,12 @@ int wsa_recvfrom(SOCKET s, char *buf, int len, int flags,
         return SOCKET_ERROR;
     if (n == -1)
         return io_result(s, n);
-    if (fromlen)
+    if (from && too_long(fromlen, msg.msg_namelen))
+        return SOCKET_ERROR;
+    if (from) {
+        memcpy(from, &sender, msg.msg_namelen);
         *fromlen = (int)msg.msg_namelen;
+    }
     if (msg.msg_flags & MSG_TRUNC) {
         last_error = WSAEMSGSIZE;
         return SOCKET_ERROR;
@@ -553,11 +666,14 @@ static int name_call(int (*call)(int, struct sockaddr *, socklen_t *), SOCKET s,
     }
     if (bad_address_length(addr, addrlen))
         return SOCKET_ERROR;
-    socklen_t len = (socklen_t)*addrlen;
-    int rc = wsa_result(call((int)s, addr, &len));
-    if (rc == 0)
-        *addrlen = (int)len;
-    return rc;
+    struct sockaddr_storage name;
+    socklen_t len = sizeof name;
+    int rc = wsa_result(call((int)s, (struct sockaddr *)&name, &len));
+    if (rc != 0 || too_long(addrlen, len))
+        return SOCKET_ERROR;
+    memcpy(addr, &name, len);
+    *addrlen = (int)len;
+    return 0;
 }
 
 int wsa_getsockname(SOCKET s, struct sockaddr *addr, int *addrlen)
@@ -596,13 +712,18 @@ int wsa_ioctlsocket(SOCKET s, long cmd, u_long *argp)
     return SOCKET_ERROR;
 }
 
-/* Windows ignores nfds: the sets carry their own sockets. */
+/* Windows ignores nfds: the sets carry their own sockets. With no set at all it is
+   no sleep, as POSIX's is, but WSAEINVAL. */
 int wsa_select(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfds,
                const struct timeval *timeout)
 {
     (void)nfds;
     if (not_started())
         return SOCKET_ERROR;
+    if (readfds == NULL && writefds == NULL && exceptfds == NULL) {
+        last_error = WSAEINVAL;
+        return SOCKET_ERROR;
+    }
     struct timeval tv, *tvp = NULL;
     if (timeout) {
         tv = *timeout;          /* POSIX may modify it; Windows never does */
@@ -622,6 +743,11 @@ int wsa_getaddrinfo(const char *node, const char *service,
     return last_error;
 }
 
+void wsa_freeaddrinfo(struct addrinfo *list)
+{
+    freeaddrinfo(list);
+}
+
 int _setmode(int fd, int mode)
 {
     (void)fd;
@@ -629,4 +755,4 @@ int _setmode(int fd, int mode)
     return _O_BINARY;
 }
 
-#endif /* !_WIN32 */
+#endif /* POSIX */

@@ -1,11 +1,15 @@
 /*
  * sockcompat.h - Winsock on every platform.
  *
- * Lab programs are written against the Winsock API. On Windows this header is just
+ * Lab programs are written against the Winsock API. On Windows this header is
  * <winsock2.h> and <ws2tcpip.h>. On Linux and macOS it supplies the Winsock names
  * POSIX lacks, with Windows' behaviour, so that one source file builds and behaves
  * the same everywhere. This header and sockcompat.c are the kit's only room for
  * platform conditionals: no other file may test _WIN32.
+ *
+ * On every platform the socket calls a program makes go through calls.c, which
+ * records them when the grader asks (KIT_CALLS) and injects the grader's faults
+ * (KIT_FAULTS); the program still calls them by their Winsock names.
  */
 #ifndef SOCKCOMPAT_H
 #define SOCKCOMPAT_H
@@ -122,13 +126,24 @@ typedef struct WSAData {
 #define WSANO_RECOVERY 11003
 #define WSANO_DATA 11004
 
-/* Winsock's functions, with Winsock's signatures (int lengths, char buffers). Each
-   fails with WSANOTINITIALISED until WSAStartup has succeeded, as on Windows. */
-int WSAStartup(WORD requested, WSADATA *data);  /* 0, or a WSA error code */
-int WSACleanup(void);                            /* 0, or SOCKET_ERROR */
+/* The last error of the calling thread, as Winsock keeps it. */
 int WSAGetLastError(void);
 void WSASetLastError(int code);
 
+/* The C runtime's binary mode: on POSIX every stream is already binary. */
+#define _O_BINARY 0x8000
+#define _O_TEXT 0x4000
+#define _fileno(stream) fileno(stream)
+int _setmode(int fd, int mode); /* the previous mode */
+
+#endif /* POSIX */
+
+/* The platform's socket calls with Winsock's behaviour: ws2_32 itself on Windows,
+   sockcompat.c's Winsock on top of Berkeley sockets on POSIX. Winsock's signatures
+   (int lengths, char buffers); on POSIX each fails with WSANOTINITIALISED until
+   wsa_startup has succeeded, as on Windows. Programs call them through calls.c. */
+int wsa_startup(WORD requested, WSADATA *data);  /* 0, or a WSA error code */
+int wsa_cleanup(void);                            /* 0, or SOCKET_ERROR */
 SOCKET wsa_socket(int af, int type, int protocol);
 int wsa_bind(SOCKET s, const struct sockaddr *addr, int addrlen);
 int wsa_connect(SOCKET s, const struct sockaddr *addr, int addrlen);
@@ -151,36 +166,65 @@ int wsa_select(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfds,
                const struct timeval *timeout);
 int wsa_getaddrinfo(const char *node, const char *service,
                     const struct addrinfo *hints, struct addrinfo **res);
+void wsa_freeaddrinfo(struct addrinfo *list);
 
-/* sockcompat.c defines SOCKCOMPAT_IMPL to reach the system's own calls. */
+/* The same calls as the program makes them (calls.c): each one recorded, when the
+   environment's KIT_CALLS names a file, and given the faults KIT_FAULTS asks for.
+   They return what the wsa_ calls above return. */
+int rec_WSAStartup(WORD requested, WSADATA *data);
+int rec_WSACleanup(void);
+SOCKET rec_socket(int af, int type, int protocol);
+int rec_bind(SOCKET s, const struct sockaddr *addr, int addrlen);
+int rec_connect(SOCKET s, const struct sockaddr *addr, int addrlen);
+int rec_listen(SOCKET s, int backlog);
+SOCKET rec_accept(SOCKET s, struct sockaddr *addr, int *addrlen);
+int rec_send(SOCKET s, const char *buf, int len, int flags);
+int rec_recv(SOCKET s, char *buf, int len, int flags);
+int rec_sendto(SOCKET s, const char *buf, int len, int flags,
+               const struct sockaddr *to, int tolen);
+int rec_recvfrom(SOCKET s, char *buf, int len, int flags,
+                 struct sockaddr *from, int *fromlen);
+int rec_shutdown(SOCKET s, int how);
+int rec_closesocket(SOCKET s);
+int rec_setsockopt(SOCKET s, int level, int optname, const char *optval, int optlen);
+int rec_getsockopt(SOCKET s, int level, int optname, char *optval, int *optlen);
+int rec_getsockname(SOCKET s, struct sockaddr *addr, int *addrlen);
+int rec_getpeername(SOCKET s, struct sockaddr *addr, int *addrlen);
+int rec_ioctlsocket(SOCKET s, long cmd, u_long *argp);
+int rec_select(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfds,
+               const struct timeval *timeout);
+int rec_getaddrinfo(const char *node, const char *service,
+                    const struct addrinfo *hints, struct addrinfo **res);
+void rec_freeaddrinfo(struct addrinfo *list);
+
+/* Adds the line "announce(sN, ADDRESS)" to the record (kit_announce calls it). */
+void calls_announce(SOCKET s, const char *address);
+
+/* The program's calls go through calls.c; the layer's own files define
+   SOCKCOMPAT_IMPL to reach the platform's calls. */
 #ifndef SOCKCOMPAT_IMPL
-#define socket(af, type, protocol) wsa_socket(af, type, protocol)
-#define bind(s, addr, len) wsa_bind(s, addr, len)
-#define connect(s, addr, len) wsa_connect(s, addr, len)
-#define listen(s, backlog) wsa_listen(s, backlog)
-#define accept(s, addr, lenp) wsa_accept(s, addr, lenp)
-#define send(s, buf, len, flags) wsa_send(s, buf, len, flags)
-#define recv(s, buf, len, flags) wsa_recv(s, buf, len, flags)
-#define sendto(s, buf, len, flags, to, tolen) wsa_sendto(s, buf, len, flags, to, tolen)
+#define WSAStartup(requested, data) rec_WSAStartup(requested, data)
+#define WSACleanup() rec_WSACleanup()
+#define socket(af, type, protocol) rec_socket(af, type, protocol)
+#define bind(s, addr, len) rec_bind(s, addr, len)
+#define connect(s, addr, len) rec_connect(s, addr, len)
+#define listen(s, backlog) rec_listen(s, backlog)
+#define accept(s, addr, lenp) rec_accept(s, addr, lenp)
+#define send(s, buf, len, flags) rec_send(s, buf, len, flags)
+#define recv(s, buf, len, flags) rec_recv(s, buf, len, flags)
+#define sendto(s, buf, len, flags, to, tolen) rec_sendto(s, buf, len, flags, to, tolen)
 #define recvfrom(s, buf, len, flags, from, fromlen) \
-    wsa_recvfrom(s, buf, len, flags, from, fromlen)
-#define shutdown(s, how) wsa_shutdown(s, how)
-#define closesocket(s) wsa_closesocket(s)
-#define setsockopt(s, level, name, val, len) wsa_setsockopt(s, level, name, val, len)
-#define getsockopt(s, level, name, val, lenp) wsa_getsockopt(s, level, name, val, lenp)
-#define getsockname(s, addr, lenp) wsa_getsockname(s, addr, lenp)
-#define getpeername(s, addr, lenp) wsa_getpeername(s, addr, lenp)
-#define ioctlsocket(s, cmd, argp) wsa_ioctlsocket(s, cmd, argp)
-#define select(n, r, w, e, t) wsa_select(n, r, w, e, t)
-#define getaddrinfo(node, service, hints, res) wsa_getaddrinfo(node, service, hints, res)
+    rec_recvfrom(s, buf, len, flags, from, fromlen)
+#define shutdown(s, how) rec_shutdown(s, how)
+#define closesocket(s) rec_closesocket(s)
+#define setsockopt(s, level, name, val, len) rec_setsockopt(s, level, name, val, len)
+#define getsockopt(s, level, name, val, lenp) rec_getsockopt(s, level, name, val, lenp)
+#define getsockname(s, addr, lenp) rec_getsockname(s, addr, lenp)
+#define getpeername(s, addr, lenp) rec_getpeername(s, addr, lenp)
+#define ioctlsocket(s, cmd, argp) rec_ioctlsocket(s, cmd, argp)
+#define select(n, r, w, e, t) rec_select(n, r, w, e, t)
+#define getaddrinfo(node, service, hints, res) rec_getaddrinfo(node, service, hints, res)
+#define freeaddrinfo(list) rec_freeaddrinfo(list)
 #endif
-
-/* The C runtime's binary mode: on POSIX every stream is already binary. */
-#define _O_BINARY 0x8000
-#define _O_TEXT 0x4000
-#define _fileno(stream) fileno(stream)
-int _setmode(int fd, int mode); /* the previous mode */
-
-#endif /* POSIX */
 
 #endif /* SOCKCOMPAT_H */

@@ -28,9 +28,11 @@ static int serve(SOCKET listener, long max)
         SOCKET client = accept(listener, NULL, NULL);
         int rc;
 
+        /* A failed accept is that client's failure (one that reset while it
+           waited in the backlog, say): report it and accept the next. */
         if (client == INVALID_SOCKET) {
             kit_error(PROG, "accept", WSAGetLastError());
-            return EXIT_NETWORK;
+            continue;
         }
         rc = echo_client(client);
         /* A client that goes wrong ends its own connection, not the server. */

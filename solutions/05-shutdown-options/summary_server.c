@@ -95,9 +95,9 @@ static int serve(SOCKET listener, long count)
 {
     for (long served = 0; count == 0 || served < count; served++) {
         SOCKET c = accept(listener, NULL, NULL);
-        if (c == INVALID_SOCKET) {
+        if (c == INVALID_SOCKET) {      /* that client's failure, not the server's */
             kit_error(PROG, "accept", WSAGetLastError());
-            return EXIT_NETWORK;
+            continue;
         }
         serve_client(c);
     }

@@ -14,7 +14,7 @@ import pytest
 from conftest import BUILD, ROOT, TARGET, build_patched, grade, patch_fields
 from gradelib import platform
 from gradelib.proc import Process
-from test_common_layer import CASES
+from test_common_layer import CASES, case_env
 
 MEMORY = sorted((ROOT / "tests" / "kit" / "memory").glob("*.patch"))
 SANITIZED = BUILD / "asan"
@@ -53,6 +53,7 @@ def test_reference_under_sanitizers(tmp_path):
 def test_common_layer_under_sanitizers(case, tmp_path):
     units = platform.program_path(SANITIZED / "tests", "common_units")
     env = {k: v for k, v in SANITIZER_ENV.items() if k != "KIT_PASS_ENV"}
+    env.update(case_env(case, tmp_path))
     result = Process(units, [case], cwd=tmp_path, env=env, timeout=60).wait()
     assert result.returncode == 0 and not result.timed_out, \
         f"{result.ended()}\n{result.text}{result.errors}"

@@ -14,7 +14,9 @@ from gradelib import platform, report
 LOOPBACK = {"127.0.0.1", "::1"}
 # What a native program may find in its environment (platform.program_env).
 NATIVE_ENV = {"PATH", "HOME", "TEMP", "TMP", "LC_ALL", "KIT_RUN_ID", platform.MARK,
-              "SYSTEMROOT", "SYSTEMDRIVE", "WINDIR", "USERPROFILE", "COMSPEC", "PATHEXT"}
+              "SYSTEMROOT", "SYSTEMDRIVE", "WINDIR", "USERPROFILE", "COMSPEC", "PATHEXT",
+              # the call record, the seed and the faults (gradelib.calls.environment)
+              "KIT_CALLS", "KIT_SEED", "KIT_FAULTS", "KIT_REFUSER"}
 
 
 # String methods whose arguments are separators, not addresses ("::" in a node id).

@@ -2,6 +2,8 @@
  * common_test.c - Check tests of labs/common: the portability layer behaves as
  * Winsock does, on every platform.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "labkit.h"
@@ -506,6 +508,14 @@ START_TEST(test_common_short_address_length)
 }
 END_TEST
 
+START_TEST(test_common_select_without_sets)
+{
+    struct timeval tv = { 0, 1000 };
+
+    ck_assert_wsa_error(select(0, NULL, NULL, NULL, &tv), SOCKET_ERROR, WSAEINVAL);
+}
+END_TEST
+
 START_TEST(test_common_so_error_is_a_wsa_code)
 {
     struct sockaddr_in addr;
@@ -613,6 +623,177 @@ START_TEST(test_common_server_args)
 }
 END_TEST
 
+/* An IPv6 pair: a listener on ::1 and a client connected to it, not yet accepted. */
+static SOCKET listener6 = INVALID_SOCKET, client6 = INVALID_SOCKET;
+
+static void open_ipv6(void)
+{
+    char port[6];
+    struct sockaddr_in6 addr;
+
+    unit_start_winsock();
+    listener6 = unit_listener(AF_INET6, port);
+    memset(&addr, 0, sizeof addr);
+    addr.sin6_family = AF_INET6;
+    addr.sin6_addr = in6addr_loopback;
+    addr.sin6_port = htons((unsigned short)atoi(port));
+    client6 = socket(AF_INET6, SOCK_STREAM, IPPROTO_TCP);
+    ck_assert(client6 != INVALID_SOCKET);
+    ck_assert_int_eq(connect(client6, (struct sockaddr *)&addr, (int)sizeof addr), 0);
+}
+
+static void close_ipv6(void)
+{
+    unit_close(&listener6);
+    unit_close(&client6);
+    unit_stop_winsock();
+}
+
+START_TEST(test_common_accept_short_buffer)
+{
+    struct sockaddr_in addr;        /* too short for the IPv6 peer */
+    int len = (int)sizeof addr;
+    char byte;
+
+    ck_assert_wsa_error(accept(listener6, (struct sockaddr *)&addr, &len), INVALID_SOCKET,
+                        WSAEFAULT);
+    /* The connection the system accepted is not left open: the client hears its end. */
+    ck_assert_int_le(recv(client6, &byte, 1, 0), 0);
+}
+END_TEST
+
+START_TEST(test_common_names_short_buffer)
+{
+    struct sockaddr_in addr;
+    int len = (int)sizeof addr;
+
+    ck_assert_wsa_error(getsockname(client6, (struct sockaddr *)&addr, &len), SOCKET_ERROR,
+                        WSAEFAULT);
+    len = (int)sizeof addr;
+    ck_assert_wsa_error(getpeername(client6, (struct sockaddr *)&addr, &len), SOCKET_ERROR,
+                        WSAEFAULT);
+}
+END_TEST
+
+START_TEST(test_common_recvfrom_short_buffer)
+{
+    struct sockaddr_in6 to;
+    struct sockaddr_in from;
+    int len = (int)sizeof to;
+    char buf[8];
+    SOCKET a = socket(AF_INET6, SOCK_DGRAM, IPPROTO_UDP);
+    SOCKET b = socket(AF_INET6, SOCK_DGRAM, IPPROTO_UDP);
+
+    memset(&to, 0, sizeof to);
+    to.sin6_family = AF_INET6;
+    to.sin6_addr = in6addr_loopback;
+    ck_assert_int_eq(bind(a, (struct sockaddr *)&to, (int)sizeof to), 0);
+    ck_assert_int_eq(getsockname(a, (struct sockaddr *)&to, &len), 0);
+    ck_assert_int_eq(sendto(b, "x", 1, 0, (struct sockaddr *)&to, (int)sizeof to), 1);
+    len = (int)sizeof from;
+    ck_assert_wsa_error(recvfrom(a, buf, (int)sizeof buf, 0, (struct sockaddr *)&from, &len),
+                        SOCKET_ERROR, WSAEFAULT);
+    closesocket(a);
+    closesocket(b);
+}
+END_TEST
+
+/* The record of this process's calls, written where KIT_CALLS says (the kit's test
+   runs the Record case with KIT_CALLS, KIT_FAULTS=short-send,short-recv and a seed). */
+static char *read_record(void)
+{
+    static char text[1 << 16];
+    const char *path = getenv("KIT_CALLS");
+    FILE *f;
+    size_t n;
+
+    ck_assert_msg(path != NULL, "the Record case needs KIT_CALLS");
+    f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "no record at %s", path);
+    n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    return text;
+}
+
+START_TEST(test_common_record_lines)
+{
+    struct sockaddr_in addr;
+    int one = 1;
+    SOCKET s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    const char *text;
+
+    ck_assert(s != INVALID_SOCKET);
+    memset(&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_eq(setsockopt(s, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&one,
+                                (int)sizeof one), 0);
+    ck_assert_int_eq(bind(s, (struct sockaddr *)&addr, (int)sizeof addr), 0);
+    ck_assert_int_eq(listen(s, SOMAXCONN), 0);
+    ck_assert_int_eq(kit_announce(s), 0);
+    ck_assert_int_eq(closesocket(s), 0);
+    text = read_record();
+    ck_assert_ptr_nonnull(strstr(text, "WSAStartup(2.2) = 0\n"));
+    ck_assert_ptr_nonnull(strstr(text, "socket(AF_INET, SOCK_STREAM, IPPROTO_TCP) = s"));
+    ck_assert_ptr_nonnull(strstr(text, ", SOL_SOCKET, SO_EXCLUSIVEADDRUSE, 1) = 0\n"));
+    ck_assert_ptr_nonnull(strstr(text, ", 127.0.0.1:0) = 0\n"));
+    ck_assert_ptr_nonnull(strstr(text, ", SOMAXCONN) = 0\n"));
+    ck_assert_ptr_nonnull(strstr(text, "announce(s"));
+    ck_assert_ptr_nonnull(strstr(text, ", 127.0.0.1:"));
+}
+END_TEST
+
+START_TEST(test_common_record_errors)
+{
+    struct sockaddr_in addr;
+    int len = (int)sizeof addr;
+    SOCKET s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+
+    ck_assert(s != INVALID_SOCKET);
+    ck_assert_int_eq(getsockname(listener, (struct sockaddr *)&addr, &len), 0);
+    closesocket(listener);              /* now nothing listens on that port */
+    listener = INVALID_SOCKET;
+    ck_assert_wsa_error(connect(s, (struct sockaddr *)&addr, (int)sizeof addr), SOCKET_ERROR,
+                        WSAECONNREFUSED);
+    closesocket(s);
+    ck_assert_ptr_nonnull(strstr(read_record(), ") = SOCKET_ERROR WSAECONNREFUSED\n"));
+}
+END_TEST
+
+START_TEST(test_common_fault_short_send)
+{
+    char buf[4096], got[4096];
+    int n;
+
+    unit_fill(buf, (int)sizeof buf, 7);
+    n = send(client, buf, (int)sizeof buf, 0);
+    ck_assert_int_ge(n, 1);
+    ck_assert_int_lt(n, (int)sizeof buf);       /* fewer than asked, never none */
+    unit_recv_exactly(server, got, n);
+    ck_assert_mem_eq(got, buf, (size_t)n);
+    ck_assert_ptr_nonnull(strstr(read_record(), " bytes) = "));
+    ck_assert_ptr_nonnull(strstr(read_record(), " [fault: short send]\n"));
+}
+END_TEST
+
+START_TEST(test_common_fault_short_recv)
+{
+    char buf[4096] = { 0 }, got[4096];
+    int sent = 0, n;
+
+    while (sent < (int)sizeof buf) {
+        n = send(client, buf + sent, (int)sizeof buf - sent, 0);
+        ck_assert_int_gt(n, 0);
+        sent += n;
+    }
+    n = recv(server, got, (int)sizeof got, 0);
+    ck_assert_int_ge(n, 1);
+    ck_assert_int_lt(n, (int)sizeof got);
+    ck_assert_ptr_nonnull(strstr(read_record(), " [fault: short recv, asked the system for "));
+}
+END_TEST
+
 static Suite *common_suite(void)
 {
     Suite *s = suite_create("common");
@@ -644,6 +825,7 @@ static Suite *common_suite(void)
     tcase_add_test(tc, test_common_exclusive_port_restarts);
     tcase_add_test(tc, test_common_short_address_length);
     tcase_add_test(tc, test_common_so_error_is_a_wsa_code);
+    tcase_add_test(tc, test_common_select_without_sets);
     tcase_add_test(tc, test_common_send_after_shutdown);
     suite_add_tcase(s, tc);
 
@@ -671,6 +853,23 @@ static Suite *common_suite(void)
     tcase_add_checked_fixture(tc, open_datagrams, close_datagrams);
     tcase_add_test(tc, test_common_unreachable_port_resets);
     tcase_add_test(tc, test_common_unreachable_port_send_goes_on);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("ShortAddresses");
+    tcase_add_checked_fixture(tc, open_ipv6, close_ipv6);
+    tcase_add_test(tc, test_common_accept_short_buffer);
+    tcase_add_test(tc, test_common_names_short_buffer);
+    tcase_add_test(tc, test_common_recvfrom_short_buffer);
+    suite_add_tcase(s, tc);
+
+    /* Run with KIT_CALLS, KIT_FAULTS=short-send,short-recv and KIT_SEED (the kit's
+       test does): the record's lines and the faults. */
+    tc = tcase_create("Record");
+    tcase_add_checked_fixture(tc, open_pair, close_pair);
+    tcase_add_test(tc, test_common_record_lines);
+    tcase_add_test(tc, test_common_record_errors);
+    tcase_add_test(tc, test_common_fault_short_send);
+    tcase_add_test(tc, test_common_fault_short_recv);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("Errors");

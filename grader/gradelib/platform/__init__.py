@@ -26,7 +26,8 @@ from .exits import (EXCEPTIONS, MEMORY_ERROR_EXIT, SANITIZER_REPORT, VALGRIND_RE
                     describe_exit, memory_error)
 from .hosts import (EXE, HOST, MARK, ON_WINDOWS, REFUSED_CONNECT_SECONDS, ROOT,
                     SAME_SOCKETS_AS_PROGRAMS, TARGET, UDP_SENDTO_WHILE_CONNECTED, UNDER_WINE,
-                    WINDOWS_PROGRAMS, WINE_DIFFERENCES, Host, python_problem, wine_differs)
+                    WINDOWS_PROGRAMS, WINE_DIFFERENCES, WINE_DIFFERS_AT_TIMES, Host,
+                    python_problem, wine_differs)
 from .jobs import (CREATE_NEW_PROCESS_GROUP, CREATE_SUSPENDED, ERROR_MODE,
                    JOB_LIMIT_FLAGS, JOB_OBJECT_EXTENDED_LIMIT_INFORMATION,
                    JOB_OBJECT_LIMIT_DIE_ON_UNHANDLED_EXCEPTION,
@@ -37,8 +38,8 @@ from .procfs import (linux_members, listening_addresses, proc_net_address, socke
                      stat_fields)
 from .programs import (PROGRAM_ENV, after_start, before_start, command, exit_status,
                        kill_tree, normalise_newlines, popen_options, program_argv,
-                       program_env, program_path, reap, survivors, typed_command,
-                       wait_exit, wrapper)
+                       program_env, program_file, program_path, reap, survivors,
+                       typed_command, wait_exit, wrapper)
 from .wine import (KEEPER_READY, PREFIX_MADE, WINEPREFIX, WINESERVER_LOG,
                    WINESERVER_PERSIST, keeper_alive, prepare, wine_binary, wine_env,
                    wine_keeper_command, wine_preloader, wine_prefix_commands, wine_problem,

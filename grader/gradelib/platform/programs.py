@@ -50,6 +50,14 @@ def program_argv(argv, host=None, environ=None):
     return list(argv[skip:]) if argv[:skip] == wrapper(environ) else list(argv)
 
 
+def program_file(path, host=None):
+    """PATH (a file of the grader's) as the program sees it: under Wine a Windows path
+    on drive Z:, which Wine maps to /."""
+    if (host or hosts.HOST).under_wine:
+        return "Z:" + str(Path(path).resolve()).replace("/", "\\")
+    return str(path)
+
+
 def typed_command(argv, host=None):
     """The command as the student would type it: 'resolve ::1 80' for
     [wine64, 'C:\\...\\bin\\resolve.exe', '::1', '80']."""
