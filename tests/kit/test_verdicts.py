@@ -2,6 +2,7 @@
 that does not compile, or whose unit tests do not, has a failed line with the
 compiler's errors and its programs are not run), LAB and SRC that name nothing get
 one line and no grade, and a failed Check assertion shows what the test wrote."""
+import json
 import os
 import re
 import shutil
@@ -37,7 +38,6 @@ class Tree:
         return proc.returncode, proc.stdout, self.results()
 
     def results(self):
-        import json
         path = self.grade_dir / "results.json"
         return json.loads(path.read_text()) if path.exists() else None
 
