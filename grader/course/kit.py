@@ -113,7 +113,7 @@ def tree_files(labs, hidden=False, course=False, root=KIT):
         add(f"labs/{lab}")
     add("grader", "*.py")
     add("grader", "*.sh")
-    add("grader/gradelib", "*.py")
+    add("grader/gradelib", "*.py", recursive=True)
     graded = {f"test_lab{lab[:2]}_" for lab in labs}
     for name in [n for n in files if n.startswith("grader/test_lab")]:
         if not any(name.startswith("grader/" + g) for g in graded):

@@ -73,7 +73,8 @@ class Scoreboard:
             self.entries[report.nodeid] = entry
             self.order.append(report.nodeid)
         entry["duration"] += report.duration
-        if getattr(report, "wasxfail", None) is not None and report.when == "call":
+        if getattr(report, "wasxfail", None) is not None and (report.skipped or
+                                                               report.when == "call"):
             # A known platform difference (platform.wine_differs): the behaviour
             # cannot be seen here, so it is worth nothing here, rather than nothing
             # earned. Should it pass after all, the strict xfail fails it (one that
