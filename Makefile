@@ -6,7 +6,8 @@
 #   make fuzz         fuzz every parser of outside input (FUZZ_SECONDS each; not in CI)
 #   make flake        make test RUNS times, counting failures (tests/flake.sh)
 #   make setup        install what the kit needs (apt, pacman or brew)
-#   make bench        echo throughput of the reference tcp_server next to socat
+#   make bench        the reference tcp_server next to socat, http_server next to
+#                     Python's http.server
 #   make clean        remove build/
 #
 # TARGET=native (default) uses this machine's compiler; TARGET=mingw cross-compiles
@@ -100,6 +101,7 @@ grade:
 bench:
 	$(Q)$(MAKE) --no-print-directory SRC=solutions OUT=build/$(TARGET)/solutions all
 	$(Q)python3 tests/bench/echo_throughput.py --target $(TARGET) $(BENCH_ARGS)
+	$(Q)python3 tests/bench/http_requests.py --target $(TARGET) $(HTTP_BENCH_ARGS)
 
 clean:
 	rm -rf build
@@ -108,6 +110,6 @@ setup:
 	$(Q)sh labs/common/setup.sh $(TARGET)
 
 help:
-	@sed -n '2,14p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,15p' Makefile | sed 's/^# \{0,1\}//'
 
 -include $(shell find $(OUT) $(COMMON_OUT) $(KIT_TEST_OUT) -name "*.d" 2>/dev/null)
