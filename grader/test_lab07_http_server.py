@@ -652,6 +652,12 @@ def test_browser(server, site):
     if browser.find() is None:
         pytest.xfail(browser.BY_HAND)
     proc = server("--timeout", str(SHORT_TIMEOUT))
+    # The grader's own client first: a page it cannot get, the browser cannot either.
+    for name, kind in [("index.html", "text/html"), ("style.css", "text/css"),
+                       ("image.png", "image/png")]:
+        expect_answer(proc, request(proc, get("/" + name)), f"GET /{name}", 200,
+                      site.files[name], kind, "The browser needs the page, its style "
+                      "sheet and its image, each with its Content-Type.")
     try:
         dom, errors = browser.dump_dom(url(proc))
     except TimeoutError as e:
