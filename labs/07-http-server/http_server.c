@@ -16,6 +16,8 @@
 
 static const char *PROG = "http_server";
 
+/* The most arguments the command line may have, the program's name included. */
+#define MAX_ARGS 64
 /* Seconds a client has to send its request, by default. */
 #define TIMEOUT_DEFAULT 10
 
@@ -42,13 +44,13 @@ static int usage(void)
    Returns 0, or -1 if the command line does not fit. */
 static int parse_args(int argc, char **argv, struct http_args *args)
 {
-    char *rest[64];
+    char *rest[MAX_ARGS + 1];
     int n = 1;
     struct stat st;
 
     args->root = NULL;
     args->timeout = TIMEOUT_DEFAULT;
-    if (argc > 64)
+    if (argc > MAX_ARGS)
         return -1;
     rest[0] = argv[0];
     for (int i = 1; i < argc; i++) {
