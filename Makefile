@@ -6,7 +6,8 @@
 #   make fuzz         fuzz every parser of outside input (FUZZ_SECONDS each; not in CI)
 #   make flake        make test RUNS times, counting failures (tests/flake.sh)
 #   make setup        install what the kit needs (apt, pacman or brew)
-#   make bench        echo throughput of the reference tcp_server next to socat
+#   make bench        the reference tcp_server next to socat, http_server next to
+#                     Python's http.server
 #   make handout      the instructor's tools: handout, autograder, classroom50, grade-batch
 #   make clean        remove build/
 #
@@ -82,6 +83,7 @@ include labs/02-tcp-client/Makefile.local
 include labs/03-tcp-server/Makefile.local
 include labs/04-udp/Makefile.local
 include labs/05-shutdown-options/Makefile.local
+include labs/07-http-server/Makefile.local
 include tests/Makefile.local
 include tests/fuzz/Makefile.local
 -include grader/course/Makefile.local
@@ -144,6 +146,7 @@ grade:
 bench:
 	$(Q)$(MAKE) --no-print-directory SRC=solutions OUT=build/$(TARGET)/solutions all
 	$(Q)python3 tests/bench/echo_throughput.py --target $(TARGET) $(BENCH_ARGS)
+	$(Q)python3 tests/bench/http_requests.py --target $(TARGET) $(HTTP_BENCH_ARGS)
 
 clean:
 	rm -rf build

@@ -1,0 +1,675 @@
+"""HTTP server
+
+Lab 07's behaviours: the unit tests of httpserver.c, then http_server run as a
+program serving a folder the grader makes (random pages, style sheets, scripts,
+images and binary files) to the grader's own raw HTTP clients: requests whole and in
+pieces, HEAD, folders, every error status, a client that sends half a request and
+waits, traversal attempts of every kind, the server's sockets read from its record,
+and real clients nobody here wrote: curl and, where one is installed, a headless
+Chromium. In the stream tests the layer makes send and recv short.
+"""
+import re
+import shutil
+import socket
+import subprocess
+import threading
+import time
+import zlib
+import struct
+
+import pytest
+
+from gradelib import browser, expect, peers
+
+UNITS = "lab07_units"
+ANNOUNCE_TIMEOUT = 10
+CLIENT_TIMEOUT = 20
+EXIT_TIMEOUT = 10
+# The --timeout the grader gives the server where a test waits it out.
+SHORT_TIMEOUT = 2
+
+
+# --- httpserver.c, through its unit tests (tests/unit/lab07_test.c) -----------------
+
+@pytest.mark.points(3)
+def test_unit_request(unit):
+    """head_length and parse_request: the request line, its errors and its limit (unit tests)"""
+    unit(UNITS, "Request", "The request line is METHOD SP TARGET SP HTTP/D.D and ends with "
+         "CR LF: one space each, nothing else. Check the version first (400 for one that "
+         "is not HTTP/D.D, 505 for another major), then 414 for a long target, then 405 "
+         "for a method other than GET or HEAD.")
+
+
+@pytest.mark.points(2)
+def test_unit_headers(unit):
+    """parse_request: header lines and Host (unit tests)"""
+    unit(UNITS, "Headers", "Each header line is NAME: VALUE, the name a token with no "
+         "space before the colon; an HTTP/1.1 request must have exactly one Host "
+         "(any case), HTTP/1.0 may have none.")
+
+
+@pytest.mark.points(3)
+def test_unit_path(unit):
+    """map_path: decoding, index.html, .. and its encodings refused, the limit (unit tests)"""
+    unit(UNITS, "Path", "Cut the target at '?', percent-decode it, and only then check "
+         "every segment: %2e%2e is '..'. Refuse with 400 what does not start with '/'; "
+         "414 when root, path and index.html do not fit.")
+
+
+@pytest.mark.points(2)
+def test_unit_windows_path(unit):
+    """map_path: backslashes, drive letters, device names and trailing dots refused everywhere (unit tests)"""
+    unit(UNITS, "WindowsPath", "Windows reads '\\' as '/', 'C:' as a drive, NUL or "
+         "com1.txt as a device, and drops a trailing dot or space: refuse all of them, on "
+         "every platform, after decoding.")
+
+
+@pytest.mark.points(1)
+def test_unit_types(unit):
+    """content_type by extension, in any case (unit tests)"""
+    unit(UNITS, "Types", "Take the extension after the last '.' of the file name (not of "
+         "a folder), compare it ignoring case, and give application/octet-stream for "
+         "anything else.")
+
+
+@pytest.mark.points(3)
+def test_unit_read_head(unit):
+    """read_head: a head in pieces, a timeout, a client that left, 414 and 431 (unit tests)"""
+    unit(UNITS, "ReadHead", "recv in a loop, appending, until head_length finds the blank "
+         "line; wait with select and one deadline for the whole head (408 when it passes); "
+         "a full buffer is 414 before the first line end, 431 after; recv 0 is -1.")
+
+
+@pytest.mark.points(2)
+def test_unit_answer(unit):
+    """send_status and send_file: status lines, headers, a binary file exactly (unit tests)"""
+    unit(UNITS, "Answer", "Open the file with \"rb\" (text mode changes CR LF and stops "
+         "at 0x1A on Windows), send its size as Content-Length, then its bytes with "
+         "send_all; 405 carries Allow: GET, HEAD.")
+
+
+# --- the site the grader serves ------------------------------------------------------
+
+def png(width, height, rgb):
+    """A PNG image of one colour."""
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+    row = b"\x00" + bytes(rgb) * width
+    return (b"\x89PNG\r\n\x1a\n" +
+            chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)) +
+            chunk(b"IDAT", zlib.compress(row * height)) + chunk(b"IEND", b""))
+
+
+class Site:
+    """A folder of files under the test's work directory, and a secret beside it."""
+
+    def __init__(self, workdir, rng):
+        self.root = workdir / "root"
+        (self.root / "sub").mkdir(parents=True)
+        word = lambda: "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(12))
+        self.color = tuple(rng.randrange(256) for _ in range(3))
+        self.width, self.height = rng.randint(20, 90), rng.randint(5, 40)
+        self.files = {
+            "index.html": PAGE.format(word=word(), width=self.width).encode(),
+            "style.css": ("#probe { color: rgb(%d, %d, %d); }\n/* %s */\n" %
+                          (*self.color, word())).encode(),
+            "app.js": f"var word = '{word()}';\n".encode(),
+            "image.png": png(self.width, self.height, self.color),
+            "notes.txt": f"{word()}\r\n{word()}\n".encode(),
+            "data.bin": peers.payload(300000 + rng.randrange(65536), rng.random()),
+            "Photo.PNG": peers.payload(2000, rng.random()),
+            "sub/index.html": f"<p>{word()}</p>\n".encode(),
+            "sub/page.htm": f"<p>{word()}</p>\n".encode(),
+            "a b.txt": word().encode(),
+        }
+        for name, data in self.files.items():
+            (self.root / name).write_bytes(data)
+        self.secret = word().encode()
+        (workdir / "secret.txt").write_bytes(self.secret)
+        self.secret_path = workdir / "secret.txt"
+
+
+PAGE = """<!DOCTYPE html>
+<html><head><title>{word}</title><link rel="stylesheet" href="style.css"></head>
+<body><p id="probe">{word}</p><img id="img" src="image.png" alt="">
+<pre id="result">waiting</pre>
+<script>
+window.addEventListener("load", function () {{
+  var img = document.getElementById("img");
+  var color = getComputedStyle(document.getElementById("probe")).color;
+  document.getElementById("result").textContent =
+    "color=" + color + " naturalWidth=" + img.naturalWidth;
+}});
+</script></body></html>
+"""
+
+
+@pytest.fixture
+def site(workdir, rng):
+    return Site(workdir, rng)
+
+
+@pytest.fixture
+def server(start, site):
+    """server(*ARGS) starts http_server on the site's folder and waits for its
+    announcement; returns the Process, with .host and .port set."""
+    def start_server(*args, faults=None):
+        proc = start("http_server", "--root", "root", *args, timeout=90, faults=faults)
+        proc.host, proc.port = peers.announced(proc, ANNOUNCE_TIMEOUT)
+        return proc
+    return start_server
+
+
+def failure(proc, what, expected, got, hint):
+    """A failed behaviour of a running server: stops it to show its stderr."""
+    return expect.Failure(what, expected=expected, got=got, hint=hint, result=proc.stop())
+
+
+class Answer:
+    """What a server sent back: its status, headers (lower-case names) and body."""
+
+    def __init__(self, raw, how):
+        self.raw, self.how = raw, how
+        head, sep, self.body = raw.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        m = re.fullmatch(r"HTTP/1\.[01] (\d{3}) ?(.*)", lines[0]) if sep else None
+        self.status = int(m.group(1)) if m else None
+        self.headers = {}
+        for line in lines[1:] if m else []:
+            name, _, value = line.partition(":")
+            self.headers[name.strip().lower()] = value.strip()
+
+    def shown(self):
+        head = self.raw.partition(b"\r\n\r\n")[0][:600]
+        return (head.decode("latin-1") or "(nothing)") + \
+            f"\n({len(self.body)} bytes of body; then {self.how})"
+
+
+def send_request(proc, data, pieces=None, pause=0.0):
+    """Connects and sends DATA (or each of PIECES, PAUSE s apart). Returns the socket."""
+    try:
+        sock = peers.connect(proc.host, proc.port, CLIENT_TIMEOUT)
+    except OSError as e:
+        raise failure(proc, "the grader could not connect to the server",
+                      f"a connection to {proc.host}:{proc.port}", str(e),
+                      "Keep the listening socket open and accept the next client after "
+                      "each one.") from None
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        for piece in pieces or [data]:
+            sock.sendall(piece)
+            if pause:
+                time.sleep(pause)       # pacing only: every byte is read either way
+    except OSError:
+        pass                            # the server answered early: read the answer
+    return sock
+
+
+def request(proc, data, pieces=None, pause=0.0, timeout=CLIENT_TIMEOUT):
+    """Sends a raw request and reads the answer until the server closes."""
+    with send_request(proc, data, pieces, pause) as sock:
+        raw, how = peers.recv_until_close(sock, timeout)
+    return Answer(raw, how)
+
+
+def get(path, method="GET", version="HTTP/1.1", extra=""):
+    return f"{method} {path} {version}\r\nHost: 127.0.0.1\r\n{extra}\r\n".encode()
+
+
+def expect_answer(proc, answer, what, status, body=None, content_type=None, hint=""):
+    """Checks an answer's status, and (given) its body, Content-Length and type; the
+    server must close after it (Connection: close)."""
+    problem = None
+    if answer.status != status:
+        problem = f"the status line should say {status}"
+    elif answer.how != "eof":
+        problem = "the server should close the connection after its answer"
+    elif body is not None and answer.body != body:
+        at = expect.first_difference(body, answer.body)
+        problem = (f"the body differs from the file ({len(answer.body)} bytes, not "
+                   f"{len(body)}; first difference at byte {at})")
+        hint = expect.bytes_hint(body, answer.body, at) or hint
+    elif body is not None and answer.headers.get("content-length") != str(len(body)):
+        problem = f"Content-Length should be {len(body)}"
+    elif content_type and answer.headers.get("content-type") != content_type:
+        problem = f"Content-Type should be {content_type}"
+    if problem:
+        raise failure(proc, f"{what}: {problem}",
+                      f"HTTP/1.1 {status} ..." + (f", Content-Type: {content_type}"
+                                                   if content_type else "") +
+                      (f", Content-Length: {len(body)} and those bytes" if body is not None
+                       else ""), answer.shown(), hint)
+
+
+def still_running(proc, after):
+    if proc.poll() is not None:
+        result = proc.stop()
+        raise expect.Failure(f"the server ended after {after}",
+                             expected="still running, waiting for the next client",
+                             got=result.ended(), result=result,
+                             hint="A client that goes wrong ends its own connection: "
+                                  "close it and accept the next.")
+
+
+# --- http_server ------------------------------------------------------------------------
+
+@pytest.mark.points(1)
+def test_usage(run, site):
+    """http_server refuses a bad command line, or a --root that is not a folder, with its usage"""
+    for args in [(), ("--root",), ("--root", "no-such-folder"), ("--root", "root/notes.txt"),
+                 ("--root", "root", "--timeout", "0"), ("--root", "root", "--port", "x"),
+                 ("--root", "root", "extra")]:
+        result = run("http_server", *args)
+        expect.exits(result, 1, hint="Check --root names a folder (stat and S_ISDIR) and "
+                                     "give the other options to kit_server_args; print the "
+                                     "usage and exit 1 when any is wrong.")
+        expect.usage(result)
+
+
+@pytest.mark.points(3)
+def test_get_index(server, site):
+    """GET / answers 200 with index.html, text/html, its Content-Length, Connection: close"""
+    proc = server()
+    answer = request(proc, get("/"))
+    expect_answer(proc, answer, "GET /", 200, site.files["index.html"], "text/html",
+                  "A target that ends in '/' names the folder's index.html. Send the "
+                  "status line, Content-Type, Content-Length and Connection: close, a blank "
+                  "line, the file, then close.")
+    if answer.headers.get("connection", "").lower() != "close":
+        raise failure(proc, "the answer does not say Connection: close",
+                      "a header line Connection: close", answer.shown(),
+                      "The server closes after each answer: say so, so that the client "
+                      "does not wait for a second answer on the connection.")
+
+
+@pytest.mark.points(2)
+def test_content_types(server, site):
+    """each file comes with the Content-Type of its extension, in any case"""
+    proc = server()
+    for name, kind in [("style.css", "text/css"), ("app.js", "text/javascript"),
+                       ("image.png", "image/png"), ("notes.txt", "text/plain"),
+                       ("Photo.PNG", "image/png"), ("sub/page.htm", "text/html"),
+                       ("data.bin", "application/octet-stream")]:
+        expect_answer(proc, request(proc, get("/" + name)), f"GET /{name}", 200,
+                      site.files[name], kind, "content_type: compare the extension "
+                      "ignoring case; anything unknown is application/octet-stream.")
+
+
+@pytest.mark.points(4)
+@pytest.mark.faults("short-send", "short-recv")
+def test_binary_file(server, site):
+    """a binary file with awkward bytes comes byte for byte, whatever send takes"""
+    proc = server()
+    expect_answer(proc, request(proc, get("/data.bin")), "GET /data.bin", 200,
+                  site.files["data.bin"], "application/octet-stream",
+                  "Open with \"rb\", read in chunks with fread and send each with a loop "
+                  "around send: it may take fewer bytes than asked.")
+
+
+@pytest.mark.points(2)
+def test_head(server, site):
+    """HEAD gives the headers GET would give, and no body"""
+    proc = server()
+    for name in ("notes.txt", "image.png"):
+        answer = request(proc, get("/" + name, "HEAD"))
+        length = str(len(site.files[name]))
+        if answer.status != 200 or answer.body or answer.how != "eof" or \
+                answer.headers.get("content-length") != length:
+            raise failure(proc, f"HEAD /{name} should answer as GET would, without the "
+                          "body", f"HTTP/1.1 200 OK, Content-Length: {length}, then nothing",
+                          answer.shown(), "For HEAD send the same status line and headers "
+                          "(Content-Length of the file), and not the file.")
+
+
+@pytest.mark.points(2)
+def test_folders(server, site):
+    """a folder, with or without its final slash, answers its index.html; a decoded name"""
+    proc = server()
+    for target, name in [("/sub/", "sub/index.html"), ("/sub", "sub/index.html"),
+                         ("/sub/?x=1", "sub/index.html"), ("/a%20b.txt", "a b.txt")]:
+        expect_answer(proc, request(proc, get(target)), f"GET {target}", 200,
+                      site.files[name], None, "A folder's answer is its index.html; cut "
+                      "the target at '?' and percent-decode it before opening the file.")
+
+
+@pytest.mark.points(1)
+def test_not_found(server, site):
+    """a file that is not there answers 404, and the server goes on"""
+    proc = server()
+    for target in ("/no-such-file.html", "/sub/none/", "/notes.txt/x"):
+        expect_answer(proc, request(proc, get(target)), f"GET {target}", 404, None, None,
+                      "When the file cannot be opened answer 404 Not Found.")
+    still_running(proc, "a 404")
+
+
+@pytest.mark.points(2)
+def test_method_not_allowed(server):
+    """another method answers 405 with Allow: GET, HEAD"""
+    proc = server()
+    for method in ("POST", "DELETE", "PUT", "OPTIONS"):
+        answer = request(proc, get("/", method, extra="Content-Length: 0\r\n"))
+        expect_answer(proc, answer, f"{method} /", 405, None, None,
+                      "Any other method is 405 Method Not Allowed.")
+        if answer.headers.get("allow", "").replace(" ", "") != "GET,HEAD":
+            raise failure(proc, "a 405 answer does not say which methods are allowed",
+                          "a header Allow: GET, HEAD", answer.shown(),
+                          "RFC 9110: a 405 answer must carry Allow with the methods the "
+                          "resource takes.")
+
+
+MALFORMED = [
+    b"GET /\r\nHost: 127.0.0.1\r\n\r\n",
+    b"GET  / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+    b"GET / HTTP/1.1 x\r\nHost: 127.0.0.1\r\n\r\n",
+    b"GET / HTTX/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+    b"GET / HTTP/1.1\r\nHost 127.0.0.1\r\n\r\n",
+    b"GET / HTTP/1.1\r\nHost : 127.0.0.1\r\n\r\n",
+    b"GET / HTTP/1.1\r\nAccept: */*\r\n\r\n",
+    b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+    b"\x00\xff\x1b[2J garbage\r\n\r\n",
+]
+
+
+@pytest.mark.points(3)
+def test_bad_requests(server):
+    """malformed request lines and headers, and HTTP/1.1 without Host, answer 400"""
+    proc = server()
+    for data in MALFORMED:
+        answer = request(proc, data)
+        expect_answer(proc, answer, f"the request {data[:40]!r}", 400, None, None,
+                      "Answer 400 Bad Request to a request line that is not exactly "
+                      "METHOD SP TARGET SP HTTP/D.D, a header line without NAME:, and an "
+                      "HTTP/1.1 request without exactly one Host.")
+    still_running(proc, "malformed requests")
+
+
+@pytest.mark.points(2)
+def test_versions(server, site):
+    """HTTP/1.0 needs no Host; HTTP/2.0 and HTTP/0.9 answer 505"""
+    proc = server()
+    expect_answer(proc, request(proc, b"GET /notes.txt HTTP/1.0\r\n\r\n"),
+                  "an HTTP/1.0 request without Host", 200, site.files["notes.txt"], None,
+                  "Only HTTP/1.1 requires Host; HTTP/1.0 may leave it out.")
+    for version in ("HTTP/2.0", "HTTP/3.0", "HTTP/0.9"):
+        expect_answer(proc, request(proc, get("/", version=version)),
+                      f"a request for {version}", 505, None, None,
+                      "A well-formed version whose major digit is not 1 is 505 HTTP Version "
+                      "Not Supported; a malformed one is 400.")
+
+
+@pytest.mark.points(3)
+def test_too_long(server, site, rng):
+    """a long target answers 414, a head too large 431, and the server goes on"""
+    proc = server()
+    long_target = "/" + "a" * rng.randint(2100, 6000)
+    huge_line = "/" + "b" * rng.randint(9000, 20000)
+    headers = "".join(f"X-Filler-{i}: {'c' * 100}\r\n" for i in range(200))
+    for data, status, what in [(get(long_target), 414, "a target of 2 to 6 KiB"),
+                               (get(huge_line), 414, "a request line over 8 KiB"),
+                               (get("/", extra=headers), 431, "20 KiB of headers")]:
+        expect_answer(proc, request(proc, data), what, status, None, None,
+                      "A target of TARGET_LIMIT bytes or more is 414; a head that fills "
+                      "HEAD_LIMIT is 414 if its first line has not ended, 431 if it has.")
+    still_running(proc, "oversized requests")
+    expect_answer(proc, request(proc, get("/notes.txt")), "GET /notes.txt after them", 200,
+                  site.files["notes.txt"], None, "Read the rest of an oversized request "
+                  "before closing (finish), and accept the next client.")
+
+
+@pytest.mark.points(3)
+@pytest.mark.faults("short-recv")
+def test_request_in_pieces(server, site):
+    """a request split at every byte, and one sent a byte at a time, is answered whole"""
+    proc = server()
+    data = get("/notes.txt")
+    hint = ("One recv may bring part of a request: append to the buffer and recv again "
+            "until head_length finds the blank line.")
+    for cut in range(1, len(data)):
+        answer = request(proc, data, pieces=[data[:cut], data[cut:]], pause=0.005)
+        expect_answer(proc, answer, f"a request cut after byte {cut}", 200,
+                      site.files["notes.txt"], None, hint)
+    answer = request(proc, data, pieces=[data[i:i + 1] for i in range(len(data))],
+                     pause=0.002)
+    expect_answer(proc, answer, "a request sent a byte at a time", 200,
+                  site.files["notes.txt"], None, hint)
+
+
+def served_meanwhile(proc, site, what):
+    """A second client's request must be answered while WHAT holds a connection."""
+    started = time.monotonic()
+    answer = request(proc, get("/notes.txt"), timeout=SHORT_TIMEOUT + 15)
+    if answer.status != 200 or answer.body != site.files["notes.txt"]:
+        raise failure(proc, f"another client was not served while {what}",
+                      f"its answer within --timeout {SHORT_TIMEOUT} s and a few more",
+                      answer.shown() + f"\n(after {time.monotonic() - started:.1f} s)",
+                      "Give each request one deadline (--timeout seconds from accept) and "
+                      "wait with select until it: then answer 408 and close, so that the "
+                      "next client is served.")
+
+
+@pytest.mark.points(3)
+def test_half_request(server, site):
+    """a client that sends half a request and waits neither hangs the server nor keeps others out"""
+    proc = server("--timeout", str(SHORT_TIMEOUT))
+    with send_request(proc, b"GET /notes.txt HTTP/1.1\r\nHo") as stalled:
+        served_meanwhile(proc, site, "a client sent half a request and waited")
+        raw, how = peers.recv_until_close(stalled, SHORT_TIMEOUT + 10)
+    answer = Answer(raw, how)
+    if how not in ("eof", "reset") or answer.status not in (None, 408):
+        raise failure(proc, "the server did not end the connection of a client that sent "
+                      "half a request", f"408 Request Timeout, then the server closes, "
+                      f"within --timeout {SHORT_TIMEOUT} s", answer.shown(),
+                      "When the deadline passes, answer 408 and close the connection.")
+    still_running(proc, "a client that stalled")
+
+
+class Trickle(threading.Thread):
+    """A client that sends a request one byte every PACE s, never reaching its end."""
+
+    def __init__(self, proc, pace=0.3):
+        super().__init__(daemon=True)
+        self.sock = send_request(proc, b"GET /notes.txt HTTP/1.1\r\n")
+        self.pace = pace
+        self.stop = threading.Event()
+
+    def run(self):
+        while not self.stop.wait(self.pace):
+            try:
+                self.sock.sendall(b"X")
+            except OSError:
+                return
+
+
+@pytest.mark.points(2)
+def test_trickling_client(server, site):
+    """a client that sends a byte now and then cannot hold the server past the request's deadline"""
+    proc = server("--timeout", str(SHORT_TIMEOUT))
+    trickle = Trickle(proc)
+    trickle.start()
+    try:
+        served_meanwhile(proc, site, "a client sent a byte every 0.3 s")
+    finally:
+        trickle.stop.set()
+        trickle.join(5)
+        trickle.sock.close()
+    still_running(proc, "a client that trickled")
+
+
+SECRET_HINT = ("Decode the target first, then refuse it if any segment is '..' (or ends "
+               "in '.' or ' '), or it holds '\\', ':' or a device name: on every platform, "
+               "as Windows would read it.")
+
+
+def refused(proc, site, targets, statuses=(400,)):
+    for target in targets:
+        data = f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode()
+        answer = request(proc, data)
+        if site.secret in answer.raw or answer.status not in statuses:
+            raise failure(proc, f"GET {target} was not refused",
+                          " or ".join(map(str, statuses)) + ", and not the file outside "
+                          "the folder", answer.shown(), SECRET_HINT)
+    still_running(proc, "traversal attempts")
+
+
+@pytest.mark.points(2)
+def test_traversal_dotdot(server, site):
+    """.. in a target is refused with 400, however deep"""
+    refused(server(), site, ["/../secret.txt", "/sub/../../secret.txt", "/..",
+                             "/sub/..", "/./../secret.txt"])
+
+
+@pytest.mark.points(2)
+def test_traversal_percent(server, site):
+    """percent-encoded dots and slashes are decoded before the check, and refused"""
+    refused(server(), site, ["/%2e%2e/secret.txt", "/%2E%2E%2Fsecret.txt",
+                             "/.%2e/secret.txt", "/sub/..%2f..%2fsecret.txt",
+                             "/%2e%2e%5csecret.txt", "/secret.txt%00.html"])
+
+
+@pytest.mark.points(2)
+def test_traversal_windows(server, site):
+    """backslashes, drive letters, device names and trailing dots are refused on every platform"""
+    refused(server(), site, ["/..\\secret.txt", "/sub\\..\\..\\secret.txt",
+                             "/C:/Windows/win.ini", "/c:secret.txt", "/NUL", "/nul.txt",
+                             "/sub/CON", "/com1", "/LPT1.txt", "/aux.html",
+                             "/notes.txt.", "/notes.txt%20", "/notes.txt::$DATA"])
+
+
+@pytest.mark.points(2)
+def test_traversal_absolute(server, site):
+    """targets that are not a path from the folder's top, or name an absolute path, never reach the file"""
+    proc = server()
+    refused(proc, site, ["secret.txt", "http://127.0.0.1/../secret.txt", "*"])
+    absolute = site.secret_path.resolve().as_posix()
+    refused(proc, site, ["/" + absolute.lstrip("/"), "//" + absolute.lstrip("/")],
+            (400, 404))
+
+
+@pytest.mark.points(2)
+def test_sockets_after_clients(server, site, rng):
+    """after clients that finish, reset, stall or send garbage the server holds only its listener"""
+    proc = server("--timeout", str(SHORT_TIMEOUT))
+    for _ in range(5):
+        request(proc, get("/notes.txt"))
+        request(proc, MALFORMED[rng.randrange(len(MALFORMED))])
+        sock = send_request(proc, b"GET / HT")
+        peers.reset(sock)
+    with send_request(proc, b"GET / HT"):
+        pass                # closes half-way: no one to answer
+    expect_answer(proc, request(proc, get("/notes.txt")), "GET /notes.txt after them",
+                  200, site.files["notes.txt"], None, "")
+    only_the_listener(proc)
+
+
+RECORD_LAG = 5.0
+
+
+def only_the_listener(proc, timeout=RECORD_LAG):
+    """Checks from the server's record that it holds only the listening socket."""
+    deadline = time.monotonic() + timeout
+    while True:
+        record = proc.calls
+        still = [s for s in record.open_now() if record.backlog(s.name) is None]
+        if not still or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)        # polling the record, bounded by the deadline
+    if still:
+        raise failure(proc, f"the server holds {len(still)} client socket(s) it is done with",
+                      "only the listening socket open once every client has gone",
+                      "\n".join(f"{s.name}, made by {s.made.where()}" for s in still[:5]),
+                      "Close every client's socket (closesocket) after its answer, and "
+                      "after a client that left or failed too.")
+
+
+@pytest.mark.points(2)
+@pytest.mark.memcheck
+def test_max_clients(server, site, rng):
+    """with --max-clients N the server exits 0 after N clients"""
+    n = rng.randint(2, 4)
+    proc = server("--max-clients", str(n))
+    for _ in range(n):
+        request(proc, get("/notes.txt"))
+    result = proc.wait(EXIT_TIMEOUT)
+    expect.exits(result, 0, hint="Count the clients served; after the last, close the "
+                                 "listening socket, call WSACleanup and return 0.")
+
+
+@pytest.mark.points(1)
+def test_ipv6(server, site):
+    """with --bind ::1 the server answers over IPv6"""
+    proc = server("--bind", "::1")
+    expect_answer(proc, request(proc, get("/notes.txt")), "GET over IPv6", 200,
+                  site.files["notes.txt"], None, "Resolve --bind with getaddrinfo and use "
+                  "the family it gives.")
+
+
+# --- real clients -----------------------------------------------------------------------
+
+def url(proc, path="/"):
+    host = f"[{proc.host}]" if ":" in proc.host else proc.host
+    return f"http://{host}:{proc.port}{path}"
+
+
+def curl(*args):
+    if shutil.which("curl") is None:
+        pytest.xfail("curl is not installed here; install it to have this behaviour graded")
+    return subprocess.run(["curl", "-sS", "--max-time", "15", *args], capture_output=True,
+                          timeout=30)
+
+
+@pytest.mark.points(2)
+@pytest.mark.faults("short-send")
+def test_curl(server, site, workdir):
+    """curl fetches a page and a binary file exactly, and HEAD with -I"""
+    proc = server()
+    for name in ("index.html", "data.bin"):
+        out = workdir / f"curl-{name}"
+        done = curl("-o", str(out), "-w", "%{http_code} %{content_type}",
+                    url(proc, "/" + name))
+        got = out.read_bytes() if out.exists() else b""
+        if done.returncode != 0 or got != site.files[name] or \
+                not done.stdout.startswith(b"200 "):
+            raise failure(proc, f"curl could not fetch /{name}",
+                          f"200 and {len(site.files[name])} bytes, curl exits 0",
+                          f"curl exit {done.returncode}, {done.stdout.decode()!r}, "
+                          f"{len(got)} bytes; {done.stderr.decode()[:300]}",
+                          "curl reads Content-Length to know where the body ends: it must "
+                          "be the file's size exactly.")
+    done = curl("-I", url(proc, "/image.png"))
+    text = done.stdout.decode("latin-1")
+    if done.returncode != 0 or not text.startswith("HTTP/1.1 200") or \
+            f"Content-Length: {len(site.files['image.png'])}" not in text:
+        raise failure(proc, "curl -I (HEAD) got no proper answer", "HTTP/1.1 200 OK with "
+                      "Content-Length, curl exits 0", f"exit {done.returncode}: {text[:400]} "
+                      f"{done.stderr.decode()[:300]}",
+                      "HEAD: the headers GET would send, and no body.")
+
+
+@pytest.mark.points(2)
+def test_browser(server, site):
+    """a headless Chromium loads the page, applies its style sheet and shows its image"""
+    if browser.find() is None:
+        pytest.xfail(browser.BY_HAND)
+    proc = server("--timeout", str(SHORT_TIMEOUT))
+    # The grader's own client first: a page it cannot get, the browser cannot either.
+    for name, kind in [("index.html", "text/html"), ("style.css", "text/css"),
+                       ("image.png", "image/png")]:
+        expect_answer(proc, request(proc, get("/" + name)), f"GET /{name}", 200,
+                      site.files[name], kind, "The browser needs the page, its style "
+                      "sheet and its image, each with its Content-Type.")
+    try:
+        dom, errors = browser.dump_dom(url(proc))
+    except TimeoutError as e:
+        raise failure(proc, "the browser did not finish loading the page", "the page, "
+                      "its style sheet and its image loaded", str(e),
+                      "Answer every request and close: a browser may open several "
+                      "connections, and one it keeps idle waits out --timeout.") from None
+    want = "color=rgb(%d, %d, %d) naturalWidth=%d" % (*site.color, site.width)
+    m = re.search(r'<pre id="result">([^<]*)</pre>', dom)
+    got = m.group(1) if m else None
+    if got != want:
+        raise failure(proc, "in the browser the page's style sheet or image did not arrive",
+                      want, (got or dom[:400] or "(no page)") + "\n" + errors[-300:],
+                      "The browser asks for style.css and image.png after the page: serve "
+                      "them with text/css and image/png, and the PNG's bytes exactly.")

@@ -1,0 +1,74 @@
+/*
+ * httpserver.h - lab 07: the parts of an HTTP/1.1 file server. The functions you
+ * write in httpserver.c; http_server.c uses them, and tests/unit/lab07_test.c checks
+ * them.
+ */
+#ifndef HTTPSERVER_H
+#define HTTPSERVER_H
+
+#include <stddef.h>
+
+#include "sockcompat.h"
+
+/* The most a request's head (its request line and headers) may take. */
+#define HEAD_LIMIT 8192
+/* The longest request target the server takes, its terminating NUL included. */
+#define TARGET_LIMIT 2048
+/* The longest file path map_path makes, its terminating NUL included. */
+#define PATH_LIMIT 4096
+
+/* What the server needs of a request. */
+struct http_request {
+    int head;                   /* 1 for HEAD (no body in the answer), 0 for GET */
+    int minor;                  /* the version's minor digit: HTTP/1.minor */
+    char target[TARGET_LIMIT];  /* the request target as sent, "/index.html?x=1" */
+};
+
+/* The length of the head at the start of buf, up to and including the blank line
+   (CR LF CR LF) that ends it; 0 if len bytes do not hold a whole head yet. */
+size_t head_length(const char *buf, size_t len);
+
+/* Parses a whole head (len bytes, as head_length measured it) into *req. Returns 200,
+   or the status to answer: 400 for a request line that is not METHOD SP TARGET SP
+   HTTP/D.D, a header line that is not NAME: VALUE, or an HTTP/1.1 request without
+   Host; 505 for a major version other than 1; 414 for a target of TARGET_LIMIT bytes
+   or more; 405 for a method other than GET and HEAD. */
+int parse_request(const char *head, size_t len, struct http_request *req);
+
+/* The file a target names under root: root, then the target's path (the part before
+   any '?') percent-decoded, with "index.html" after a path that ends in '/'. Writes
+   it to path (size bytes). Returns 0; 400 for a target it refuses (one that does not
+   start with '/', a bad %-escape, a decoded control byte, backslash or one of
+   <>:"|?*, a segment that ends in '.' or ' ' (so "..") or that is a Windows device
+   name, CON, PRN, AUX, NUL, COM1-9 or LPT1-9, with any extension); 414 if it does not
+   fit in size bytes. Refuses the same on every platform. */
+int map_path(const char *root, const char *target, char *path, size_t size);
+
+/* The Content-Type for path's extension, whatever its case: text/html (.html, .htm),
+   text/css, text/javascript (.js), image/png, text/plain (.txt); otherwise
+   application/octet-stream. */
+const char *content_type(const char *path);
+
+/* Reads a request's head from s into buf (size bytes, at least HEAD_LIMIT), as it
+   arrives in pieces, waiting at most seconds in all. Returns 0 with *len bytes in
+   buf (the head, and what came after it); 408 if seconds pass first; 414 if buf
+   fills before the request line ends, 431 if it fills later; -1 if the client
+   closed or reset before the head was whole (no one to answer). */
+int read_head(SOCKET s, char *buf, int size, int seconds, int *len);
+
+/* Sends all len bytes of buf, calling send as often as it takes. Returns 0, or
+   SOCKET_ERROR (WSAGetLastError says why). */
+int send_all(SOCKET s, const char *buf, int len);
+
+/* Answers with status and a short text body naming it (no body for head): the
+   status line, Content-Type, Content-Length, Connection: close, and for 405
+   Allow: GET, HEAD. Returns 0, or SOCKET_ERROR. */
+int send_status(SOCKET s, int status, int head);
+
+/* Answers with the file at path: 200 with its Content-Type and Content-Length, then
+   its bytes exactly (none for head); for a folder, the index.html in it; 404 if
+   there is no such file.
+   Returns the status sent, or SOCKET_ERROR if a send failed. */
+int send_file(SOCKET s, const char *path, int head);
+
+#endif /* HTTPSERVER_H */

@@ -1,0 +1,212 @@
+/*
+ * http_server - an HTTP/1.1 server of the files in one folder: GET and HEAD, one
+ * connection at a time, one request per connection (Connection: close), each
+ * request given at most --timeout seconds to arrive.
+ *
+ * usage: http_server --root DIR [--port N] [--bind ADDR] [--max-clients N]
+ *                    [--timeout S]
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "httpserver.h"
+#include "labkit.h"
+
+static const char *PROG = "http_server";
+
+/* The most arguments the command line may have, the program's name included. */
+#define MAX_ARGS 64
+/* Seconds a client has to send its request, by default. */
+#define TIMEOUT_DEFAULT 10
+
+struct http_args {
+    struct kit_server_args server;  /* --port, --bind, --max-clients */
+    const char *root;
+    long timeout;
+};
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: %s --root DIR [--port N] [--bind ADDR] [--max-clients N] "
+                    "[--timeout S]\n"
+                    "  --root DIR       serve the files in folder DIR\n"
+                    "  --port N         listen on port N (default 0: any free port)\n"
+                    "  --bind ADDR      listen on ADDR (default 127.0.0.1)\n"
+                    "  --max-clients N  exit after serving N clients\n"
+                    "  --timeout S      give each client S seconds to send its request "
+                    "(default %d)\n", PROG, TIMEOUT_DEFAULT);
+    return EXIT_USAGE;
+}
+
+/* Takes --root and --timeout out of argv and gives the rest to kit_server_args.
+   Returns 0, or -1 if the command line does not fit. */
+static int parse_args(int argc, char **argv, struct http_args *args)
+{
+    char *rest[MAX_ARGS + 1];
+    int n = 1;
+    struct stat st;
+
+    args->root = NULL;
+    args->timeout = TIMEOUT_DEFAULT;
+    if (argc > MAX_ARGS)
+        return -1;
+    rest[0] = argv[0];
+    for (int i = 1; i < argc; i++) {
+        const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(argv[i], "--root") == 0 && value != NULL && value[0] != '\0')
+            args->root = argv[++i];
+        else if (strcmp(argv[i], "--timeout") == 0 &&
+                 kit_parse_number(value, 1, 3600, &args->timeout) == 0)
+            i++;
+        else if (strcmp(argv[i], "--timeout") == 0 || strcmp(argv[i], "--root") == 0)
+            return -1;
+        else
+            rest[n++] = argv[i];
+    }
+    rest[n] = NULL;
+    if (args->root == NULL || stat(args->root, &st) != 0 || !S_ISDIR(st.st_mode))
+        return -1;
+    return kit_server_args(n, rest, "--max-clients", &args->server);
+}
+
+static int open_listener(const char *address, const char *port, SOCKET *s,
+                         const char **call)
+{
+    struct addrinfo hints, *list, *ai;
+    int rc, one = 1;
+
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_protocol = IPPROTO_TCP;
+    hints.ai_flags = AI_PASSIVE;
+    rc = getaddrinfo(address, port, &hints, &list);
+    if (rc != 0) {
+        *call = "getaddrinfo";
+        return rc;
+    }
+    rc = WSAEADDRNOTAVAIL;
+    *call = "getaddrinfo";
+    for (ai = list; ai != NULL; ai = ai->ai_next) {
+        *s = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+        if (*s == INVALID_SOCKET) {
+            rc = WSAGetLastError();
+            *call = "socket";
+            continue;
+        }
+        if (setsockopt(*s, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&one,
+                       (int)sizeof one) == SOCKET_ERROR)
+            *call = "setsockopt";
+        else if (bind(*s, ai->ai_addr, (int)ai->ai_addrlen) == SOCKET_ERROR)
+            *call = "bind";
+        else if (listen(*s, SOMAXCONN) == SOCKET_ERROR)
+            *call = "listen";
+        else
+            break;
+        rc = WSAGetLastError();
+        closesocket(*s);
+    }
+    freeaddrinfo(list);
+    return ai != NULL ? 0 : rc;
+}
+
+/* The most finish reads of what a client still sends, and for how long. */
+#define DRAIN_LIMIT (1L << 20)
+#define DRAIN_SECONDS 2
+
+/* Ends a connection well: after the answer, shut the sending side and read what the
+   client still sends (until it closes, DRAIN_LIMIT bytes or DRAIN_SECONDS, each recv
+   waiting at most a second) before closing, so that unread bytes do not make
+   closesocket reset the connection under the answer. */
+static void finish(SOCKET client)
+{
+    char sink[4096];
+    DWORD ms = 1000;
+    time_t until = time(NULL) + DRAIN_SECONDS;
+    long drained = 0;
+    int n;
+
+    shutdown(client, SD_SEND);
+    setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, (const char *)&ms, (int)sizeof ms);
+    while (drained < DRAIN_LIMIT && time(NULL) < until &&
+           (n = recv(client, sink, (int)sizeof sink, 0)) > 0)
+        drained += n;
+    closesocket(client);
+}
+
+/* Reads one request from client and answers it. Returns the status answered, 0 if
+   there was no one to answer, or SOCKET_ERROR if sending the answer failed. */
+static int serve_client(SOCKET client, const char *root, int seconds)
+{
+    static char head[HEAD_LIMIT], path[PATH_LIMIT];
+    struct http_request req;
+    int len, status;
+
+    status = read_head(client, head, (int)sizeof head, seconds, &len);
+    if (status == -1)
+        return 0;
+    if (status == 0)
+        status = parse_request(head, head_length(head, (size_t)len), &req);
+    else
+        req.head = 0;
+    if (status == 200)
+        status = map_path(root, req.target, path, sizeof path);
+    if (status == 0)
+        return send_file(client, path, req.head);
+    return send_status(client, status, req.head) == SOCKET_ERROR ? SOCKET_ERROR : status;
+}
+
+/* Accepts and serves clients one at a time, max of them (0: no limit). Returns an
+   exit code. */
+static int serve(SOCKET listener, const struct http_args *args)
+{
+    long max = args->server.count;
+
+    for (long served = 0; max == 0 || served < max; served++) {
+        SOCKET client = accept(listener, NULL, NULL);
+
+        if (client == INVALID_SOCKET) {
+            kit_error(PROG, "accept", WSAGetLastError());
+            continue;
+        }
+        if (serve_client(client, args->root, (int)args->timeout) == SOCKET_ERROR)
+            kit_error(PROG, "send", WSAGetLastError());
+        finish(client);
+    }
+    return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+    struct http_args args;
+    WSADATA data;
+    SOCKET listener;
+    const char *call;
+    int rc;
+
+    if (parse_args(argc, argv, &args) != 0)
+        return usage();
+    rc = WSAStartup(MAKEWORD(2, 2), &data);
+    if (rc != 0) {
+        kit_error(PROG, "WSAStartup", rc);
+        return EXIT_NETWORK;
+    }
+    rc = open_listener(args.server.bind, args.server.port, &listener, &call);
+    if (rc != 0) {
+        kit_error(PROG, call, rc);
+        WSACleanup();
+        return EXIT_NETWORK;
+    }
+    rc = kit_announce(listener);
+    if (rc != 0) {
+        kit_error(PROG, "getsockname", rc);
+        rc = EXIT_NETWORK;
+    } else {
+        rc = serve(listener, &args);
+    }
+    closesocket(listener);
+    WSACleanup();
+    return rc;
+}

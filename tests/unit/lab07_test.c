@@ -1,0 +1,359 @@
+/*
+ * lab07_test.c - Check tests of lab 07's functions (httpserver.c). Each test case is
+ * graded on its own: see grader/test_lab07_http_server.py.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "httpserver.h"
+#include "unit.h"
+
+static struct http_request req;
+
+static int parse(const char *head)
+{
+    return parse_request(head, strlen(head), &req);
+}
+
+START_TEST(test_http_head_length)
+{
+    const char *head = "GET / HTTP/1.1\r\nHost: x\r\n\r\nbody";
+
+    ck_assert_uint_eq(head_length(head, strlen(head)), strlen(head) - 4);
+    /* A head cut anywhere before its last byte is not whole yet. */
+    for (size_t n = 0; n < strlen(head) - 4; n++)
+        ck_assert_uint_eq(head_length(head, n), 0);
+    ck_assert_uint_eq(head_length("GET / HTTP/1.0\n\n", 16), 0);
+}
+END_TEST
+
+START_TEST(test_http_request_line)
+{
+    ck_assert_int_eq(parse("GET /index.html?x=1 HTTP/1.1\r\nHost: a\r\n\r\n"), 200);
+    ck_assert_str_eq(req.target, "/index.html?x=1");
+    ck_assert_int_eq(req.head, 0);
+    ck_assert_int_eq(req.minor, 1);
+    ck_assert_int_eq(parse("HEAD /a.png HTTP/1.0\r\n\r\n"), 200);
+    ck_assert_int_eq(req.head, 1);
+    ck_assert_int_eq(req.minor, 0);
+    ck_assert_str_eq(req.target, "/a.png");
+}
+END_TEST
+
+START_TEST(test_http_request_line_errors)
+{
+    ck_assert_int_eq(parse("GET /\r\n\r\n"), 400);
+    ck_assert_int_eq(parse("GET  / HTTP/1.1\r\nHost: a\r\n\r\n"), 400);
+    ck_assert_int_eq(parse("GET / HTTP/1.1 \r\nHost: a\r\n\r\n"), 400);
+    ck_assert_int_eq(parse("GET / http/1.1\r\nHost: a\r\n\r\n"), 400);
+    ck_assert_int_eq(parse("GET / HTTP/11\r\nHost: a\r\n\r\n"), 400);
+    ck_assert_int_eq(parse("G(T / HTTP/1.1\r\nHost: a\r\n\r\n"), 400);
+    ck_assert_int_eq(parse("\r\n\r\n"), 400);
+    ck_assert_int_eq(parse("GET / HTTP/2.0\r\nHost: a\r\n\r\n"), 505);
+    ck_assert_int_eq(parse("GET / HTTP/0.9\r\n\r\n"), 505);
+    ck_assert_int_eq(parse("POST / HTTP/1.1\r\nHost: a\r\n\r\n"), 405);
+    ck_assert_int_eq(parse("get / HTTP/1.1\r\nHost: a\r\n\r\n"), 405);
+    ck_assert_int_eq(parse("DELETE /x HTTP/1.0\r\n\r\n"), 405);
+}
+END_TEST
+
+START_TEST(test_http_target_limit)
+{
+    static char head[TARGET_LIMIT + 64], line[TARGET_LIMIT + 64];
+    size_t longest = TARGET_LIMIT - 1;
+
+    memset(line, 'a', sizeof line);
+    line[0] = '/';
+    snprintf(head, sizeof head, "GET %.*s HTTP/1.0\r\n\r\n", (int)longest, line);
+    ck_assert_int_eq(parse(head), 200);
+    ck_assert_uint_eq(strlen(req.target), longest);
+    snprintf(head, sizeof head, "GET %.*s HTTP/1.0\r\n\r\n", (int)longest + 1, line);
+    ck_assert_int_eq(parse(head), 414);
+}
+END_TEST
+
+START_TEST(test_http_headers)
+{
+    ck_assert_int_eq(parse("GET / HTTP/1.1\r\nhOsT: a\r\nAccept: */*\r\nX-Empty:\r\n\r\n"),
+                     200);
+    ck_assert_int_eq(parse("GET / HTTP/1.1\r\nAccept: */*\r\n\r\n"), 400);
+    ck_assert_int_eq(parse("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"), 400);
+    ck_assert_int_eq(parse("GET / HTTP/1.1\r\nHost: a\r\nNoColon\r\n\r\n"), 400);
+    ck_assert_int_eq(parse("GET / HTTP/1.1\r\nHost : a\r\n\r\n"), 400);
+    ck_assert_int_eq(parse("GET / HTTP/1.1\r\nHost: a\r\n: empty\r\n\r\n"), 400);
+    ck_assert_int_eq(parse("GET / HTTP/1.1\r\nHost: a\nAccept: x\r\n\r\n"), 400);
+    ck_assert_int_eq(parse_request("GET / HTTP/1.1\r\nHost: \0\r\n\r\n", 24, &req), 400);
+}
+END_TEST
+
+static char path[PATH_LIMIT];
+
+static int map(const char *target)
+{
+    return map_path("root", target, path, sizeof path);
+}
+
+START_TEST(test_http_map_path)
+{
+    ck_assert_int_eq(map("/index.html"), 0);
+    ck_assert_str_eq(path, "root/index.html");
+    ck_assert_int_eq(map("/"), 0);
+    ck_assert_str_eq(path, "root/index.html");
+    ck_assert_int_eq(map("/sub/"), 0);
+    ck_assert_str_eq(path, "root/sub/index.html");
+    ck_assert_int_eq(map("/a%20b.txt?q=%2e%2e/x"), 0);
+    ck_assert_str_eq(path, "root/a b.txt");
+    ck_assert_int_eq(map("/%7Euser/%41.css"), 0);
+    ck_assert_str_eq(path, "root/~user/A.css");
+    ck_assert_int_eq(map("/.hidden/x.y"), 0);
+    ck_assert_str_eq(path, "root/.hidden/x.y");
+    ck_assert_int_eq(map("/console.txt"), 0);
+    ck_assert_int_eq(map("/com10"), 0);
+}
+END_TEST
+
+START_TEST(test_http_map_path_traversal)
+{
+    static const char *const refused[] = {
+        "/..", "/../secret", "/a/../../secret", "/%2e%2e/secret", "/%2E%2e%2fsecret",
+        "/.%2e/secret", "/a/..%2f..%2fsecret", "index.html", "http://a/x", "*",
+        "/bad%zzescape", "/cut%4", "/cut%", "/nul%00.txt", "/line%0a", "/a%7f",
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+        ck_assert_msg(map(refused[i]) == 400, "map_path(\"root\", \"%s\") did not "
+                      "return 400", refused[i]);
+}
+END_TEST
+
+START_TEST(test_http_map_path_windows)
+{
+    static const char *const refused[] = {
+        "/..\\secret", "/..%5csecret", "/C:/Windows/win.ini", "/c:secret", "/x::$DATA",
+        "/NUL", "/nul.txt", "/sub/con", "/Aux.html", "/prn", "/COM1", "/lpt9.log",
+        "/index.html.", "/index.html%20", "/a%3Cb", "/a%3f", "/a*", "/a%22b", "/a|b",
+        "/...", "/sub./x",
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+        ck_assert_msg(map(refused[i]) == 400, "map_path(\"root\", \"%s\") did not "
+                      "return 400", refused[i]);
+}
+END_TEST
+
+START_TEST(test_http_map_path_limit)
+{
+    static char target[PATH_LIMIT + 8];
+
+    memset(target, 'a', sizeof target - 1);
+    target[0] = '/';
+    target[sizeof path - strlen("root") - 1] = '\0';
+    ck_assert_int_eq(map(target), 0);
+    ck_assert_uint_eq(strlen(path), sizeof path - 1);
+    target[sizeof path - strlen("root") - 1] = 'a';
+    target[sizeof path - strlen("root")] = '\0';
+    ck_assert_int_eq(map(target), 414);
+    ck_assert_int_eq(map_path("root", "/", path, 16), 0);
+    ck_assert_int_eq(map_path("root", "/", path, 15), 414);
+}
+END_TEST
+
+START_TEST(test_http_content_type)
+{
+    ck_assert_str_eq(content_type("r/index.html"), "text/html");
+    ck_assert_str_eq(content_type("r/old.HTM"), "text/html");
+    ck_assert_str_eq(content_type("r/style.css"), "text/css");
+    ck_assert_str_eq(content_type("r/app.js"), "text/javascript");
+    ck_assert_str_eq(content_type("r/Logo.PNG"), "image/png");
+    ck_assert_str_eq(content_type("r/notes.txt"), "text/plain");
+    ck_assert_str_eq(content_type("r/data.bin"), "application/octet-stream");
+    ck_assert_str_eq(content_type("r/archive.tar.gz"), "application/octet-stream");
+    ck_assert_str_eq(content_type("r/html"), "application/octet-stream");
+    ck_assert_str_eq(content_type("r.html/README"), "application/octet-stream");
+    ck_assert_str_eq(content_type("r/x.html5"), "application/octet-stream");
+    ck_assert_str_eq(content_type("r/x.jsx"), "application/octet-stream");
+}
+END_TEST
+
+/* A connected pair of loopback TCP sockets, and the listener that made them. */
+static SOCKET listener = INVALID_SOCKET, client = INVALID_SOCKET, server = INVALID_SOCKET;
+static char buf[HEAD_LIMIT];
+
+static void open_pair(void)
+{
+    char port[8];
+
+    unit_start_winsock();
+    listener = unit_listener(AF_INET, port);
+    unit_pair(listener, &client, &server);
+}
+
+static void close_pair(void)
+{
+    unit_close(&listener);
+    unit_close(&client);
+    unit_close(&server);
+    unit_stop_winsock();
+}
+
+START_TEST(test_http_read_head_pieces)
+{
+    const char *head = "GET / HTTP/1.1\r\nHost: a\r\n\r\nextra";
+    int len = 0;
+
+    /* Sent a byte at a time before read_head runs: it must keep reading until the
+       blank line, however the bytes arrive. */
+    for (size_t i = 0; i < strlen(head); i++)
+        ck_assert_int_eq(send(client, head + i, 1, 0), 1);
+    ck_assert_int_eq(read_head(server, buf, (int)sizeof buf, 5, &len), 0);
+    ck_assert_int_ge(len, (int)strlen(head) - 5);
+    ck_assert_int_le(len, (int)strlen(head));
+    ck_assert_uint_eq(head_length(buf, (size_t)len), strlen(head) - 5);
+}
+END_TEST
+
+START_TEST(test_http_read_head_ends)
+{
+    int len;
+
+    ck_assert_int_eq(send(client, "GET / HT", 8, 0), 8);
+    ck_assert_int_eq(read_head(server, buf, (int)sizeof buf, 1, &len), 408);
+    ck_assert_int_eq(shutdown(client, SD_SEND), 0);
+    ck_assert_int_eq(read_head(server, buf, (int)sizeof buf, 5, &len), -1);
+}
+END_TEST
+
+START_TEST(test_http_read_head_limits)
+{
+    static char big[HEAD_LIMIT];
+    int len;
+
+    memset(big, 'a', sizeof big);
+    ck_assert_int_eq(send(client, big, (int)sizeof big, 0), (int)sizeof big);
+    ck_assert_int_eq(read_head(server, buf, (int)sizeof buf, 5, &len), 414);
+    unit_close(&client);
+    unit_close(&server);
+    unit_pair(listener, &client, &server);
+    memcpy(big, "GET / HTTP/1.1\r\n", 16);
+    ck_assert_int_eq(send(client, big, (int)sizeof big, 0), (int)sizeof big);
+    ck_assert_int_eq(read_head(server, buf, (int)sizeof buf, 5, &len), 431);
+}
+END_TEST
+
+/* Reads what the server sent until it closes, into buf. Returns its length. */
+static int read_answer(void)
+{
+    int got = 0, n;
+
+    unit_close(&server);
+    while (got < (int)sizeof buf - 1 && (n = recv(client, buf + got,
+                                                  (int)sizeof buf - 1 - got, 0)) > 0)
+        got += n;
+    buf[got] = '\0';
+    return got;
+}
+
+START_TEST(test_http_send_status)
+{
+    const char *expected = "HTTP/1.1 405 Method Not Allowed\r\n";
+    int n;
+
+    ck_assert_int_eq(send_status(server, 405, 0), 0);
+    n = read_answer();
+    ck_assert_int_gt(n, 0);
+    ck_assert_msg(strncmp(buf, expected, strlen(expected)) == 0, "got %s", buf);
+    ck_assert_ptr_nonnull(strstr(buf, "\r\nAllow: GET, HEAD\r\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "\r\nConnection: close\r\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "\r\n\r\n405 Method Not Allowed\n"));
+}
+END_TEST
+
+START_TEST(test_http_send_file)
+{
+    static char data[70000], all[80000];
+    FILE *f = fopen("lab07-unit.png", "wb");
+    char expected[128];
+    int n = 0, got, head;
+
+    ck_assert_ptr_nonnull(f);
+    unit_fill(data, (int)sizeof data, 7);
+    memcpy(data, "\r\n\x1a\0\n\r", 6);   /* what text mode would change */
+    ck_assert_uint_eq(fwrite(data, 1, sizeof data, f), sizeof data);
+    fclose(f);
+    ck_assert_int_eq(send_file(server, "lab07-unit.png", 0), 200);
+    unit_close(&server);
+    while (n < (int)sizeof all - 1 &&
+           (got = recv(client, all + n, (int)sizeof all - 1 - n, 0)) > 0)
+        n += got;
+    all[n] = '\0';
+    remove("lab07-unit.png");
+    snprintf(expected, sizeof expected, "\r\nContent-Length: %d\r\n", (int)sizeof data);
+    ck_assert_msg(strncmp(all, "HTTP/1.1 200 OK\r\n", 17) == 0, "got %.60s", all);
+    ck_assert_ptr_nonnull(strstr(all, expected));
+    ck_assert_ptr_nonnull(strstr(all, "\r\nContent-Type: image/png\r\n"));
+    head = (int)head_length(all, (size_t)n);
+    ck_assert_int_gt(head, 0);
+    ck_assert_int_eq(n - head, (int)sizeof data);
+    ck_assert_msg(memcmp(all + head, data, sizeof data) == 0,
+                  "the body differs from the file");
+}
+END_TEST
+
+START_TEST(test_http_send_file_missing)
+{
+    ck_assert_int_eq(send_file(server, "lab07-no-such-file.txt", 1), 404);
+    ck_assert_int_gt(read_answer(), 0);
+    ck_assert_msg(strncmp(buf, "HTTP/1.1 404 Not Found\r\n", 24) == 0, "got %s", buf);
+    /* HEAD: the headers, and no body after the blank line. */
+    ck_assert_uint_eq(head_length(buf, strlen(buf)), strlen(buf));
+}
+END_TEST
+
+static Suite *http_suite(void)
+{
+    Suite *s = suite_create("httpserver");
+    TCase *tc;
+
+    tc = tcase_create("Request");
+    tcase_add_test(tc, test_http_head_length);
+    tcase_add_test(tc, test_http_request_line);
+    tcase_add_test(tc, test_http_request_line_errors);
+    tcase_add_test(tc, test_http_target_limit);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("Headers");
+    tcase_add_test(tc, test_http_headers);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("Path");
+    tcase_add_test(tc, test_http_map_path);
+    tcase_add_test(tc, test_http_map_path_traversal);
+    tcase_add_test(tc, test_http_map_path_limit);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("WindowsPath");
+    tcase_add_test(tc, test_http_map_path_windows);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("Types");
+    tcase_add_test(tc, test_http_content_type);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("ReadHead");
+    tcase_add_checked_fixture(tc, open_pair, close_pair);
+    tcase_add_test(tc, test_http_read_head_pieces);
+    tcase_add_test(tc, test_http_read_head_ends);
+    tcase_add_test(tc, test_http_read_head_limits);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("Answer");
+    tcase_add_checked_fixture(tc, open_pair, close_pair);
+    tcase_add_test(tc, test_http_send_status);
+    tcase_add_test(tc, test_http_send_file);
+    tcase_add_test(tc, test_http_send_file_missing);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(int argc, char **argv)
+{
+    return unit_main(http_suite(), argc, argv);
+}
