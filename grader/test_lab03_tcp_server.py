@@ -357,6 +357,31 @@ def test_reports_failed_client(server, rng):
     echo(proc, small(rng))
 
 
+@pytest.mark.points(1)
+def test_reports_reset_in_recv(server, rng, request):
+    """a client that resets while the server waits in recv is reported on stderr"""
+    platform.wine_differs(request, "reset-mid-reply-read-as-eof")
+    proc = server()
+    data = small(rng)
+    with peers.connect(proc.host, proc.port, CLIENT_TIMEOUT) as sock:
+        sock.sendall(data)
+        got = bytearray()
+        while len(got) < len(data):     # the whole echo: the server is back in recv
+            chunk = sock.recv(len(data) - len(got))
+            if not chunk:
+                break
+            got += chunk
+        peers.reset(sock)
+    if proc.wait_line(ERROR_LINE, EXIT_TIMEOUT, stderr=True) is None:
+        raise failure(proc, "the client that reset was not reported on stderr",
+                      "tcp_server: echo_client: WSAECONNRESET (10054): ...",
+                      "no error line on stderr",
+                      "recv returning SOCKET_ERROR is not the client's end-of-file: only 0 "
+                      "is. Return WSAGetLastError() from echo_client, and report it.")
+    still_running(proc, "a client reset its connection")
+    echo(proc, small(rng))
+
+
 @pytest.mark.points(2)
 def test_max_clients_counts_failed(server, rng):
     """--max-clients counts a client that failed as served"""

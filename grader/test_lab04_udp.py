@@ -105,6 +105,19 @@ def test_udp_server_echoes(start):
                        "included, can be in a datagram, so no string functions.")
 
 
+@pytest.mark.points(1)
+def test_udp_server_ipv6(start, rng):
+    """with --bind ::1 udp_server echoes datagrams from IPv6 senders"""
+    server, addr = start_server(start, host=IPV6)
+    with udp_socket(IPV6) as sock:
+        for size in (rng.randint(1, 40), rng.randint(500, 1400)):
+            check_echo(server, sock, addr, payload(size, rng.random()),
+                       "recvfrom writes the sender's address into the buffer you give "
+                       "it: an IPv6 address does not fit a struct sockaddr_in (recvfrom "
+                       "fails with WSAEFAULT). Use a struct sockaddr_storage and pass "
+                       "its size.")
+
+
 @pytest.mark.points(3)
 def test_udp_server_sizes(start):
     """three datagrams sent at once come back as three, of the same sizes"""

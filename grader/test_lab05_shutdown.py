@@ -116,6 +116,7 @@ def upload(run, port, *args, data=b"", timeout=20.0):
 
 @pytest.mark.points(3)
 @pytest.mark.memcheck
+@pytest.mark.faults("short-send", "short-recv")
 def test_upload_replies_after_eof(run):
     """a server that replies only after end-of-file: upload half-closes and prints it"""
     data = payload(random.randint(50_000, 300_000))
@@ -238,6 +239,21 @@ def test_upload_refused(run):
     expect.error_line(result, "connect", "WSAECONNREFUSED", 10061)
 
 
+@pytest.mark.points(2)
+def test_upload_first_address_refuses(run, rng):
+    """a name whose first address refuses: upload closes that socket and connects to the next"""
+    data = payload(rng.randint(1000, 20_000), rng.random())
+    reply = payload(rng.randint(10, 500), rng.random())
+    sock, port = refusing_port()
+    with sock, Listener(reply_after_eof(reply), timeout=PEER_WAIT) as server:
+        result = run("upload", IPV4, server.port, "--timeout", 5000, stdin=data,
+                     timeout=20.0 + platform.REFUSED_CONNECT_SECONDS,
+                     faults=("first-refuses",), refuser=f"{IPV4}:{port}")
+        check_upload(result, server, data, reply,
+                     "getaddrinfo gave two addresses and the first refused: when connect "
+                     "fails, closesocket that socket and try the next address (ai_next).")
+
+
 @pytest.mark.points(1)
 def test_upload_usage(run):
     """upload with bad arguments prints usage and exits 1"""
@@ -300,6 +316,7 @@ def start_server(start, *args):
 
 
 @pytest.mark.points(3)
+@pytest.mark.faults("short-send", "short-recv")
 def test_summary_one_client(start):
     """a client that half-closes and waits gets 'bytes=N fnv1a32=XXXXXXXX'"""
     server = start_server(start)
@@ -330,6 +347,7 @@ def test_summary_large(start):
 
 @pytest.mark.points(2)
 @pytest.mark.memcheck
+@pytest.mark.faults("short-send", "short-recv")
 def test_summary_several_clients(start):
     """--max-clients N: N clients one after the other, then exit 0"""
     count = random.randint(2, 4)
@@ -416,6 +434,62 @@ def test_summary_counts_failed_client(start):
                                   "count every client accepted, however it ended.")
     expect.exits(result, 0, hint="After the last client, close the listening socket, "
                                  "WSACleanup and return 0.")
+
+
+# Clients that reset one after another, and how long the record may lag behind a
+# closesocket the last client has already seen.
+RESETS = 20
+RECORD_LAG = 5.0
+
+
+@pytest.mark.points(2)
+def test_summary_resets_closed(start, rng):
+    """clients that reset mid-upload leave the server holding only its listener"""
+    server = start_server(start)
+    host, port = announced(server)
+    for i in range(RESETS):
+        try:
+            with connect(host, port) as sock:
+                sock.sendall(payload(rng.randint(1000, 20_000), rng.random()))
+                reset(sock)
+        except OSError as e:
+            raise expect.Failure(f"client {i + 1} of {RESETS} could not connect and send",
+                                 expected="each client connects, sends, and resets",
+                                 got=str(e), result=server.ended_within(1.0),
+                                 hint="A client that resets ends only its own connection: "
+                                      "report it and accept the next.") from None
+    summarised(server, payload(rng.randint(1000, 20_000), rng.random()),
+               f"the client after {RESETS} resets")
+    deadline = time.monotonic() + RECORD_LAG
+    while True:
+        record = server.calls
+        still = [s for s in record.open_now() if record.backlog(s.name) is None]
+        if not still or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)        # polling the record, bounded by the deadline
+    if still:
+        raise expect.Failure(f"the server holds {len(still)} client socket(s) it is done "
+                             "with", expected="only the listening socket open once every "
+                                              "client has gone",
+                             got="\n".join(f"{s.name}, made by {s.made.where()}"
+                                           for s in still[:5]) +
+                             (f"\n... and {len(still) - 5} more" if len(still) > 5 else ""),
+                             result=server.stop(),
+                             hint="closesocket the client's socket after every client, the "
+                                  "failed ones too (a recv or send that failed): a server "
+                                  "that leaks one per reset client runs out of sockets.")
+
+
+@pytest.mark.points(1)
+def test_summary_port_in_use(run):
+    """a port in use: exit 2 and the WSAEADDRINUSE error line from bind"""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind((IPV4, 0))
+        taken.listen(1)
+        result = run("summary_server", "--port", taken.getsockname()[1], timeout=10)
+    expect.exits(result, 2, hint="When bind fails, closesocket that socket, report the "
+                                 "error with kit_error, WSACleanup and exit 2.")
+    expect.error_line(result, "bind", "WSAEADDRINUSE", 10048)
 
 
 def free_tcp_port(host):
