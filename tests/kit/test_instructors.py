@@ -391,7 +391,7 @@ def test_grade_batch_writes_one_row_each(tmp_path):
     six_submissions(subs)
     run_id = f"batch-{os.getpid()}"
     args = ["grade", "--submissions", subs, "--out", out, "--labs", "01", "--jobs", "3",
-            "--timeout", "20"]
+            "--timeout", "30"]
     proc = tool("batch.py", *args, KIT_RUN_ID=run_id)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert re.search(r"^\[6/6 done, 2 failed, ~0 s left\]", proc.stdout, re.M), proc.stdout
