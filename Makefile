@@ -78,6 +78,7 @@ include labs/02-tcp-client/Makefile.local
 include labs/03-tcp-server/Makefile.local
 include labs/04-udp/Makefile.local
 include labs/05-shutdown-options/Makefile.local
+include labs/06-select-chat/Makefile.local
 include tests/Makefile.local
 include tests/fuzz/Makefile.local
 
