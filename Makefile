@@ -6,7 +6,7 @@
 #   make fuzz         fuzz every parser of outside input (FUZZ_SECONDS each; not in CI)
 #   make flake        make test RUNS times, counting failures (tests/flake.sh)
 #   make setup        install what the kit needs (apt, pacman or brew)
-#   make bench        echo throughput of the reference tcp_server next to socat
+#   make bench        the reference tcp_server next to socat, chat_server next to ncat
 #   make clean        remove build/
 #
 # TARGET=native (default) uses this machine's compiler; TARGET=mingw cross-compiles
@@ -96,10 +96,12 @@ grade:
 	-$(Q)$(MAKE) --no-print-directory -k all
 	$(Q)$(GRADE_ENV) $(PYTEST) grader $(GRADE_ARGS)
 
-# A benchmark, not a test: BENCH_ARGS='--mib 256 --runs 3' (the defaults).
+# A benchmark, not a test: BENCH_ARGS='--mib 256 --runs 3' (the defaults),
+# CHAT_BENCH_ARGS='--clients 10 --lines 2000 --runs 3'.
 bench:
 	$(Q)$(MAKE) --no-print-directory SRC=solutions OUT=build/$(TARGET)/solutions all
 	$(Q)python3 tests/bench/echo_throughput.py --target $(TARGET) $(BENCH_ARGS)
+	$(Q)python3 tests/bench/chat_fanout.py --target $(TARGET) $(CHAT_BENCH_ARGS)
 
 clean:
 	rm -rf build
