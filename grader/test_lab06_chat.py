@@ -371,10 +371,12 @@ def test_room_full(server, rng):
     only_the_listener(proc)
 
 
-# The slow client's socket buffers and the server's for it hold a few MiB on Linux
-# (tcp_wmem allows the server's send buffer 4 MiB), so the others chat until the record
-# shows the slow one closed, up to SLOW_LIMIT; BATCH is what one round of lines holds.
-SLOW_LIMIT = 24 << 20
+# What the others chat, at most, while the slow client reads nothing: its output
+# (CHAT_OUT_MAX), the server's send buffer for it (CHAT_SNDBUF; Linux doubles what is
+# set) and its own receive buffer are full after about 160 KiB. Without a fixed
+# SO_SNDBUF, Linux grows the server's send buffer to 4 MiB. The others chat until the
+# record shows the slow one closed; BATCH is what one round of lines holds.
+SLOW_LIMIT = 1 << 20
 BATCH = 16 << 10
 
 
@@ -414,20 +416,22 @@ def test_slow_reader(server, rng):
                      "queue_output \"* you are NAME\\n\" on accept.")
     a, b = join(proc), join(proc)
     sent = rounds = 0
-    while sent < SLOW_LIMIT and not (rounds % 16 == 0 and closed_by_server(proc, slow)):
+    while sent < SLOW_LIMIT and not (rounds % 8 == 0 and closed_by_server(proc, slow)):
         sent += chat_batch(a, b, rng)
         rounds += 1
     chat_batch(a, b, rng)               # and the others go on
     got, how = peers.recv_until_close(slow_sock, LINE_TIMEOUT)
     slow_sock.close()
     if how not in ("eof", "reset"):
-        raise failure(proc, "a client that read nothing while megabytes were relayed to "
+        raise failure(proc, "a client that read nothing while a megabyte was relayed to "
                       "it was not disconnected", "its connection closed by the server "
                       f"once its output passed {OUT_MAX} bytes",
                       f"{sent} bytes relayed, {len(got)} of them taken by the slow client, "
                       f"then {how}",
                       "When queue_output refuses (-1), the client is too slow: "
-                      "closesocket it and take it out of the list.")
+                      "closesocket it and take it out of the list. Give each client "
+                      "a send buffer of CHAT_SNDBUF bytes (SO_SNDBUF): the system "
+                      "would grow it to megabytes for a client that reads nothing.")
     still_running(proc, "a slow client was disconnected")
     text = words(rng)
     b.sock.sendall(text + b"\n")

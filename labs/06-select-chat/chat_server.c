@@ -83,8 +83,9 @@ static void accept_client(struct room *room)
        Another failure is that client's: kit_error, count it as joined and left.
        Else count it joined; if the room is full (CHAT_MAX_CLIENTS) or calloc fails,
        say so on stderr, close it and count it left. Else fill in a struct client
-       (socket, client_name), add it to the room, make it non-blocking (if that
-       fails: kit_error and drop it) and queue "* you are NAME\n" for it. */
+       (socket, client_name), add it to the room, make it non-blocking and give it
+       a send buffer (SO_SNDBUF) of CHAT_SNDBUF bytes (if either fails: kit_error
+       and drop it), and queue "* you are NAME\n" for it. */
     (void)room;
 }
 

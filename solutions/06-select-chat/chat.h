@@ -16,6 +16,7 @@
 #define CHAT_MAX_CLIENTS 500
 #define CHAT_LINE_MAX 1024      /* the longest line a client may send, '\n' included */
 #define CHAT_OUT_MAX 65536      /* output a client may leave untaken before it is dropped */
+#define CHAT_SNDBUF 65536       /* the system's send buffer for each client (SO_SNDBUF) */
 #define CHAT_NAME_MAX 64        /* "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535" */
 
 /* One connected client: its socket, its name, the partial line it has sent and the

@@ -81,7 +81,7 @@ static void build_sets(const struct room *room, long max, fd_set *readable,
 static void accept_client(struct room *room)
 {
     struct sockaddr_storage addr;
-    int addr_len = (int)sizeof addr, rc;
+    int addr_len = (int)sizeof addr, rc, sndbuf = CHAT_SNDBUF;
     struct client *c;
     SOCKET s = accept(room->listener, (struct sockaddr *)&addr, &addr_len);
     char hello[CHAT_NAME_MAX + 16];
@@ -112,6 +112,14 @@ static void accept_client(struct room *room)
     rc = set_nonblocking(s);
     if (rc != 0) {
         kit_error(PROG, "ioctlsocket", rc);
+        drop_client(room, c, NULL);
+        return;
+    }
+    /* A fixed send buffer: left to itself the system grows it (to 4 MiB on Linux) for
+       a client that reads nothing, and what that client has not taken is unbounded. */
+    if (setsockopt(s, SOL_SOCKET, SO_SNDBUF, (const char *)&sndbuf,
+                   (int)sizeof sndbuf) == SOCKET_ERROR) {
+        kit_error(PROG, "setsockopt", WSAGetLastError());
         drop_client(room, c, NULL);
         return;
     }
