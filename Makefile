@@ -6,8 +6,8 @@
 #   make fuzz         fuzz every parser of outside input (FUZZ_SECONDS each; not in CI)
 #   make flake        make test RUNS times, counting failures (tests/flake.sh)
 #   make setup        install what the kit needs (apt, pacman or brew)
-#   make bench        the reference tcp_server next to socat, http_server next to
-#                     Python's http.server
+#   make bench        the reference servers next to well-known peers: tcp_server and
+#                     socat, chat_server and ncat, http_server and Python's http.server
 #   make handout      the instructor's tools: handout, autograder, classroom50, grade-batch
 #   make clean        remove build/
 #
@@ -83,6 +83,7 @@ include labs/02-tcp-client/Makefile.local
 include labs/03-tcp-server/Makefile.local
 include labs/04-udp/Makefile.local
 include labs/05-shutdown-options/Makefile.local
+include labs/06-select-chat/Makefile.local
 include labs/07-http-server/Makefile.local
 include tests/Makefile.local
 include tests/fuzz/Makefile.local
@@ -142,10 +143,12 @@ grade:
 	$(if $(GRADE_SANITIZED),$(GRADE_BUILD) $(SANITIZED_OUT) 1 $(GRADE_DIRS) &) wait
 	$(Q)$(GRADE_ENV) $(GRADE_SANITIZED) $(PYTEST) grader $(GRADE_ARGS)
 
-# A benchmark, not a test: BENCH_ARGS='--mib 256 --runs 3' (the defaults).
+# A benchmark, not a test: BENCH_ARGS='--mib 256 --runs 3' (the defaults),
+# CHAT_BENCH_ARGS='--clients 10 --lines 2000 --runs 3'.
 bench:
 	$(Q)$(MAKE) --no-print-directory SRC=solutions OUT=build/$(TARGET)/solutions all
 	$(Q)python3 tests/bench/echo_throughput.py --target $(TARGET) $(BENCH_ARGS)
+	$(Q)python3 tests/bench/chat_fanout.py --target $(TARGET) $(CHAT_BENCH_ARGS)
 	$(Q)python3 tests/bench/http_requests.py --target $(TARGET) $(HTTP_BENCH_ARGS)
 
 clean:

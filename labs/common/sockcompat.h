@@ -16,6 +16,12 @@
 
 #ifdef _WIN32
 
+/* Windows' fd_set is an array of sockets, FD_SETSIZE long (64 unless set before
+   winsock2.h); POSIX's is a bitmap of descriptors below FD_SETSIZE (1024). The same
+   capacity on both, so that a select server holds as many clients everywhere. */
+#ifndef FD_SETSIZE
+#define FD_SETSIZE 1024
+#endif
 #include <winsock2.h>
 #include <ws2tcpip.h>
 #include <windows.h>

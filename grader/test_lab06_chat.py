@@ -1,0 +1,593 @@
+"""Chat server with select()
+
+Lab 06's behaviours: the unit tests of chat.c, then chat_server run as a program with
+the grader as its clients: the greeting, a line relayed to every other client with the
+sender's name, lines split at every byte and several lines in one segment, hundreds of
+clients at once, a client that never reads while the others chat, a client that
+vanishes mid-line, resets, a flood, a line too long, and the server's own calls read
+from its record (gradelib.calls): non-blocking sockets, and no socket kept for a client
+that has gone. Lines are random; in most tests the layer makes send take fewer bytes
+than asked and recv return fewer than are waiting.
+"""
+import re
+import selectors
+import socket
+import time
+
+import pytest
+
+from gradelib import expect, peers
+
+UNITS = "lab06_units"
+# Every wait of a test is bounded by one of these.
+ANNOUNCE_TIMEOUT = 10
+LINE_TIMEOUT = 20
+EXIT_TIMEOUT = 10
+# How long the record may lag behind a closesocket the client has already seen.
+RECORD_LAG = 5.0
+# What chat.h says a client may leave untaken, and the longest line.
+OUT_MAX = 65536
+LINE_MAX = 1024
+# Clients at once, on every platform: chat.h allows 500, which the layer's fd_set
+# (FD_SETSIZE 1024 on Windows too) holds with room to spare, and so do Windows and
+# Wine; the grader keeps one socket per client, and the server one more, each well
+# within a usual ulimit -n of 1024. Each client gets every other's line: HUNDREDS
+# squared lines in all.
+HUNDREDS = 400
+
+
+# --- chat.c, through its unit tests (tests/unit/lab06_test.c) ----------------------
+
+@pytest.mark.points(3)
+def test_unit_lines(unit):
+    """take_line takes complete lines, in pieces or several at once, and refuses one too long (unit tests)"""
+    unit(UNITS, "Lines", "Look for '\\n' in the c->in_len bytes of c->in (memchr): none "
+         "yet is 0, or -1 when c->in is full; else copy the line with its '\\n' and "
+         "memmove what follows to the start.")
+
+
+@pytest.mark.points(2)
+def test_unit_output(unit):
+    """queue_output appends all or nothing, within CHAT_OUT_MAX (unit tests)"""
+    unit(UNITS, "Output", "Refuse (-1, c->out unchanged) when len is more than "
+         "CHAT_OUT_MAX - c->out_len; else append and add len to c->out_len.")
+
+
+@pytest.mark.points(3)
+def test_unit_nonblocking(unit):
+    """set_nonblocking and read_client: WSAEWOULDBLOCK when nothing waits, bytes appended, 0 on close (unit tests)"""
+    unit(UNITS, "Nonblocking", "ioctlsocket(s, FIONBIO, &one) with u_long one = 1; recv "
+         "into c->in + c->in_len at most sizeof c->in - c->in_len bytes, and add what "
+         "came to c->in_len.")
+
+
+@pytest.mark.points(3)
+def test_unit_flush(unit):
+    """flush_output sends what the socket takes, keeps the rest in order, reports a failed send (unit tests)"""
+    unit(UNITS, "Flush", "Loop on send from c->out; WSAEWOULDBLOCK ends the loop with 0 "
+         "(the socket is full), another error is returned; then memmove the unsent "
+         "rest to the start of c->out.")
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+@pytest.fixture
+def server(start):
+    """server(*ARGS) starts chat_server and waits for its announcement; returns the
+    Process, with .host and .port set from the announcement."""
+    def start_server(*args, faults=None):
+        proc = start("chat_server", *args, timeout=120, faults=faults)
+        proc.host, proc.port = peers.announced(proc, ANNOUNCE_TIMEOUT)
+        return proc
+    return start_server
+
+
+def failure(proc, what, expected, got, hint):
+    """A failed behaviour of a running server: stops it to show its stderr."""
+    return expect.Failure(what, expected=expected, got=got, hint=hint, result=proc.stop())
+
+
+def name_of(sock):
+    """The name the server gives the client on SOCK: ADDR:PORT, [ADDR]:PORT for IPv6."""
+    host, port = sock.getsockname()[:2]
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+class Chatter:
+    """One client of the chat: its socket, its name, and what it has received but not
+    yet read as lines."""
+
+    def __init__(self, proc, sock):
+        self.proc, self.sock, self.name, self.pending = proc, sock, name_of(sock), b""
+        self.closed = None      # "eof" or "reset" once the server has closed
+
+    def fill(self, timeout):
+        """Receives once, within TIMEOUT s. Returns False on timeout."""
+        self.sock.settimeout(max(timeout, 0.001))
+        try:
+            chunk = self.sock.recv(1 << 16)
+        except socket.timeout:
+            return False
+        except (ConnectionResetError, ConnectionAbortedError):
+            self.closed = "reset"
+            return True
+        if not chunk:
+            self.closed = "eof"
+        self.pending += chunk
+        return True
+
+    def line(self, timeout=LINE_TIMEOUT):
+        """The next whole line, its '\\n' included, or None if none came within TIMEOUT
+        s or the server closed first."""
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self.pending and not self.closed:
+            if not self.fill(deadline - time.monotonic()) and time.monotonic() > deadline:
+                return None
+        if b"\n" not in self.pending:
+            return None
+        line, self.pending = self.pending.split(b"\n", 1)
+        return line + b"\n"
+
+    def expect_line(self, wanted, what, hint):
+        got = self.line()
+        if got != wanted:
+            raise failure(self.proc, what, repr(wanted),
+                          "nothing" + (f" (the server closed: {self.closed})"
+                                       if self.closed else f" within {LINE_TIMEOUT} s")
+                          if got is None else repr(got), hint)
+
+    def close(self):
+        self.sock.close()
+
+
+def join(proc, host=None):
+    """A new client, connected and greeted ("* you are NAME"): from then on the server
+    counts it in."""
+    try:
+        sock = peers.connect(host or proc.host, proc.port, LINE_TIMEOUT)
+    except OSError as e:
+        raise failure(proc, "the grader could not connect to the chat server",
+                      f"a connection to {proc.host}:{proc.port}", str(e),
+                      "Keep the listener in the read set of every select; when select "
+                      "says it is readable, accept.") from None
+    c = Chatter(proc, sock)
+    c.expect_line(f"* you are {c.name}\n".encode(), "a new client was not greeted with "
+                  "its name", "On accept, name the client (client_name of the address "
+                  "accept gives) and queue_output \"* you are NAME\\n\" for it.")
+    return c
+
+
+def words(rng, n=None):
+    """A random line's text: any byte but '\\n' (zeros, '\\r', 0x1A and 0xFF too)."""
+    n = n or rng.randint(1, 200)
+    data = bytearray(rng.randbytes(n))
+    for i, b in enumerate(data):
+        if b == 0x0A:
+            data[i] = 0x20
+    data[0] = rng.choice(b"abcdefghijklmnopqrstuvwxyz")
+    return bytes(data)
+
+
+def relayed(sender, text):
+    return sender.name.encode() + b": " + text + b"\n"
+
+
+RELAY_HINT = ("When take_line gives a line, queue \"NAME: \" and the line to every other "
+              "client's output; select their sockets for writing while they have output, "
+              "and flush_output them when writable.")
+
+
+def still_running(proc, after):
+    if proc.poll() is not None:
+        result = proc.stop()
+        raise expect.Failure(f"the server ended after {after}",
+                             expected="still running, serving the other clients",
+                             got=result.ended(), result=result,
+                             hint="A client that goes wrong is dropped on its own "
+                                  "(closesocket, out of the list); the loop goes on. "
+                                  "Only --max-clients ends the server.")
+
+
+def only_the_listener(proc, keep=0, timeout=RECORD_LAG):
+    """Checks from the server's record that it holds the listener and KEEP clients'
+    sockets, no more (waiting up to TIMEOUT s for the record to catch up)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        record = proc.calls
+        still = [s for s in record.open_now() if record.backlog(s.name) is None]
+        if len(still) <= keep or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)        # polling the record, bounded by the deadline
+    if len(still) > keep:
+        raise failure(proc, f"the server holds {len(still) - keep} socket(s) of clients "
+                      "that have gone",
+                      f"the listener and the {keep} client(s) still connected",
+                      "\n".join(f"{s.name}, made by {s.made.where()}" for s in still[:5]) +
+                      (f"\n... and {len(still) - 5} more" if len(still) > 5 else ""),
+                      "When read_client returns 0 or fails, closesocket the client's "
+                      "socket and take it out of the list: a server that keeps them "
+                      "runs out of sockets and of room in its fd_set.")
+
+
+# --- chat_server --------------------------------------------------------------------------
+
+@pytest.mark.points(1)
+def test_usage(run):
+    """chat_server refuses a bad command line with its usage"""
+    for args in [("--port",), ("--port", "70000"), ("--max-clients", "0"), ("extra",)]:
+        result = run("chat_server", *args)
+        expect.exits(result, 1, hint="Parse the options with kit_server_args; when it "
+                                     "refuses them, print the usage and exit 1.")
+        expect.usage(result)
+
+
+@pytest.mark.points(1)
+def test_port_in_use(run):
+    """a port in use: exit 2 and the WSAEADDRINUSE error line"""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind((peers.IPV4, 0))
+        taken.listen(1)
+        result = run("chat_server", "--port", taken.getsockname()[1], timeout=EXIT_TIMEOUT)
+    expect.exits(result, 2, hint="When bind fails, report it with kit_error and exit 2.")
+    expect.error_line(result, "bind", "WSAEADDRINUSE", 10048)
+
+
+@pytest.mark.points(3)
+@pytest.mark.faults("short-send", "short-recv")
+def test_relay(server, rng):
+    """a line goes to every other client with the sender's name, and not back to the sender"""
+    proc = server()
+    a, b, c = join(proc), join(proc), join(proc)
+    text = words(rng)
+    a.sock.sendall(text + b"\n")
+    for to in (b, c):
+        to.expect_line(relayed(a, text), "a line was not relayed to another client",
+                       RELAY_HINT)
+    reply = words(rng)
+    b.sock.sendall(reply + b"\n")
+    a.expect_line(relayed(b, reply), "the sender got back its own line, or not the "
+                  "next client's", "Relay a line to every client but its sender.")
+
+
+@pytest.mark.points(2)
+@pytest.mark.faults("short-send", "short-recv")
+def test_ipv6(server, rng):
+    """with --bind ::1 clients chat over IPv6, named [::1]:PORT"""
+    proc = server("--bind", "::1")
+    if proc.host != peers.IPV6:
+        raise failure(proc, "the server did not listen on ::1", "listening on [::1]:PORT",
+                      f"listening on {proc.host}:{proc.port}",
+                      "open_listener resolves --bind with getaddrinfo.")
+    a, b = join(proc), join(proc)
+    text = words(rng)
+    a.sock.sendall(text + b"\n")
+    b.expect_line(relayed(a, text), "a line was not relayed over IPv6", RELAY_HINT)
+
+
+@pytest.mark.points(3)
+@pytest.mark.faults("short-recv")
+def test_line_in_pieces(server, rng):
+    """a line sent one byte at a time arrives whole, once"""
+    proc = server()
+    a, b = join(proc), join(proc)
+    a.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    text = words(rng, rng.randint(20, 60))
+    for byte in text + b"\n":
+        a.sock.sendall(bytes([byte]))
+    b.expect_line(relayed(a, text), "a line sent one byte at a time was not relayed "
+                  "whole", "Keep what recv gave after the last '\\n' in c->in: the rest "
+                  "of the line comes in later recvs.")
+
+
+@pytest.mark.points(3)
+@pytest.mark.faults("short-send", "short-recv")
+def test_lines_in_one_segment(server, rng):
+    """many lines sent in one segment each arrive whole, in order"""
+    proc = server()
+    a, b = join(proc), join(proc)
+    texts = [words(rng, rng.randint(1, 40)) for _ in range(rng.randint(20, 40))]
+    a.sock.sendall(b"".join(t + b"\n" for t in texts))
+    for i, text in enumerate(texts):
+        b.expect_line(relayed(a, text), f"line {i + 1} of {len(texts)} sent in one "
+                      "segment was not relayed", "One recv may hold several lines: call "
+                      "take_line until it returns 0, relaying each.")
+
+
+@pytest.mark.points(4)
+@pytest.mark.faults("short-send")
+def test_hundreds_of_clients(server, rng):
+    """hundreds of clients at once each get every other client's line"""
+    proc = server()
+    clients = [join(proc) for _ in range(HUNDREDS)]
+    lines = {}
+    for c in clients:
+        text = words(rng, rng.randint(5, 20))
+        lines[c.name] = relayed(c, text)
+        c.sock.sendall(text + b"\n")
+    wanted = set(lines.values())
+    got = {c.name: set() for c in clients}
+    by_sock = {c.sock: c for c in clients}
+    deadline = time.monotonic() + 30 + HUNDREDS / 10
+    with selectors.DefaultSelector() as sel:
+        for c in clients:
+            c.sock.setblocking(False)
+            sel.register(c.sock, selectors.EVENT_READ)
+        todo = len(clients)
+        while todo and time.monotonic() < deadline:
+            for key, _ in sel.select(1.0):
+                c = by_sock[key.fileobj]
+                try:
+                    chunk = c.sock.recv(1 << 16)
+                except BlockingIOError:
+                    continue
+                except OSError:
+                    chunk = b""
+                c.pending += chunk
+                *whole, c.pending = c.pending.split(b"\n")
+                got[c.name].update(w + b"\n" for w in whole)
+                if not chunk or len(got[c.name]) >= HUNDREDS - 1:
+                    sel.unregister(c.sock)
+                    todo -= 1
+    for c in clients:
+        expected = wanted - {lines[c.name]}
+        if got[c.name] != expected:
+            missing, extra = expected - got[c.name], got[c.name] - expected
+            raise failure(proc, f"with {HUNDREDS} clients at once, one did not get every "
+                          "other client's line exactly", f"{len(expected)} lines",
+                          f"{len(got[c.name] & expected)} of them, {len(missing)} missing"
+                          f", {len(extra)} others (e.g. {next(iter(extra), b'')!r})",
+                          f"Serve every client in each round: all of them in the read "
+                          f"set, those with output in the write set ({HUNDREDS} sockets "
+                          f"fit in an fd_set of FD_SETSIZE 1024).")
+    for c in clients:
+        c.close()
+    still_running(proc, f"{HUNDREDS} clients")
+
+
+ROOM = 500          # CHAT_MAX_CLIENTS
+
+
+@pytest.mark.points(2)
+def test_room_full(server, rng):
+    """with CHAT_MAX_CLIENTS clients connected the next one is closed at once, and the room goes on"""
+    proc = server()
+    clients = [join(proc) for _ in range(ROOM)]
+    extra = peers.connect(proc.host, proc.port, LINE_TIMEOUT)
+    got, how = peers.recv_until_close(extra, LINE_TIMEOUT)
+    extra.close()
+    if how not in ("eof", "reset") or got:
+        raise failure(proc, f"client {ROOM + 1}, beyond CHAT_MAX_CLIENTS, was not closed "
+                      "at once", "the connection closed, with no greeting",
+                      f"{got[:80]!r}, then {how}",
+                      "When the room is full, accept the client and closesocket it at "
+                      "once: a client that is never accepted waits in the backlog.")
+    text = words(rng)
+    clients[0].sock.sendall(text + b"\n")
+    clients[-1].expect_line(relayed(clients[0], text), f"with {ROOM} clients the last "
+                            "did not get the first one's line", "Every client in the "
+                            "read set: the layer's fd_set holds 1024 sockets.")
+    for c in clients:
+        c.close()
+    only_the_listener(proc)
+
+
+# What the others chat, at most, while the slow client reads nothing: its output
+# (CHAT_OUT_MAX), the server's send buffer for it (CHAT_SNDBUF; Linux doubles what is
+# set) and its own receive buffer are full after about 160 KiB. Without a fixed
+# SO_SNDBUF, Linux grows the server's send buffer to 4 MiB. The others chat until the
+# record shows the slow one closed; BATCH is what one round of lines holds.
+SLOW_LIMIT = 1 << 20
+BATCH = 16 << 10
+
+
+def closed_by_server(proc, client):
+    """Whether the server's record shows the socket it accepted from CLIENT closed."""
+    record = proc.calls
+    made = next((s for s in record.sockets.values() if s.made.name == "accept" and
+                 (s.made.result or "").endswith(f" from {client.name}")), None)
+    return made is not None and made.closed is not None
+
+
+def chat_batch(a, b, rng):
+    """A sends one BATCH of lines in one segment; B must get each. Returns its size."""
+    texts = []
+    while sum(len(t) + 1 for t in texts) < BATCH:
+        texts.append(words(rng, rng.randint(50, 500)))
+    a.sock.sendall(b"".join(t + b"\n" for t in texts))
+    for text in texts:
+        b.expect_line(relayed(a, text), "while one client read nothing, another did not "
+                      "get its lines", "Never wait on one client: non-blocking sockets, "
+                      "and output queued per client (queue_output), sent when select "
+                      "says that client is writable.")
+    return sum(len(t) + 1 for t in texts)
+
+
+@pytest.mark.points(4)
+def test_slow_reader(server, rng):
+    """a client that never reads does not stop the others; once its output is full it is disconnected"""
+    proc = server()
+    slow_sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # A small window, so that the server's output for it piles up soon.
+    slow_sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    slow_sock.settimeout(LINE_TIMEOUT)
+    slow_sock.connect((proc.host, proc.port))
+    slow = Chatter(proc, slow_sock)
+    slow.expect_line(f"* you are {slow.name}\n".encode(), "a new client was not greeted",
+                     "queue_output \"* you are NAME\\n\" on accept.")
+    a, b = join(proc), join(proc)
+    sent = rounds = 0
+    while sent < SLOW_LIMIT and not (rounds % 8 == 0 and closed_by_server(proc, slow)):
+        sent += chat_batch(a, b, rng)
+        rounds += 1
+    chat_batch(a, b, rng)               # and the others go on
+    got, how = peers.recv_until_close(slow_sock, LINE_TIMEOUT)
+    slow_sock.close()
+    if how not in ("eof", "reset"):
+        raise failure(proc, "a client that read nothing while a megabyte was relayed to "
+                      "it was not disconnected", "its connection closed by the server "
+                      f"once its output passed {OUT_MAX} bytes",
+                      f"{sent} bytes relayed, {len(got)} of them taken by the slow client, "
+                      f"then {how}",
+                      "When queue_output refuses (-1), the client is too slow: "
+                      "closesocket it and take it out of the list. Give each client "
+                      "a send buffer of CHAT_SNDBUF bytes (SO_SNDBUF): the system "
+                      "would grow it to megabytes for a client that reads nothing.")
+    still_running(proc, "a slow client was disconnected")
+    text = words(rng)
+    b.sock.sendall(text + b"\n")
+    a.expect_line(relayed(b, text), "after a slow client was disconnected the others "
+                  "could not chat", RELAY_HINT)
+    only_the_listener(proc, keep=2)
+
+
+@pytest.mark.points(3)
+@pytest.mark.faults("short-send", "short-recv")
+def test_flood(server, rng):
+    """a megabyte of lines in large segments reaches two readers whole and in order"""
+    proc = server()
+    a, b, c = join(proc), join(proc), join(proc)
+    total = 0
+    while total < (1 << 20):
+        texts = [words(rng, rng.randint(1, LINE_MAX - 1)) for _ in range(rng.randint(5, 15))]
+        a.sock.sendall(b"".join(t + b"\n" for t in texts))
+        total += sum(len(t) + 1 for t in texts)
+        for to in (b, c):
+            for text in texts:
+                to.expect_line(relayed(a, text), "a line of a flood was lost or changed",
+                               "Call take_line until it returns 0 after every recv; keep "
+                               "the partial line; queue the whole \"NAME: line\".")
+
+
+@pytest.mark.points(2)
+@pytest.mark.faults("short-recv")
+def test_vanished_mid_line(server, rng):
+    """a client that vanishes mid-line is dropped with its partial line; the others go on"""
+    proc = server()
+    a, b = join(proc), join(proc)
+    a.sock.sendall(words(rng))              # no '\n': a line never finished
+    peers.reset(a.sock)
+    still_running(proc, "a client vanished mid-line")
+    c = join(proc)
+    text = words(rng)
+    c.sock.sendall(text + b"\n")
+    b.expect_line(relayed(c, text), "after a client vanished mid-line, the next line "
+                  "was not relayed as sent", "A client that closes or fails is dropped "
+                  "with what it had not finished: never relay a partial line.")
+    only_the_listener(proc, keep=2)
+
+
+@pytest.mark.points(2)
+def test_line_too_long(server, rng):
+    """a client that sends a line longer than CHAT_LINE_MAX is disconnected; the others go on"""
+    proc = server()
+    a, b = join(proc), join(proc)
+    a.sock.sendall(words(rng, LINE_MAX * 2))
+    got, how = peers.recv_until_close(a.sock, LINE_TIMEOUT)
+    if how not in ("eof", "reset"):
+        raise failure(proc, "a client that sent a line too long was not disconnected",
+                      "the server closes its connection", f"{len(got)} bytes, then {how}",
+                      "take_line returns -1 when c->in is full without '\\n': drop that "
+                      "client.")
+    a.close()
+    text = words(rng)
+    c = join(proc)
+    c.sock.sendall(text + b"\n")
+    b.expect_line(relayed(c, text), "after a line too long the others could not chat",
+                  RELAY_HINT)
+
+
+RESETS = 60
+
+
+@pytest.mark.points(3)
+def test_resets_leave_no_sockets(server, rng):
+    """clients that reset one after another leave the server holding only the listener and the clients still there"""
+    proc = server()
+    watcher = join(proc)
+    for i in range(RESETS):
+        c = join(proc)
+        c.sock.sendall(words(rng) + (b"\n" if i % 2 else b""))
+        peers.reset(c.sock)
+    still_running(proc, f"{RESETS} clients reset")
+    last = join(proc)
+    text = words(rng)
+    last.sock.sendall(text + b"\n")
+    while True:         # the lines of the clients that reset, then this one
+        got = watcher.line()
+        if got is None or got == relayed(last, text):
+            break
+    if got is None:
+        raise failure(proc, "after clients reset, a line was not relayed",
+                      repr(relayed(last, text)), "nothing", RELAY_HINT)
+    only_the_listener(proc, keep=2)
+
+
+@pytest.mark.points(3)
+@pytest.mark.memcheck
+@pytest.mark.faults("short-send", "short-recv")
+def test_max_clients(server, rng):
+    """with --max-clients N the server exits 0 once N clients have come and gone"""
+    proc = server("--max-clients", "2")
+    a, b = join(proc), join(proc)
+    text = words(rng)
+    a.sock.sendall(text + b"\n")
+    b.expect_line(relayed(a, text), "a line was not relayed", RELAY_HINT)
+    a.close()
+    b.close()
+    result = proc.wait(EXIT_TIMEOUT)
+    expect.exits(result, 0, hint="Count the clients that have gone; once --max-clients "
+                                 "have, close every socket, WSACleanup and return 0.")
+
+
+ACCEPT_LINE = re.compile(r"^chat_server: accept: WSA\w+ \(\d+\): .+$", re.M)
+
+
+@pytest.mark.points(2)
+@pytest.mark.faults("accept-reset")
+def test_accept_reset(server, rng):
+    """an accept that fails for a client that reset is reported, and the server goes on"""
+    proc = server()
+    try:
+        with peers.connect(proc.host, proc.port, LINE_TIMEOUT) as sacrificed:
+            peers.recv_until_close(sacrificed, LINE_TIMEOUT)
+    except ConnectionResetError:
+        pass        # the reset came before connect had returned: as expected
+    still_running(proc, "an accept that failed")
+    a, b = join(proc), join(proc)
+    text = words(rng)
+    a.sock.sendall(text + b"\n")
+    b.expect_line(relayed(a, text), "after a failed accept the server did not relay",
+                  "A failed accept is that client's failure: report it with kit_error "
+                  "and go on.")
+    result = proc.stop()
+    if not ACCEPT_LINE.search(result.errors):
+        raise expect.Failure("the server did not report the failed accept",
+                             expected="chat_server: accept: WSANAME (CODE): TEXT on stderr",
+                             got=result.errors.strip() or "(nothing on stderr)",
+                             hint="When accept fails (other than WSAEWOULDBLOCK), "
+                                  "kit_error(PROG, \"accept\", WSAGetLastError()).")
+
+
+@pytest.mark.points(2)
+def test_nonblocking_sockets(server, rng):
+    """every client socket is made non-blocking before the server reads it, and select waits (read from its record)"""
+    proc = server()
+    a, b = join(proc), join(proc)
+    a.sock.sendall(words(rng) + b"\n")
+    b.line()
+    record = proc.calls
+    for s in record.sockets.values():
+        if s.made.name != "accept":
+            continue
+        fionbio = next((c for c in s.calls if c.name == "ioctlsocket" and not c.failed
+                        and c.args[1:3] == ["FIONBIO", "1"]), None)
+        first_io = next((c for c in s.calls if c.name in ("recv", "send")), None)
+        if fionbio is None or (first_io and first_io.number < fionbio.number):
+            raise failure(proc, f"client socket {s.name} was not made non-blocking first",
+                          f"ioctlsocket({s.name}, FIONBIO, 1) = 0 before its first recv "
+                          "or send", "\n".join(c.text for c in s.calls[:6]),
+                          "set_nonblocking each socket accept returns, before it is "
+                          "read: one blocked recv stops every client.")
+    if not any(c.name == "select" for c in record.calls):
+        raise failure(proc, "the server never called select", "select(...) in its record",
+                      record.sequence(), "Wait in select for the sockets that are ready.")

@@ -1,0 +1,367 @@
+/*
+ * lab06_test.c - Check tests of lab 06's functions (chat.c): lines taken from a
+ * client's input in any pieces, its bounded output, and non-blocking reads and sends
+ * over loopback connections the tests set up. Each test case is graded on its own:
+ * see grader/test_lab06_chat.py.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chat.h"
+#include "unit.h"
+
+/* How long a test waits for a socket to be ready, at most. */
+#define READY_SECONDS 10
+
+static SOCKET listener = INVALID_SOCKET, client = INVALID_SOCKET, server = INVALID_SOCKET;
+static struct client *c;
+
+static void open_pair(void)
+{
+    char port[8];
+
+    unit_start_winsock();
+    listener = unit_listener(AF_INET, port);
+    unit_pair(listener, &client, &server);
+    c = calloc(1, sizeof *c);
+    ck_assert(c != NULL);
+    c->s = server;
+}
+
+static void no_sockets(void)
+{
+    c = calloc(1, sizeof *c);
+    ck_assert(c != NULL);
+    c->s = INVALID_SOCKET;
+}
+
+static void close_all(void)
+{
+    unit_close(&listener);
+    unit_close(&client);
+    unit_close(&server);
+    unit_stop_winsock();
+    free(c);
+    c = NULL;
+}
+
+static void free_client(void)
+{
+    free(c);
+    c = NULL;
+}
+
+/* Waits until s is readable (or writable), failing the test after READY_SECONDS. */
+static void wait_ready(SOCKET s, int writable)
+{
+    fd_set set;
+    struct timeval tv = { READY_SECONDS, 0 };
+
+    FD_ZERO(&set);
+    FD_SET(s, &set);
+    ck_assert_msg(select(0, writable ? NULL : &set, writable ? &set : NULL, NULL, &tv) == 1,
+                  "the socket was not %s within %d s", writable ? "writable" : "readable",
+                  READY_SECONDS);
+}
+
+/* Puts text into c->in as if it had been received. */
+static void given_input(const char *text, int len)
+{
+    memcpy(c->in + c->in_len, text, (size_t)len);
+    c->in_len += len;
+}
+
+/* --- Lines: take_line ------------------------------------------------------------- */
+
+START_TEST(test_chat_one_line)
+{
+    char line[CHAT_LINE_MAX];
+
+    given_input("hello\n", 6);
+    ck_assert_int_eq(take_line(c, line), 6);
+    ck_assert_mem_eq(line, "hello\n", 6);
+    ck_assert_int_eq(c->in_len, 0);
+    ck_assert_int_eq(take_line(c, line), 0);
+}
+END_TEST
+
+START_TEST(test_chat_line_in_pieces)
+{
+    char line[CHAT_LINE_MAX];
+    const char *text = "a line in pieces\n";
+    int len = (int)strlen(text);
+
+    for (int i = 0; i < len - 1; i++) {
+        given_input(text + i, 1);
+        ck_assert_msg(take_line(c, line) == 0, "a line taken before its '\\n' (%d bytes)",
+                      i + 1);
+        ck_assert_int_eq(c->in_len, i + 1);
+    }
+    given_input(text + len - 1, 1);
+    ck_assert_int_eq(take_line(c, line), len);
+    ck_assert_mem_eq(line, text, (size_t)len);
+    ck_assert_int_eq(c->in_len, 0);
+}
+END_TEST
+
+START_TEST(test_chat_several_lines)
+{
+    char line[CHAT_LINE_MAX];
+
+    given_input("one\n\ntwo\r\nthr", 13);
+    ck_assert_int_eq(take_line(c, line), 4);
+    ck_assert_mem_eq(line, "one\n", 4);
+    ck_assert_int_eq(take_line(c, line), 1);
+    ck_assert_mem_eq(line, "\n", 1);
+    ck_assert_int_eq(take_line(c, line), 5);
+    ck_assert_mem_eq(line, "two\r\n", 5);
+    ck_assert_int_eq(take_line(c, line), 0);
+    ck_assert_int_eq(c->in_len, 3);
+    ck_assert_mem_eq(c->in, "thr", 3);
+    given_input("ee\n", 3);
+    ck_assert_int_eq(take_line(c, line), 6);
+    ck_assert_mem_eq(line, "three\n", 6);
+}
+END_TEST
+
+START_TEST(test_chat_binary_line)
+{
+    char line[CHAT_LINE_MAX];
+
+    given_input("a\0b\x1a\xff\n", 6);
+    ck_assert_int_eq(take_line(c, line), 6);
+    ck_assert_mem_eq(line, "a\0b\x1a\xff\n", 6);
+}
+END_TEST
+
+START_TEST(test_chat_longest_line)
+{
+    char *text = malloc(CHAT_LINE_MAX), line[CHAT_LINE_MAX];
+
+    memset(text, 'x', CHAT_LINE_MAX - 1);
+    text[CHAT_LINE_MAX - 1] = '\n';
+    given_input(text, CHAT_LINE_MAX);
+    ck_assert_int_eq(take_line(c, line), CHAT_LINE_MAX);
+    ck_assert_mem_eq(line, text, CHAT_LINE_MAX);
+    free(text);
+}
+END_TEST
+
+START_TEST(test_chat_line_too_long)
+{
+    char *text = malloc(CHAT_LINE_MAX), line[CHAT_LINE_MAX];
+
+    memset(text, 'x', CHAT_LINE_MAX);
+    given_input(text, CHAT_LINE_MAX - 1);
+    ck_assert_int_eq(take_line(c, line), 0);
+    given_input(text, 1);
+    ck_assert_int_eq(take_line(c, line), -1);
+    free(text);
+}
+END_TEST
+
+/* --- Output: queue_output ------------------------------------------------------------ */
+
+START_TEST(test_chat_queue_appends)
+{
+    ck_assert_int_eq(queue_output(c, "ab", 2), 0);
+    ck_assert_int_eq(queue_output(c, "", 0), 0);
+    ck_assert_int_eq(queue_output(c, "c\n", 2), 0);
+    ck_assert_int_eq(c->out_len, 4);
+    ck_assert_mem_eq(c->out, "abc\n", 4);
+}
+END_TEST
+
+START_TEST(test_chat_queue_bounded)
+{
+    char *block = malloc(CHAT_OUT_MAX);
+
+    unit_fill(block, CHAT_OUT_MAX, 61);
+    ck_assert_int_eq(queue_output(c, block, CHAT_OUT_MAX - 10), 0);
+    ck_assert_int_eq(queue_output(c, "0123456789A", 11), -1);
+    ck_assert_int_eq(c->out_len, CHAT_OUT_MAX - 10);        /* none of it */
+    ck_assert_int_eq(queue_output(c, block + CHAT_OUT_MAX - 10, 10), 0);
+    ck_assert_int_eq(c->out_len, CHAT_OUT_MAX);
+    ck_assert_mem_eq(c->out, block, CHAT_OUT_MAX);
+    ck_assert_int_eq(queue_output(c, "x", 1), -1);
+    free(block);
+}
+END_TEST
+
+/* --- Nonblocking: set_nonblocking, read_client --------------------------------------- */
+
+START_TEST(test_chat_read_would_block)
+{
+    ck_assert_int_eq(set_nonblocking(server), 0);
+    ck_assert_wsa_error(read_client(c), SOCKET_ERROR, WSAEWOULDBLOCK);
+    ck_assert_int_eq(c->in_len, 0);
+}
+END_TEST
+
+START_TEST(test_chat_read_appends)
+{
+    ck_assert_int_eq(set_nonblocking(server), 0);
+    ck_assert_int_eq(send(client, "abc", 3, 0), 3);
+    wait_ready(server, 0);
+    ck_assert_int_eq(read_client(c), 3);
+    ck_assert_int_eq(send(client, "de\n", 3, 0), 3);
+    wait_ready(server, 0);
+    ck_assert_int_eq(read_client(c), 3);
+    ck_assert_int_eq(c->in_len, 6);
+    ck_assert_mem_eq(c->in, "abcde\n", 6);
+}
+END_TEST
+
+START_TEST(test_chat_read_only_free_part)
+{
+    char data[100];
+    int n;
+
+    unit_fill(data, (int)sizeof data, 62);
+    ck_assert_int_eq(set_nonblocking(server), 0);
+    c->in_len = CHAT_LINE_MAX - 5;
+    ck_assert_int_eq(send(client, data, (int)sizeof data, 0), (int)sizeof data);
+    wait_ready(server, 0);
+    n = read_client(c);
+    ck_assert_msg(n >= 1 && n <= 5, "read_client returned %d with 5 bytes free in c->in", n);
+    ck_assert_int_eq(c->in_len, CHAT_LINE_MAX - 5 + n);
+    ck_assert_mem_eq(c->in + CHAT_LINE_MAX - 5, data, (size_t)n);
+}
+END_TEST
+
+START_TEST(test_chat_read_closed)
+{
+    ck_assert_int_eq(set_nonblocking(server), 0);
+    unit_close(&client);
+    wait_ready(server, 0);
+    ck_assert_int_eq(read_client(c), 0);
+}
+END_TEST
+
+/* --- Flush: flush_output -------------------------------------------------------------- */
+
+/* Reads want bytes on the client's end into got, calling flush_output whenever the
+   server's side has output left, as the server's loop would. */
+static void drain(char *got, int want)
+{
+    int have = 0;
+
+    while (have < want) {
+        int n;
+
+        if (c->out_len > 0)
+            ck_assert_int_eq(flush_output(c), 0);
+        wait_ready(client, 0);
+        n = recv(client, got + have, want - have, 0);
+        ck_assert_msg(n > 0, "recv returned %d after %d of %d bytes", n, have, want);
+        have += n;
+    }
+}
+
+START_TEST(test_chat_flush_sends_all)
+{
+    char got[1000];
+
+    ck_assert_int_eq(set_nonblocking(server), 0);
+    ck_assert_int_eq(queue_output(c, "first\nsecond\n", 13), 0);
+    ck_assert_int_eq(flush_output(c), 0);
+    ck_assert_int_eq(c->out_len, 0);
+    unit_recv_exactly(client, got, 13);
+    ck_assert_mem_eq(got, "first\nsecond\n", 13);
+    ck_assert_int_eq(flush_output(c), 0);           /* nothing to send: nothing sent */
+}
+END_TEST
+
+/* The peer takes nothing: the socket's buffers fill, flush_output keeps the rest, and
+   every byte arrives in order once the peer reads. */
+START_TEST(test_chat_flush_keeps_rest)
+{
+    enum { CHUNK = 65536, LIMIT = 64 << 20, TAIL = 1000 };
+    char *chunk = malloc(CHUNK), tail[TAIL], *got;
+    int filled = 0, n = 0, kept;
+
+    unit_fill(chunk, CHUNK, 63);
+    unit_fill(tail, TAIL, 64);
+    ck_assert_int_eq(set_nonblocking(server), 0);
+    while (filled < LIMIT && (n = send(server, chunk, CHUNK, 0)) > 0)
+        filled += n;
+    ck_assert_wsa_error(n, SOCKET_ERROR, WSAEWOULDBLOCK);
+    ck_assert_int_eq(queue_output(c, tail, TAIL), 0);
+    ck_assert_int_eq(flush_output(c), 0);
+    kept = c->out_len;
+    ck_assert_msg(kept > 0, "flush_output sent everything to a peer that reads nothing");
+    ck_assert_mem_eq(c->out, tail + TAIL - kept, (size_t)kept);
+    got = malloc((size_t)filled + TAIL);
+    drain(got, filled + TAIL);
+    for (int at = 0; at < filled; at += CHUNK)
+        ck_assert_mem_eq(got + at, chunk, (size_t)(filled - at < CHUNK ? filled - at : CHUNK));
+    ck_assert_mem_eq(got + filled, tail, TAIL);
+    ck_assert_int_eq(c->out_len, 0);
+    free(chunk);
+    free(got);
+}
+END_TEST
+
+START_TEST(test_chat_flush_reset)
+{
+    struct linger hard = { 1, 0 };
+    int rc = 0;
+
+    ck_assert_int_eq(set_nonblocking(server), 0);
+    ck_assert_int_eq(setsockopt(client, SOL_SOCKET, SO_LINGER, (const char *)&hard,
+                                (int)sizeof hard), 0);
+    unit_close(&client);                    /* a reset: the peer has vanished */
+    wait_ready(server, 0);
+    /* The first send after a reset may still be taken; a later one fails. */
+    for (int i = 0; i < 3 && rc == 0; i++) {
+        ck_assert_int_eq(queue_output(c, "hello\n", 6), 0);
+        rc = flush_output(c);
+    }
+    ck_assert_msg(rc != 0 && rc != WSAEWOULDBLOCK,
+                  "flush_output to a peer that reset returned %d", rc);
+}
+END_TEST
+
+static Suite *lab06_suite(void)
+{
+    Suite *s = suite_create("lab06");
+    TCase *tc;
+
+    tc = tcase_create("Lines");
+    tcase_add_checked_fixture(tc, no_sockets, free_client);
+    tcase_add_test(tc, test_chat_one_line);
+    tcase_add_test(tc, test_chat_line_in_pieces);
+    tcase_add_test(tc, test_chat_several_lines);
+    tcase_add_test(tc, test_chat_binary_line);
+    tcase_add_test(tc, test_chat_longest_line);
+    tcase_add_test(tc, test_chat_line_too_long);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("Output");
+    tcase_add_checked_fixture(tc, no_sockets, free_client);
+    tcase_add_test(tc, test_chat_queue_appends);
+    tcase_add_test(tc, test_chat_queue_bounded);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("Nonblocking");
+    tcase_add_checked_fixture(tc, open_pair, close_all);
+    tcase_add_test(tc, test_chat_read_would_block);
+    tcase_add_test(tc, test_chat_read_appends);
+    tcase_add_test(tc, test_chat_read_only_free_part);
+    tcase_add_test(tc, test_chat_read_closed);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("Flush");
+    tcase_add_checked_fixture(tc, open_pair, close_all);
+    tcase_add_test(tc, test_chat_flush_sends_all);
+    tcase_add_test(tc, test_chat_flush_keeps_rest);
+    tcase_add_test(tc, test_chat_flush_reset);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(int argc, char **argv)
+{
+    return unit_main(lab06_suite(), argc, argv);
+}
