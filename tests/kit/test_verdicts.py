@@ -76,8 +76,9 @@ def built(tmp_path):
     tree = Tree(tmp_path)
     rc, output, results = tree.make_grade("-k builds")
     assert rc == 0, output
-    assert len(results["tests"]) == 5, output
-    assert results["score"] == results["max_score"] == 5, output
+    labs = len(list((ROOT / "grader").glob("test_lab*_*.py")))
+    assert len(results["tests"]) == labs, output
+    assert results["score"] == results["max_score"] == labs, output
     assert tree.program("lab05_units").exists() and tree.program("upload").exists()
     return tree
 
