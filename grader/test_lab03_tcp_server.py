@@ -163,19 +163,18 @@ def test_ipv6(server, rng):
     echo(proc, small(rng))
 
 
-# The large echo: its size, and the time it may take while bytes keep moving. Every
-# socket call costs much more under Wine, so a correct server with a small buffer
-# moves a quarter of the bytes there in about the same time.
-LARGE_ECHO = (1 if platform.UNDER_WINE else 4) * 1024 * 1024
+# The large echo: its size (smaller under Wine: platform.STREAM_SCALE), and the time
+# it may take while bytes keep moving.
+LARGE_ECHO = platform.stream_bytes(4 * 1024 * 1024)
 LARGE_LIMIT = 60
 
 
 @pytest.mark.points(5)
 @pytest.mark.faults("short-send", "short-recv")
 def test_large_echo(server, rng):
-    """MiB of random bytes come back exactly, read while they are sent"""
+    """a large stream of random bytes comes back exactly, read while it is sent"""
     proc = server()
-    echo(proc, peers.payload(LARGE_ECHO + rng.randrange(65536), rng.random()),
+    echo(proc, peers.payload(LARGE_ECHO + rng.randrange(LARGE_ECHO // 64), rng.random()),
          limit=LARGE_LIMIT)
 
 

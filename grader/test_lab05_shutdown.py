@@ -330,18 +330,17 @@ def test_summary_empty(start):
     summarised(server, b"", "an empty upload")
 
 
-# The large upload's size, and the time it may take while bytes keep moving. Every
-# socket call costs much more under Wine, so a correct server with a small buffer
-# reads a quarter of the bytes there in about the same time.
-LARGE_UPLOAD = (1 << 20) if platform.UNDER_WINE else (4 << 20)
+# The large upload's size (smaller under Wine: platform.STREAM_SCALE), and the time
+# it may take while bytes keep moving.
+LARGE_UPLOAD = platform.stream_bytes(4 << 20)
 LARGE_LIMIT = 60
 
 
 @pytest.mark.points(3)
-def test_summary_large(start):
-    """many MiB summarised correctly"""
+def test_summary_large(start, rng):
+    """a large upload (MiB natively) summarised correctly"""
     server = start_server(start)
-    summarised(server, payload(random.randint(LARGE_UPLOAD, 2 * LARGE_UPLOAD)),
+    summarised(server, payload(rng.randint(LARGE_UPLOAD, 2 * LARGE_UPLOAD), rng.random()),
                "a large upload", limit=LARGE_LIMIT)
 
 

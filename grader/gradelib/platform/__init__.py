@@ -25,9 +25,9 @@ from . import exits, hosts, jobs, locks, procfs, programs, wine
 from .exits import (EXCEPTIONS, MEMORY_ERROR_EXIT, SANITIZER_REPORT, VALGRIND_REPORT,
                     describe_exit, memory_error)
 from .hosts import (EXE, HOST, MARK, ON_WINDOWS, REFUSED_CONNECT_SECONDS, ROOT,
-                    SAME_SOCKETS_AS_PROGRAMS, TARGET, UDP_SENDTO_WHILE_CONNECTED, UNDER_WINE,
+                    SAME_SOCKETS_AS_PROGRAMS, STREAM_SCALE, TARGET, UDP_SENDTO_WHILE_CONNECTED, UNDER_WINE,
                     WINDOWS_PROGRAMS, WINE_DIFFERENCES, WINE_DIFFERS_AT_TIMES, Host,
-                    python_problem, wine_differs)
+                    python_problem, stream_bytes, wine_differs)
 from .jobs import (CREATE_NEW_PROCESS_GROUP, CREATE_SUSPENDED, ERROR_MODE,
                    JOB_LIMIT_FLAGS, JOB_OBJECT_EXTENDED_LIMIT_INFORMATION,
                    JOB_OBJECT_LIMIT_DIE_ON_UNHANDLED_EXCEPTION,
