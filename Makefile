@@ -8,6 +8,8 @@
 #   make setup        install what the kit needs (apt, pacman or brew)
 #   make bench        the reference servers next to well-known peers: tcp_server and
 #                     socat, chat_server and ncat, http_server and Python's http.server
+#   make starters     after changing a starter: record its files in grader/starters.json,
+#                     by which make grade tells a lab not yet started
 #   make handout      the instructor's tools: handout, autograder, classroom50, grade-batch
 #   make clean        remove build/
 #
@@ -30,7 +32,7 @@ Q := @
 endif
 
 .DEFAULT_GOAL := all
-.PHONY: all grade test flake setup clean help programs units bench
+.PHONY: all grade test flake setup clean help programs units bench starters
 
 CFLAGS ?= -g -O1
 KIT_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -MD -MP -Ilabs/common $(PLATFORM_CFLAGS) \
@@ -150,6 +152,11 @@ bench:
 	$(Q)python3 tests/bench/echo_throughput.py --target $(TARGET) $(BENCH_ARGS)
 	$(Q)python3 tests/bench/chat_fanout.py --target $(TARGET) $(CHAT_BENCH_ARGS)
 	$(Q)python3 tests/bench/http_requests.py --target $(TARGET) $(HTTP_BENCH_ARGS)
+
+# The starters' digests (grader/gradelib/starters.py); a kit test keeps them current.
+starters:
+	$(Q)python3 grader/gradelib/starters.py labs > grader/starters.json.tmp
+	$(Q)mv grader/starters.json.tmp grader/starters.json
 
 clean:
 	rm -rf build

@@ -15,7 +15,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from gradelib import build, calls, expect, platform, safety  # noqa: E402
+from gradelib import build, calls, expect, platform, safety, starters  # noqa: E402
 from gradelib import report as scoring  # noqa: E402
 from gradelib.proc import Process, Transcript, on_interrupt, stop_everything  # noqa: E402
 
@@ -49,6 +49,8 @@ def pytest_configure(config):
                                        "in the build with the sanitizers")
     config.addinivalue_line("markers", "sanitized: runs the programs of the build with "
                                        "the sanitizers")
+    config.addinivalue_line("markers", "challenge: a lab's optional challenge; its points are "
+                                       "a bonus, shown apart from the lab's score")
     config.addinivalue_line("markers", "faults(*names): the faults the layer injects into "
                                        "every program of the test (gradelib.calls.FAULTS)")
     config.option.tbstyle = "no"
@@ -110,11 +112,28 @@ def pytest_collection_modifyitems(config, items):
         keep = [i for i in items if any(w in i.nodeid for w in wanted)]
         config.hook.pytest_deselected(items=[i for i in items if i not in keep])
         items[:] = keep
+    skip_not_started(items)
     # Each lab's build line first.
     files = {}
     for item in items:
         files.setdefault(item.nodeid.split("::")[0], len(files))
     items.sort(key=lambda i: (files[i.nodeid.split("::")[0]], i.name != "test_builds"))
+
+
+def skip_not_started(items):
+    """Without LAB=, the tests of a lab still the starter do not run: the summary shows
+    the lab as not started (gradelib.starters). Only where the student's tree is known
+    (KIT_SRC, which make grade sets)."""
+    src = os.environ.get("KIT_SRC", "").strip()
+    if not src or os.environ.get("KIT_LAB", "").strip():
+        return
+    tree = Path(src) if Path(src).is_absolute() else platform.ROOT / src
+    idle = {lab for lab in {scoring.lab_of(i.nodeid) for i in items}
+            if starters.not_started(tree, lab)}
+    for item in items:
+        if scoring.lab_of(item.nodeid) in idle:
+            item.kit_not_started = True
+            item.add_marker(pytest.mark.skip(reason="not started: " + scoring.NOT_STARTED_WHY))
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -125,7 +144,9 @@ def pytest_runtest_makereport(item, call):
         rep.user_properties += [("points", scoring.points_of(item)),
                                 ("title", scoring.title_of(item)),
                                 ("lab", scoring.lab_of(item.nodeid)),
-                                ("lab_title", scoring.lab_title(item))]
+                                ("lab_title", scoring.lab_title(item)),
+                                ("challenge", scoring.is_challenge(item)),
+                                ("not_started", getattr(item, "kit_not_started", False))]
     setattr(item, "rep_" + rep.when, rep)
     seed = getattr(item, "kit_seed", None)
     if rep.failed and seed is not None and not any(k == "replay" for k, _ in

@@ -30,6 +30,12 @@ def points_of(item):
     return marker.args[0] if marker else 0
 
 
+def is_challenge(item):
+    """Whether ITEM is a lab's optional challenge: its points are a bonus, shown apart
+    from the lab's score, which reaches full marks without it."""
+    return item.get_closest_marker("challenge") is not None
+
+
 def lab_of(nodeid):
     m = re.search(r"test_lab(\d+)_", nodeid)
     return m.group(1) if m else "kit"
@@ -69,7 +75,9 @@ class Scoreboard:
         if entry is None:
             entry = {"nodeid": report.nodeid, "name": props["title"], "lab": props["lab"],
                      "lab_title": props["lab_title"], "max_score": props["points"],
-                     "status": "passed", "output": "", "duration": 0.0}
+                     "status": "passed", "output": "", "duration": 0.0,
+                     "challenge": bool(props.get("challenge")),
+                     "not_started": bool(props.get("not_started"))}
             self.entries[report.nodeid] = entry
             self.order.append(report.nodeid)
         entry["duration"] += report.duration
@@ -94,6 +102,14 @@ class Scoreboard:
     def score(self, entry):
         return entry["max_score"] if entry["status"] == "passed" else 0
 
+    def graded(self, entries):
+        return [e for e in entries if not e["challenge"]]
+
+    def bonus(self, entries):
+        """The challenges' points among ENTRIES: earned, and offered."""
+        challenges = [e for e in entries if e["challenge"]]
+        return sum(self.score(e) for e in challenges), sum(e["max_score"] for e in challenges)
+
     def labs(self):
         labs = {}
         for nodeid in self.order:
@@ -101,21 +117,16 @@ class Scoreboard:
             labs.setdefault(entry["lab"], []).append(entry)
         return labs
 
-    def totals(self):
-        entries = list(self.entries.values())
+    def totals(self, entries=None):
+        """The score and the full marks of ENTRIES (default: all), challenges aside."""
+        entries = self.graded(self.entries.values() if entries is None else entries)
         return sum(self.score(e) for e in entries), sum(e["max_score"] for e in entries)
 
     def write_results(self):
         """results.json after every test, so a run that is cut short still leaves one."""
         GRADE_DIR.mkdir(parents=True, exist_ok=True)
         score, total = self.totals()
-        tests = [{"name": f"Lab {e['lab']}: {e['name']}", "score": self.score(e),
-                  "max_score": e["max_score"], "status": e["status"],
-                  "output": clip(e["output"]),
-                  "extra_data": {"test": e["nodeid"].split("/")[-1],
-                                 "duration": round(e["duration"], 3),
-                                 "hidden": is_hidden(e["nodeid"])}}
-                 for e in map(self.entries.get, self.order)]
+        tests = [self.result(e) for e in map(self.entries.get, self.order)]
         data = {"score": score, "max_score": total, "execution_time": round(
                     time.monotonic() - self.started, 2),
                 "output": f"Score: {score}/{total} (target {platform.TARGET}, "
@@ -125,29 +136,73 @@ class Scoreboard:
         tmp.write_text(json.dumps(data, indent=2, ensure_ascii=True) + "\n", encoding="ascii")
         os.replace(tmp, GRADE_DIR / "results.json")
 
+    def result(self, e):
+        """ENTRY as a test of results.json. A challenge scores 0 of 0 there, its bonus
+        in extra_data, so that every total read from the file leaves it out."""
+        extra = {"test": e["nodeid"].split("/")[-1], "duration": round(e["duration"], 3),
+                 "hidden": is_hidden(e["nodeid"])}
+        name, score, top = f"Lab {e['lab']}: {e['name']}", self.score(e), e["max_score"]
+        if e["challenge"]:
+            extra.update(challenge=True, bonus=score, bonus_max=top)
+            name, score, top = f"Lab {e['lab']} challenge (bonus {score}/{top}): {e['name']}", 0, 0
+        if e["not_started"]:
+            extra["not_started"] = True
+        return {"name": name, "score": score, "max_score": top, "status": e["status"],
+                "output": clip(e["output"]), "extra_data": extra}
+
     def summary(self, write):
-        for lab, entries in self.labs().items():
+        labs = self.labs()
+        for lab, entries in labs.items():
             write(f"\n== Lab {lab}: {entries[0]['lab_title']}")
-            for e in entries:
-                mark = "PASS" if e["status"] == "passed" else "FAIL"
-                if e.get("ungraded"):
-                    mark = "SKIP"
-                write(f"  {mark} {self.score(e):>3}/{e['max_score']:<3} {e['name']}")
-                if (e["status"] != "passed" or e.get("ungraded")) and e["output"]:
-                    for line in clip(e["output"], 1500).splitlines():
-                        write("             " + line)
-            got = sum(self.score(e) for e in entries)
-            write(f"  Lab {lab}: {got}/{sum(e['max_score'] for e in entries)}")
+            got, top = self.totals(entries)
+            if all(e["not_started"] for e in entries):
+                write(f"  ---- {got:>3}/{top:<3} not started: {NOT_STARTED_WHY} "
+                      f"(make grade LAB={lab} runs its tests)")
+                continue
+            self.lines(self.graded(entries), write)
+            challenges = [e for e in entries if e["challenge"]]
+            if challenges:
+                write("  challenge (bonus points, not in the lab's score):")
+                self.lines(challenges, write)
+            write(f"  Lab {lab}: {got}/{top}" + self.bonus_text(entries))
         score, total = self.totals()
-        write(f"\nScore: {score}/{total}")
+        if len(labs) > 1:
+            write("\nLabs:")
+            for lab, entries in labs.items():
+                got, top = self.totals(entries)
+                state = ("  not started" if all(e["not_started"] for e in entries) else
+                         "  full marks" if got == top else "")
+                write(f"  {lab}  {got:>3}/{top:<3}{self.bonus_text(entries)}{state}"
+                      f"  {entries[0]['lab_title']}")
+        write(f"\nScore: {score}/{total}" + self.bonus_text(self.entries.values()))
         note = hidden_note(self.labs())
         if note:
             write(note)
-        failed = [e for e in self.entries.values() if e["status"] != "passed"]
+        failed = [e for e in self.entries.values()
+                  if e["status"] != "passed" and not e["not_started"]]
         if failed:
             write(f"Transcripts of the {len(failed)} failed tests: "
                   f"{shown(TRANSCRIPTS)}/")
         write(f"Results: {shown(GRADE_DIR / 'results.json')}")
+
+
+    def lines(self, entries, write):
+        for e in entries:
+            mark = "PASS" if e["status"] == "passed" else "FAIL"
+            if e.get("ungraded"):
+                mark = "SKIP"
+            write(f"  {mark} {self.score(e):>3}/{e['max_score']:<3} {e['name']}")
+            if (e["status"] != "passed" or e.get("ungraded")) and e["output"]:
+                for line in clip(e["output"], 1500).splitlines():
+                    write("             " + line)
+
+    def bonus_text(self, entries):
+        got, top = self.bonus(entries)
+        return f" (+ challenge {got}/{top})" if top else ""
+
+
+# Why a lab's tests did not run (gradelib.starters).
+NOT_STARTED_WHY = "its C files are still the starter's"
 
 
 def hidden_note(labs):

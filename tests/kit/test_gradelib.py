@@ -59,3 +59,27 @@ def test_exchange_with_a_peer_that_reset_says_so():
             assert select.select([sock], [], [], 5)[0], "the reset never came"
             got, how = peers.exchange(sock, b"", 5)
     assert (got, how) in ((b"", "reset"), (b"", "eof"))
+
+
+def test_a_challenge_is_a_bonus_shown_apart(tmp_path, monkeypatch):
+    monkeypatch.setattr(report, "GRADE_DIR", tmp_path)
+    board = report.Scoreboard(None)
+    for name, challenge, outcome in (("a", False, "passed"), ("b", True, "passed"),
+                                     ("c", True, "failed")):
+        for when in ("setup", "call", "teardown"):
+            rep = _Report(when, outcome if when == "call" else "passed")
+            rep.nodeid = f"grader/test_lab04_udp.py::test_{name}"
+            rep.user_properties = rep.user_properties + [("challenge", challenge)]
+            board.record(rep)
+    assert board.totals() == (2, 2)
+    assert board.bonus(board.entries.values()) == (2, 4)
+    lines = []
+    board.summary(lines.append)
+    assert "  Lab 04: 2/2 (+ challenge 2/4)" in lines
+    assert lines.index("  challenge (bonus points, not in the lab's score):") > \
+        lines.index("  PASS   2/2   x")
+    results = __import__("json").loads((tmp_path / "results.json").read_text())
+    assert (results["score"], results["max_score"]) == (2, 2)
+    bonus = [t for t in results["tests"] if t["extra_data"].get("challenge")]
+    assert [(t["score"], t["max_score"], t["extra_data"]["bonus"]) for t in bonus] == \
+        [(0, 0, 2), (0, 0, 0)]
