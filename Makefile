@@ -139,11 +139,13 @@ SANITIZED_OUT = $(dir $(OUT))asan/$(notdir $(OUT))
 GRADE_SANITIZED = KIT_SANITIZED_OUT=$(SANITIZED_OUT)
 endif
 GRADE_BUILD = MAKE="$(MAKE)" sh grader/build.sh
+# The grader runs two tests at a time (GRADE_JOBS=N: N; 1: one at a time), where the
+# Python has pytest-xdist (grader/pytest.sh); the verdicts are the same either way.
 
 grade:
 	$(Q)$(GRADE_BUILD) $(OUT) "" $(GRADE_DIRS) & \
 	$(if $(GRADE_SANITIZED),$(GRADE_BUILD) $(SANITIZED_OUT) 1 $(GRADE_DIRS) &) wait
-	$(Q)$(GRADE_ENV) $(GRADE_SANITIZED) $(PYTEST) grader $(GRADE_ARGS)
+	$(Q)$(GRADE_ENV) $(GRADE_SANITIZED) KIT_JOBS=$(or $(GRADE_JOBS),2) $(PYTEST) grader $(GRADE_ARGS)
 
 # A benchmark, not a test: BENCH_ARGS='--mib 256 --runs 3' (the defaults),
 # CHAT_BENCH_ARGS='--clients 10 --lines 2000 --runs 3'.

@@ -27,14 +27,29 @@ has_pytest() {
     "$1" -c 'import pytest' >/dev/null 2>&1
 }
 
+# KIT_JOBS=N (make grade sets it): N tests at a time, with pytest-xdist, where this
+# Python has it and the arguments do not choose already; one at a time otherwise.
+# jobs_args PY ARGS...: prints the options that add.
+jobs_args() {
+    py=$1
+    shift
+    case ${KIT_JOBS:-1} in '' | 0 | 1 | *[!0-9]*) return 0 ;; esac
+    for a in "$@"; do
+        case $a in -n | -n[0-9]* | -nauto | --numprocesses* | no:xdist | --pdb | -s) return 0 ;; esac
+    done
+    if "$py" -c 'import xdist' >/dev/null 2>&1; then echo "-n $KIT_JOBS"; fi
+}
+
 # PYTHON may be a path with spaces, so it is tried on its own, before the list.
 if [ -n "${PYTHON:-}" ] && has_pytest "$PYTHON"; then
-    exec env "$PYTEST_ENV" "$PYTHON" -m pytest -p no:cacheprovider "$@"
+    # shellcheck disable=SC2046 # the options are words: -n N, or nothing
+    exec env "$PYTEST_ENV" "$PYTHON" -m pytest -p no:cacheprovider $(jobs_args "$PYTHON" "$@") "$@"
 fi
 for py in $candidates; do
     if has_pytest "$py"; then
         # no:cacheprovider: no .pytest_cache written into the kit's tree.
-        exec env "$PYTEST_ENV" "$py" -m pytest -p no:cacheprovider "$@"
+        # shellcheck disable=SC2046 # the options are words: -n N, or nothing
+        exec env "$PYTEST_ENV" "$py" -m pytest -p no:cacheprovider $(jobs_args "$py" "$@") "$@"
     fi
 done
 

@@ -42,7 +42,7 @@ LARGEST_SOURCE = 1 << 20
 # make is no sub-make of the caller's) and what says which tree the grader grades.
 NOT_INHERITED = ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES", "KIT_OUT", "KIT_SRC",
                  "KIT_LAB", "KIT_GRADE_DIR", "KIT_TARGET", "KIT_WRAPPER", "KIT_PASS_ENV",
-                 "KIT_SEED", "KIT_GRADE_JOBS")
+                 "KIT_SEED", "KIT_GRADE_JOBS", "KIT_JOBS")
 
 
 class Problem(Exception):
@@ -320,8 +320,9 @@ def shell_command(words, msys2=None):
 
 
 def grade_tree(tree, out, target="native", seed=None, timeout=1800, setup=False,
-               msys2=None, extra_env=None):
-    """Builds and grades TREE (make grade), with its logs and reports under OUT.
+               msys2=None, extra_env=None, jobs=None):
+    """Builds and grades TREE (make grade; JOBS: its GRADE_JOBS, the tests it runs at a
+    time), with its logs and reports under OUT.
     Returns a Graded, whose results are the grader's results.json or, when the grader
     did not leave one, a result that says why."""
     out = Path(out)
@@ -339,7 +340,8 @@ def grade_tree(tree, out, target="native", seed=None, timeout=1800, setup=False,
     if setup:
         steps.append(("setup", ["sh", "labs/common/setup.sh", target]))
     steps += [("build", ["make", "--no-print-directory", "-k", f"TARGET={target}", "all"]),
-              ("grade", ["make", "--no-print-directory", f"TARGET={target}", "grade"])]
+              ("grade", ["make", "--no-print-directory", f"TARGET={target}", "grade",
+                         *([f"GRADE_JOBS={jobs}"] if jobs else [])])]
     codes = {}
     for name, words in steps:
         left = timeout - (time.monotonic() - started)
