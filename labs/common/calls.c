@@ -192,21 +192,6 @@ static int shorter(int len)
     return 1 + (int)(next_random() % (uint64_t)(len - 1));
 }
 
-/* The length a shortened recv asks for: fewer bytes than are waiting, when two or
-   more are (so that what the peer sent as one piece comes in two), or fewer than LEN
-   when none are yet. Which recvs are shortened depends on the seed alone; the
-   length, on what has arrived too. */
-static int shorter_than_waiting(SOCKET s, int len)
-{
-    u_long waiting = 0;
-
-    if (wsa_ioctlsocket(s, (long)FIONREAD, &waiting) != 0 || waiting == 0)
-        return shorter(len);
-    if (waiting == 1)
-        return len;
-    return shorter(waiting < (u_long)len ? (int)waiting : len);
-}
-
 /* --- sockets by number ------------------------------------------------------------ */
 
 static struct tracked *find(SOCKET s)
@@ -668,7 +653,7 @@ int rec_recv(SOCKET s, char *buf, int len, int flags)
        meet a full buffer under this fault too. */
     int faulted = on() && (rec.faults & SHORT_RECV) && len > 1 && is_stream(s) &&
                   next_random() % 4 != 0;
-    int shortened = faulted ? shorter_than_waiting(s, len) : len;
+    int shortened = faulted ? shorter(len) : len;
     int rc = wsa_recv(s, buf, shortened, flags);
 
     if (!on())
