@@ -118,6 +118,10 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         files.setdefault(item.nodeid.split("::")[0], len(files))
     items.sort(key=lambda i: (files[i.nodeid.split("::")[0]], i.name != "test_builds"))
+    # Each worker of pytest-xdist collects the same list: the summary shows the tests
+    # in this order, whichever worker ran them and whenever they ended.
+    for index, item in enumerate(items):
+        item.kit_index = index
 
 
 def skip_not_started(items):
@@ -146,7 +150,8 @@ def pytest_runtest_makereport(item, call):
                                 ("lab", scoring.lab_of(item.nodeid)),
                                 ("lab_title", scoring.lab_title(item)),
                                 ("challenge", scoring.is_challenge(item)),
-                                ("not_started", getattr(item, "kit_not_started", False))]
+                                ("not_started", getattr(item, "kit_not_started", False)),
+                                ("index", getattr(item, "kit_index", 0))]
     setattr(item, "rep_" + rep.when, rep)
     seed = getattr(item, "kit_seed", None)
     if rep.failed and seed is not None and not any(k == "replay" for k, _ in

@@ -77,9 +77,11 @@ class Scoreboard:
                      "lab_title": props["lab_title"], "max_score": props["points"],
                      "status": "passed", "output": "", "duration": 0.0,
                      "challenge": bool(props.get("challenge")),
-                     "not_started": bool(props.get("not_started"))}
+                     "not_started": bool(props.get("not_started")),
+                     "index": props.get("index", len(self.order))}
             self.entries[report.nodeid] = entry
             self.order.append(report.nodeid)
+            self.order.sort(key=lambda nodeid: self.entries[nodeid]["index"])
         entry["duration"] += report.duration
         if getattr(report, "wasxfail", None) is not None and (report.skipped or
                                                                report.when == "call"):
