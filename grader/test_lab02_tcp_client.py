@@ -111,6 +111,12 @@ def client_sent(server, line):
                              expected=f"a connection to port {server.port}",
                              hint="Pass the port to getaddrinfo as the service, and "
                                   "connect to the address it returns.")
+    if got == line[:-1]:
+        raise expect.Failure("the server received MESSAGE without its newline",
+                             expected=f"{len(line)} bytes: MESSAGE, then '\\n'",
+                             got=f"{len(got)} bytes: MESSAGE alone",
+                             hint="Send MESSAGE and then one '\\n' (send_line does both): "
+                                  "a line ends with its newline.")
     expect.same_bytes("the server did not receive exactly MESSAGE and a newline",
                       line, got, hint="Send the whole message and then '\\n', with a "
                                       "loop around send.")
