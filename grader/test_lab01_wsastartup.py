@@ -235,3 +235,29 @@ def test_resolve_usage(run):
         expect.exits(result, 1, hint="Check the arguments before anything else: HOST, an "
                                      "optional PORT from 0 to 65535, and --raw.")
         expect.usage(result)
+
+
+# --- the challenge (bonus points, shown apart) ------------------------------------------------
+
+def name_of(address):
+    """The name ADDRESS resolves back to here, as resolve --names prints it. Only an
+    address the hosts file names is asked: any other would go to a DNS server."""
+    try:
+        return socket.getnameinfo((address, 0), socket.NI_NAMEREQD)[0]
+    except OSError:
+        return "(none)"
+
+
+@pytest.mark.challenge
+@pytest.mark.points(2)
+def test_challenge_names(run):
+    """challenge: resolve --names prints the name an address resolves back to"""
+    port = random_port()
+    result = run("resolve", "--names", "127.0.0.1", port)
+    expect.exits(result, 0, hint="--names is an option like --raw: take it out of the "
+                                 "arguments and go on as without it.")
+    expect.has_lines(result, [f"AF_INET 127.0.0.1:{port}", f"  name: {name_of('127.0.0.1')}"],
+                     exact=True,
+                     hint="After each address line, ask getnameinfo for the address's "
+                          "name with NI_NAMEREQD and print '  name: NAME', or "
+                          "'  name: (none)' when it fails.")

@@ -111,6 +111,12 @@ def client_sent(server, line):
                              expected=f"a connection to port {server.port}",
                              hint="Pass the port to getaddrinfo as the service, and "
                                   "connect to the address it returns.")
+    if got == line[:-1]:
+        raise expect.Failure("the server received MESSAGE without its newline",
+                             expected=f"{len(line)} bytes: MESSAGE, then '\\n'",
+                             got=f"{len(got)} bytes: MESSAGE alone",
+                             hint="Send MESSAGE and then one '\\n' (send_line does both): "
+                                  "a line ends with its newline.")
     expect.same_bytes("the server did not receive exactly MESSAGE and a newline",
                       line, got, hint="Send the whole message and then '\\n', with a "
                                       "loop around send.")
@@ -335,3 +341,45 @@ def closed_before_next(result):
                 got=record.sequence(),
                 hint="A socket whose connect failed cannot be used again: closesocket it, "
                      "then make a new socket for the next address.")
+
+
+# --- the challenge (bonus points, shown apart) ------------------------------------------------
+
+def endpoint(host, port):
+    """An endpoint as the challenge prints it: IPv6 in brackets."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+@pytest.mark.challenge
+@pytest.mark.points(2)
+def test_challenge_verbose(run, rng):
+    """challenge: tcp_client -v says on stderr which two endpoints it connected"""
+    for host in (peers.IPV4, peers.IPV6):
+        message, reply = word(rng, 12), word(rng, 30).encode()
+        line = (message + "\n").encode()
+        ends = {}
+        answer = replying(reply, want=len(line))
+
+        def handle(conn):
+            ends["client"], ends["server"] = conn.getpeername()[:2], conn.getsockname()[:2]
+            return answer(conn)
+        with peers.Listener(handle, host=host) as server:
+            result = run("tcp_client", "-v", host, server.port, message, timeout=RUN_TIMEOUT)
+            expect.exits(result, 0, hint="With -v first, the other three arguments are as "
+                                         "before: take -v off and go on as without it.")
+            client_sent(server, line)
+        expect.same_bytes("tcp_client -v did not print exactly what the server sent", reply,
+                          result.stdout, result=result,
+                          hint="With -v the reply still goes to stdout unchanged; the "
+                               "line about the connection goes to stderr.")
+        want = (f"tcp_client: connected from {endpoint(*ends['client'])} "
+                f"to {endpoint(*ends['server'])}")
+        if want not in [l.strip() for l in result.errors.splitlines()]:
+            raise expect.Failure("tcp_client -v did not say which connection it made",
+                                 expected=f"{want} on stderr",
+                                 got=result.errors.strip() or "(nothing on stderr)",
+                                 result=result,
+                                 hint="Once connected, getsockname gives this end's address "
+                                      "and the port the system picked, getpeername the "
+                                      "server's: print each as ADDR:PORT, IPv6 in brackets, "
+                                      "the port through ntohs.")

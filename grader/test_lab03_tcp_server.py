@@ -504,3 +504,26 @@ def test_exclusive_addruse(server):
                       record.sequence(),
                       "Set SO_EXCLUSIVEADDRUSE (not SO_REUSEADDR: on Windows that lets "
                       "another program take your port) on the socket before bind.")
+
+
+# --- the challenge (bonus points, shown apart) ------------------------------------------------
+
+@pytest.mark.challenge
+@pytest.mark.points(2)
+def test_challenge_logs_clients(server, rng):
+    """challenge: the server logs each client's address and port on stderr"""
+    for bind in (peers.IPV4, peers.IPV6):
+        proc = server("--bind", bind)
+        with peers.connect(proc.host, proc.port, CLIENT_TIMEOUT) as sock:
+            host, port = sock.getsockname()[:2]
+            peers.exchange(sock, small(rng), CLIENT_TIMEOUT)
+        endpoint = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        for what in ("connected", "done"):
+            line = f"tcp_server: client {endpoint} {what}"
+            if proc.wait_line(re.escape(line), EXIT_TIMEOUT, stderr=True) is None:
+                raise failure(proc, f"the server did not log its client as {what}", line,
+                              "no such line on stderr",
+                              "Give accept a struct sockaddr_storage and its length: it "
+                              "fills in the client's address and port. Print them as "
+                              "kit_announce prints the server's (IPv6 in brackets, the "
+                              "port through ntohs).")

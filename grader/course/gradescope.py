@@ -101,7 +101,8 @@ def fenced(text):
 
 
 def lab_of(test):
-    return test["name"].split(":", 1)[0].removeprefix("Lab ").strip()
+    # "Lab 01: ..." or, for a challenge, "Lab 01 challenge (bonus 2/2): ..."
+    return test["name"].split(":", 1)[0].removeprefix("Lab ").split(" ", 1)[0].strip()
 
 
 def convert(results, graded, notes):

@@ -426,7 +426,7 @@ def per_lab(results):
     """{lab number: {"score", "max_score", "hidden"}} from a grader's results.json."""
     labs = {}
     for test in results.get("tests", []):
-        m = re.match(r"Lab (\d+): ", test["name"])
+        m = re.match(r"Lab (\d+)[: ]", test["name"])     # a challenge too: "Lab 01 challenge"
         lab = labs.setdefault(m.group(1) if m else "kit",
                               {"score": 0, "max_score": 0, "hidden": 0})
         lab["score"] += test["score"]

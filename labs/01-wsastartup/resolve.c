@@ -66,8 +66,8 @@ static int seen_before(char seen[][INET6_ADDRSTRLEN + 32], int *n, const char *l
 /* Prints each distinct address of the list, and its fields with --raw. */
 static void print_addresses(const struct addrinfo *list, int raw)
 {
-    /* TODO(lab01): walk the list (ai_next); for each address format_endpoint
-       accepts, print it once (seen_before), and with raw its format_raw lines. */
+    /* TODO(lab01): one line per distinct IPv4 or IPv6 address of the list, in its
+       order, followed with raw by that address's --raw lines. seen_before may help. */
     (void)list;
     (void)raw;
     (void)seen_before;
@@ -75,13 +75,10 @@ static void print_addresses(const struct addrinfo *list, int raw)
 
 int main(int argc, char **argv)
 {
-    /* TODO(lab01):
-       - parse_args, or return usage();
-       - start Winsock (start_winsock, version 2.2 needed): on failure kit_error and
-         EXIT_NETWORK;
-       - resolve_host(opts.host, opts.port, &list): on failure kit_error(PROG,
-         "getaddrinfo", code), WSACleanup and EXIT_NETWORK;
-       - print_addresses, freeaddrinfo, WSACleanup, EXIT_OK. */
+    /* TODO(lab01): the program of README section 7: a bad command line is the usage
+       and EXIT_USAGE; Winsock 2.2 is needed; a failed start or getaddrinfo is the
+       kit's error line and EXIT_NETWORK; otherwise the addresses and EXIT_OK. Every
+       successful start is matched by one WSACleanup, and the list is freed. */
     (void)argc;
     (void)argv;
     (void)usage;

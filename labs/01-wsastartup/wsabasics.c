@@ -27,8 +27,9 @@ static int parse_byte(const char **text, BYTE *value)
 
 int parse_version(const char *text, WORD *version)
 {
-    /* TODO(lab01): read MAJOR, a '.', MINOR (each 0 to 255, nothing else around
-       them) and store MAKEWORD(major, minor) in *version. parse_byte helps. */
+    /* TODO(lab01): accept exactly "MAJOR.MINOR", each a decimal number from 0 to
+       255 with nothing before, between or after them; store the version word and
+       return 0. Anything else, NULL included, returns -1 and leaves *version alone. */
     (void)text;
     (void)version;
     (void)parse_byte;
@@ -37,7 +38,7 @@ int parse_version(const char *text, WORD *version)
 
 char *format_version(WORD version, char *buf, size_t size)
 {
-    /* TODO(lab01): write "MAJOR.MINOR" into buf: LOBYTE is the major version. */
+    /* TODO(lab01): the version as text, "2.1" for version 2.1, in buf; return buf. */
     (void)version;
     snprintf(buf, size, "?");
     return buf;
@@ -45,7 +46,7 @@ char *format_version(WORD version, char *buf, size_t size)
 
 int compare_versions(WORD a, WORD b)
 {
-    /* TODO(lab01): compare the major versions, then the minor ones. */
+    /* TODO(lab01): <0 if a is an older version than b, 0 if the same, >0 if newer. */
     (void)a;
     (void)b;
     return 0;
@@ -53,9 +54,10 @@ int compare_versions(WORD a, WORD b)
 
 int start_winsock(WORD requested, WORD needed, WSADATA *data)
 {
-    /* TODO(lab01): call WSAStartup(requested, data) and return its result if it
-       fails. If the version it grants (data->wVersion) is older than `needed`, undo
-       the start with WSACleanup and return WSAVERNOTSUPPORTED. */
+    /* TODO(lab01): start Winsock once, asking for `requested`. Returns 0 with
+       Winsock started and *data filled in; WSAStartup's error code if it failed
+       (nothing started); WSAVERNOTSUPPORTED if the version granted is older than
+       `needed`, with Winsock left as it was before the call. */
     (void)requested;
     (void)needed;
     (void)data;
@@ -64,8 +66,8 @@ int start_winsock(WORD requested, WORD needed, WSADATA *data)
 
 int resolve_host(const char *host, const char *port, struct addrinfo **result)
 {
-    /* TODO(lab01): fill a zeroed struct addrinfo of hints (any family, stream
-       sockets) and return what getaddrinfo(host, port, &hints, result) returns. */
+    /* TODO(lab01): the stream-socket addresses of host and port, of every address
+       family, in *result. Returns 0, or getaddrinfo's WSA error code. */
     (void)host;
     (void)port;
     *result = NULL;
@@ -74,9 +76,8 @@ int resolve_host(const char *host, const char *port, struct addrinfo **result)
 
 int format_endpoint(const struct sockaddr *sa, char *buf, size_t size)
 {
-    /* TODO(lab01): for AF_INET and AF_INET6, turn the address into text with
-       inet_ntop and write "AF_INET 127.0.0.1:80" or "AF_INET6 [::1]:80", the port
-       through ntohs. -1 for another family or when the text does not fit. */
+    /* TODO(lab01): "AF_INET 127.0.0.1:80" or "AF_INET6 [::1]:80" in buf (README,
+       section 7), returning 0; -1 for another family or when buf is too small. */
     (void)sa;
     (void)buf;
     (void)size;
@@ -105,9 +106,8 @@ static void append_text(char *buf, size_t size, size_t *used, const char *text)
 
 int format_raw(const struct sockaddr *sa, char *buf, size_t size)
 {
-    /* TODO(lab01): the lines the README shows for --raw: the family, the two bytes of
-       the port as they sit in memory and the port ntohs makes of them, the address
-       bytes, and for IPv6 the scope. append_text and append_bytes help. */
+    /* TODO(lab01): the indented lines of `resolve --raw` (README, section 7) in buf,
+       returning 0; -1 as format_endpoint. append_text and append_bytes may help. */
     (void)sa;
     (void)buf;
     (void)size;

@@ -32,16 +32,10 @@ static void show(const WSADATA *data)
 
 int main(int argc, char **argv)
 {
-    /* TODO(lab01):
-       - read the optional MAJOR.MINOR argument with parse_version (default 2.2); on a
-         malformed one, or more than one argument, return usage();
-       - print "requested: X.Y" (format_version) and flush stdout;
-       - start Winsock with start_winsock(requested, MAKEWORD(1, 0), &data): any
-         version it grants will do; on failure kit_error(PROG, "WSAStartup", code) and
-         return EXIT_NETWORK;
-       - show(&data);
-       - WSACleanup: on SOCKET_ERROR, kit_error with WSAGetLastError() and return
-         EXIT_NETWORK; otherwise print "cleanup: ok" and return EXIT_OK. */
+    /* TODO(lab01): the program of README section 7: the lines it shows on stdout,
+       in order, for any version Winsock grants; a bad command line is the usage and
+       EXIT_USAGE; a failed WSAStartup or WSACleanup is the kit's error line and
+       EXIT_NETWORK; EXIT_OK otherwise. The requested line is out before any error. */
     (void)argc;
     (void)argv;
     (void)usage;

@@ -42,9 +42,10 @@ static int send_line(SOCKET s, const char *message)
 /* Connects, sends the line and copies the reply to stdout. Returns an exit code. */
 static int talk(const char *host, const char *port, const char *message)
 {
-    /* TODO(lab02): connect_to host and port (on failure: kit_error(PROG, call, rc)
-       and return EXIT_NETWORK); send_line the message; recv_until_close into stdout;
-       report a failed send or recv with kit_error; close the socket; return EXIT_OK. */
+    /* TODO(lab02): the exchange of README section 6: the line sent, the reply on
+       stdout byte for byte. Returns EXIT_OK once the server has closed and the reply
+       is written; EXIT_NETWORK after the kit's error line naming the failed call
+       ("cannot write to stdout" for a failed write). The socket is closed either way. */
     (void)host;
     (void)port;
     (void)message;
@@ -61,9 +62,8 @@ int main(int argc, char **argv)
 
     if (argc != 4 || argv[1][0] == '\0' || kit_parse_port(argv[2], &port) != 0)
         return usage();
-    /* TODO(lab02): the reply is bytes, not text, but on Windows stdout starts in
-       text mode, which turns each \n into \r\n: switch it to binary with _setmode
-       (_fileno(stdout), _O_BINARY). (On POSIX this does nothing.) */
+    /* TODO(lab02): from here on, stdout must write each byte of the reply as it is,
+       on Windows too (README section 4). */
     rc = WSAStartup(MAKEWORD(2, 2), &data);
     if (rc != 0) {
         kit_error(PROG, "WSAStartup", rc);

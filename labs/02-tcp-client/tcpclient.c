@@ -8,12 +8,11 @@
 
 int connect_to(const char *host, const char *port, SOCKET *s, const char **call)
 {
-    /* TODO(lab02): resolve host and port with getaddrinfo (hints: AF_UNSPEC,
-       SOCK_STREAM, IPPROTO_TCP); if it fails, return its code with *call =
-       "getaddrinfo". Then, for each address in the list: socket, connect; on a
-       failure remember WSAGetLastError() and the call's name, close the socket and
-       try the next. freeaddrinfo the list. Return 0 with *s connected, or the last
-       error. */
+    /* TODO(lab02): connect to the first of host's TCP addresses, IPv4 or IPv6, that
+       accepts. Returns 0 with *s connected; getaddrinfo's code with *call =
+       "getaddrinfo"; or the WSA error of the last address tried, with *call naming
+       its failed call ("socket" or "connect") and *s = INVALID_SOCKET. No socket
+       but *s, and no address list, is left behind. */
     (void)host;
     (void)port;
     *s = INVALID_SOCKET;
@@ -23,8 +22,8 @@ int connect_to(const char *host, const char *port, SOCKET *s, const char **call)
 
 int send_all(SOCKET s, const char *buf, int len)
 {
-    /* TODO(lab02): call send until all len bytes are sent; send returns how many it
-       took, which may be fewer than asked, or SOCKET_ERROR. */
+    /* TODO(lab02): all len bytes of buf sent, in order (len 0: nothing). Returns 0,
+       or SOCKET_ERROR as soon as a send fails, its reason left in WSAGetLastError. */
     (void)s;
     (void)buf;
     (void)len;
@@ -34,9 +33,9 @@ int send_all(SOCKET s, const char *buf, int len)
 
 long long recv_until_close(SOCKET s, FILE *out)
 {
-    /* TODO(lab02): call recv in a loop into a buffer; write each chunk of n bytes to
-       out with fwrite (it may hold zeros); recv returns 0 when the peer has closed:
-       return the total then. On SOCKET_ERROR return -1. */
+    /* TODO(lab02): every byte the peer sends, zeros included, written to out as it
+       came, until the peer closes. Returns the number of bytes; -1 if recv failed
+       (reason in WSAGetLastError); -1 with WSAGetLastError 0 if writing out failed. */
     (void)s;
     (void)out;
     WSASetLastError(WSAEOPNOTSUPP);

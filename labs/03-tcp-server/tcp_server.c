@@ -24,12 +24,11 @@ static int usage(void)
    exit code. */
 static int serve(SOCKET listener, long max)
 {
-    /* TODO(lab03): until max clients are served (forever if max is 0): accept a
-       client (accept returns a new socket; the listener keeps listening), echo_client
-       it, report a non-zero result with kit_error (that client went wrong, not the
-       server), and close the client's socket. If accept fails, that client failed:
-       kit_error, count it as served, and accept the next. Return EXIT_OK after the
-       last client. */
+    /* TODO(lab03): serve clients one after another, each echoed until it closes,
+       until max have been served (0: forever). A client that fails, in accept or
+       in echo_client, is reported with the kit's error line ("accept" or
+       "echo_client"), counts as served, and the server goes on. Returns EXIT_OK
+       after the last client; the listener stays open, no client socket does. */
     (void)listener;
     (void)max;
     fprintf(stderr, "%s: TODO(lab03): accept and echo clients\n", PROG);

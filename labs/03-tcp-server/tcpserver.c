@@ -7,12 +7,12 @@
 
 int open_listener(const char *address, const char *port, SOCKET *s, const char **call)
 {
-    /* TODO(lab03): resolve address and port with getaddrinfo (hints: AF_UNSPEC,
-       SOCK_STREAM, IPPROTO_TCP, AI_PASSIVE); if it fails, return its code with
-       *call = "getaddrinfo". For each address: socket; setsockopt
-       SO_EXCLUSIVEADDRUSE to 1; bind; listen(s, SOMAXCONN). On a failure remember
-       WSAGetLastError() and the call's name, close the socket and try the next.
-       freeaddrinfo the list. Return 0 with *s listening, or the last error. */
+    /* TODO(lab03): a TCP socket listening on the first of address's addresses, IPv4
+       or IPv6, that works, owning its port exclusively (README section 6), with a
+       backlog as long as the system allows. Returns 0 with *s listening;
+       getaddrinfo's code with *call = "getaddrinfo"; or the WSA error of the last
+       address tried, *call naming its failed call and *s = INVALID_SOCKET (a port
+       in use: WSAEADDRINUSE from "bind"). No other socket or list is left behind. */
     (void)address;
     (void)port;
     *s = INVALID_SOCKET;
@@ -22,8 +22,8 @@ int open_listener(const char *address, const char *port, SOCKET *s, const char *
 
 int send_all(SOCKET s, const char *buf, int len)
 {
-    /* TODO(lab03): call send until all len bytes are sent; send returns how many it
-       took, which may be fewer than asked, or SOCKET_ERROR. */
+    /* TODO(lab03): all len bytes of buf sent, in order (len 0: nothing). Returns 0,
+       or SOCKET_ERROR as soon as a send fails, its reason left in WSAGetLastError. */
     (void)s;
     (void)buf;
     (void)len;
@@ -33,9 +33,9 @@ int send_all(SOCKET s, const char *buf, int len)
 
 int echo_client(SOCKET client)
 {
-    /* TODO(lab03): loop: recv into a buffer; 0 means the client closed its side:
-       return 0; otherwise send_all the n bytes received back. On SOCKET_ERROR return
-       WSAGetLastError(). */
+    /* TODO(lab03): every byte the client sends goes back to it unchanged, echoed as
+       it arrives, until the client closes its side. Returns 0 then, or the WSA error
+       of the recv or send that failed. The socket stays open. */
     (void)client;
     return WSAEOPNOTSUPP;
 }

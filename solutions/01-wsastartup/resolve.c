@@ -2,7 +2,8 @@
  * resolve - looks a host up with getaddrinfo and prints each address it gives.
  *
  * usage: resolve [--raw] HOST [PORT]
- *   --raw  also shows the sockaddr_in / sockaddr_in6 fields as they sit in memory
+ *   --raw    also shows the sockaddr_in / sockaddr_in6 fields as they sit in memory
+ *   --names  also shows the name each address resolves back to (the challenge)
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +17,7 @@ static const char *PROG = "resolve";
 
 struct options {
     int raw;
+    int names;      /* the challenge: --names */
     const char *host;
     const char *port;
 };
@@ -36,6 +38,8 @@ static int parse_args(int argc, char **argv, struct options *opts)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--raw") == 0)
             opts->raw = 1;
+        else if (strcmp(argv[i], "--names") == 0)
+            opts->names = 1;
         else if (argv[i][0] == '-' && argv[i][1] != '\0')
             return -1;  /* an option this program does not have */
         else if (opts->host == NULL)
@@ -63,6 +67,21 @@ static int seen_before(char seen[][INET6_ADDRSTRLEN + 32], int *n, const char *l
     return 0;
 }
 
+/* The challenge: with --names, each address is followed by the name it has. */
+static int show_names;
+
+/* Prints "  name: NAME", the name sa resolves back to, or "  name: (none)". NI_NAMEREQD
+   makes getnameinfo fail rather than give the address's own text back. */
+static void print_name(const struct addrinfo *ai)
+{
+    char name[NI_MAXHOST];
+
+    if (getnameinfo(ai->ai_addr, (socklen_t)ai->ai_addrlen, name, sizeof name, NULL, 0,
+                    NI_NAMEREQD) != 0)
+        strcpy(name, "(none)");
+    printf("  name: %s\n", name);
+}
+
 /* Prints each distinct address of the list, and its fields with --raw. */
 static void print_addresses(const struct addrinfo *list, int raw)
 {
@@ -78,6 +97,8 @@ static void print_addresses(const struct addrinfo *list, int raw)
         printf("%s\n", line);
         if (raw && format_raw(ai->ai_addr, fields, sizeof fields) == 0)
             printf("%s", fields);
+        if (show_names)
+            print_name(ai);
     }
 }
 
@@ -90,6 +111,7 @@ int main(int argc, char **argv)
 
     if (parse_args(argc, argv, &opts) != 0)
         return usage();
+    show_names = opts.names;
     rc = start_winsock(MAKEWORD(2, 2), MAKEWORD(2, 2), &data);
     if (rc != 0) {
         kit_error(PROG, "WSAStartup", rc);

@@ -39,6 +39,46 @@ static int send_line(SOCKET s, const char *message)
     return rc;
 }
 
+/* The challenge: with -v, the line on stderr that says which connection was made. */
+static int verbose;
+
+/* Writes a socket address as ADDR:PORT ([ADDR]:PORT for IPv6) into buf. */
+static void format_address(const struct sockaddr_storage *sa, char *buf, size_t size)
+{
+    char host[INET6_ADDRSTRLEN] = "?";
+
+    if (sa->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+        inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+        snprintf(buf, size, "[%s]:%u", host, ntohs(in6->sin6_port));
+    } else {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+        inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+        snprintf(buf, size, "%s:%u", host, ntohs(in->sin_port));
+    }
+}
+
+/* Prints "connected from LOCAL to PEER" on stderr: the two ends of s, as the system
+   sees them. The port of this end is the one the system picked at connect. */
+static void report_ends(SOCKET s)
+{
+    struct sockaddr_storage local, peer;
+    int local_len = (int)sizeof local, peer_len = (int)sizeof peer;
+    char from[INET6_ADDRSTRLEN + 16], to[INET6_ADDRSTRLEN + 16];
+
+    if (getsockname(s, (struct sockaddr *)&local, &local_len) == SOCKET_ERROR) {
+        kit_error(PROG, "getsockname", WSAGetLastError());
+        return;
+    }
+    if (getpeername(s, (struct sockaddr *)&peer, &peer_len) == SOCKET_ERROR) {
+        kit_error(PROG, "getpeername", WSAGetLastError());
+        return;
+    }
+    format_address(&local, from, sizeof from);
+    format_address(&peer, to, sizeof to);
+    fprintf(stderr, "%s: connected from %s to %s\n", PROG, from, to);
+}
+
 /* Connects, sends the line and copies the reply to stdout. Returns an exit code. */
 static int talk(const char *host, const char *port, const char *message)
 {
@@ -50,6 +90,8 @@ static int talk(const char *host, const char *port, const char *message)
         kit_error(PROG, call, rc);
         return EXIT_NETWORK;
     }
+    if (verbose)
+        report_ends(s);
     if (send_line(s, message) == SOCKET_ERROR) {
         kit_error(PROG, "send", WSAGetLastError());
         closesocket(s);
@@ -74,6 +116,11 @@ int main(int argc, char **argv)
     unsigned short port;
     int rc;
 
+    if (argc == 5 && strcmp(argv[1], "-v") == 0) {
+        verbose = 1;        /* the challenge's option */
+        argc--;
+        argv++;
+    }
     if (argc != 4 || argv[1][0] == '\0' || kit_parse_port(argv[2], &port) != 0)
         return usage();
     /* The reply is bytes, not text: on Windows, stdout in text mode would turn each

@@ -20,12 +20,32 @@ static int usage(void)
     return EXIT_USAGE;
 }
 
+/* The challenge: writes the client's endpoint as ADDR:PORT ([ADDR]:PORT for IPv6)
+   into buf, from the address accept filled in. */
+static void format_client(const struct sockaddr_storage *peer, char *buf, size_t size)
+{
+    char host[INET6_ADDRSTRLEN] = "?";
+
+    if (peer->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)peer;
+        inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+        snprintf(buf, size, "[%s]:%u", host, ntohs(in6->sin6_port));
+    } else {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)peer;
+        inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+        snprintf(buf, size, "%s:%u", host, ntohs(in->sin_port));
+    }
+}
+
 /* Accepts and serves clients one at a time, max of them (0: no limit). Returns an
    exit code. */
 static int serve(SOCKET listener, long max)
 {
     for (long served = 0; max == 0 || served < max; served++) {
-        SOCKET client = accept(listener, NULL, NULL);
+        struct sockaddr_storage peer;
+        int peer_len = (int)sizeof peer;
+        char who[INET6_ADDRSTRLEN + 16];
+        SOCKET client = accept(listener, (struct sockaddr *)&peer, &peer_len);
         int rc;
 
         /* A failed accept is that client's failure (one that reset while it
@@ -34,11 +54,14 @@ static int serve(SOCKET listener, long max)
             kit_error(PROG, "accept", WSAGetLastError());
             continue;
         }
+        format_client(&peer, who, sizeof who);
+        fprintf(stderr, "%s: client %s connected\n", PROG, who);
         rc = echo_client(client);
         /* A client that goes wrong ends its own connection, not the server. */
         if (rc != 0)
             kit_error(PROG, "echo_client", rc);
         closesocket(client);
+        fprintf(stderr, "%s: client %s done\n", PROG, who);
     }
     return EXIT_OK;
 }
