@@ -471,6 +471,35 @@ def test_udp_client_silent_server(run):
                                   "(a DWORD of ms) or select, never by sleeping.")
 
 
+@pytest.mark.challenge
+@pytest.mark.points(2)
+def test_udp_client_backoff(run):
+    """with --backoff each wait before a retry is twice the one before"""
+    # Short waits keep the test short: 150 to 250 ms doubled three times, under 4 s.
+    timeout_ms = random.randrange(150, 250, 10)
+    retries = 3
+    with Server(lambda n, data: None) as server:
+        result = client(run, server.port, message(), "--timeout", timeout_ms,
+                        "--retries", retries, "--backoff", timeout=20)
+        times = [t for _, _, t in server.received]
+    hint = ("With --backoff, before each retry double the timeout (set_receive_timeout "
+            "again, up to BACKOFF_CAP), so that the gaps between the datagrams grow: "
+            f"{timeout_ms}, {2 * timeout_ms}, {4 * timeout_ms} ms.")
+    expect.exits(result, 3, hint="--backoff changes only the waits: a silent server "
+                                 "still ends in the timeout line and exit 3.")
+    if len(times) != retries + 1:
+        raise expect.Failure(f"with --backoff --retries {retries} the server got "
+                             f"{len(times)} datagrams", expected=f"{retries + 1}",
+                             got=str(len(times)), hint=hint)
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    shown = ", ".join(f"{g * 1000:.0f} ms" for g in gaps)
+    # Loose on purpose: each gap at least 1.5 times the one before, never a rate.
+    if gaps[0] < 0.8 * timeout_ms / 1000 or any(b < 1.5 * a for a, b in zip(gaps, gaps[1:])):
+        raise expect.Failure("the waits between retries do not double",
+                             expected=f"gaps of about {timeout_ms}, {2 * timeout_ms}, "
+                                      f"{4 * timeout_ms} ms", got=shown, hint=hint)
+
+
 @pytest.mark.points(3)
 def test_udp_client_ignores_stranger(run):
     """a datagram from another port comes first: the client waits for the server's"""

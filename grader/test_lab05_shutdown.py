@@ -228,6 +228,31 @@ def test_upload_linger0_resets(run):
                                   "call shutdown first.")
 
 
+@pytest.mark.challenge
+@pytest.mark.points(2)
+def test_upload_linger_seconds(run):
+    """upload --linger S sets SO_LINGER {1, S} and still ends in order"""
+    seconds = random.randint(1, 600)
+    data = payload(random.randint(1000, 20_000))
+    reply = payload(random.randint(10, 500))
+    hint = (f"--linger {seconds}: setsockopt(SO_LINGER) with l_onoff = 1 and l_linger = "
+            f"{seconds} before sending, then the usual shutdown(SD_SEND), reply and "
+            "closesocket: a lingering close is still an orderly one.")
+    with Listener(reply_after_eof(reply), timeout=PEER_WAIT) as server:
+        result = upload(run, server.port, "--linger", seconds, "--timeout", 5000, data=data)
+        check_upload(result, server, data, reply, hint)
+    record = result.calls
+    closed = [sock for sock in record.sockets.values() if sock.shut and sock.closed]
+    linger = [sock.options.get("SO_LINGER") for sock in closed]
+    wanted = f"{{l_onoff 1, l_linger {seconds}}}"
+    if wanted not in linger:
+        raise expect.Failure("the connected socket was not given the linger asked for",
+                             expected=f"setsockopt(SOL_SOCKET, SO_LINGER, {wanted}) on the "
+                                      "socket shut down and closed",
+                             got=", ".join(str(v) for v in linger) or record.sequence(),
+                             hint=hint)
+
+
 @pytest.mark.points(1)
 def test_upload_refused(run):
     """upload to a port where nothing listens fails with WSAECONNREFUSED and exit 2"""

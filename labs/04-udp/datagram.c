@@ -7,9 +7,9 @@
 
 int same_endpoint(const struct sockaddr *a, const struct sockaddr *b)
 {
-    /* TODO(lab04): different families are different endpoints. For AF_INET compare
-       sin_port and sin_addr.s_addr; for AF_INET6, sin6_port and the 16 bytes of
-       sin6_addr (memcmp). Any other family: 0. */
+    /* TODO(lab04): 1 if a and b are the same endpoint: both AF_INET, or both
+       AF_INET6, with the same address and port. 0 otherwise, any other family
+       included. Nothing else in the structures counts. */
     (void)a;
     (void)b;
     return 0;
@@ -17,8 +17,9 @@ int same_endpoint(const struct sockaddr *a, const struct sockaddr *b)
 
 int set_receive_timeout(SOCKET s, DWORD ms)
 {
-    /* TODO(lab04): setsockopt(SO_RCVTIMEO) with the DWORD itself: (const char *)&ms,
-       sizeof ms. On SOCKET_ERROR return WSAGetLastError(). */
+    /* TODO(lab04): make recv and recvfrom on s give up with WSAETIMEDOUT after ms
+       milliseconds. Returns 0, or the WSA code of the call that failed
+       (WSAENOTSOCK for a closed socket). */
     (void)s;
     (void)ms;
     return WSAEOPNOTSUPP;
@@ -26,10 +27,10 @@ int set_receive_timeout(SOCKET s, DWORD ms)
 
 int echo_datagram(SOCKET s, char *buf, int size, const char **call)
 {
-    /* TODO(lab04): recvfrom into buf, with a struct sockaddr_storage for the
-       sender's address and an int holding its size; then sendto the n bytes
-       received back to that address (fromlen as recvfrom left it). On a failure,
-       set *call to the call's name and return WSAGetLastError(). */
+    /* TODO(lab04): receive one datagram (up to size bytes, into buf) and send the
+       same bytes back to its sender. Returns 0, or the WSA code of the call that
+       failed with its name, "recvfrom" or "sendto", in *call. A datagram longer
+       than size is not echoed: WSAEMSGSIZE from "recvfrom". */
     (void)s;
     (void)buf;
     (void)size;
@@ -42,10 +43,8 @@ int echo_datagram(SOCKET s, char *buf, int size, const char **call)
 static int await_reply(SOCKET s, const struct request *req, char *reply, int size,
                        int *got)
 {
-    /* TODO(lab04): recvfrom in a loop, into a struct sockaddr_storage (its length
-       set to sizeof before each call): return WSAGetLastError() on SOCKET_ERROR;
-       return 0 with *got = n when the sender is req->to (same_endpoint); otherwise
-       the datagram is a stranger's: receive again. */
+    /* TODO(lab04): receive until a datagram comes from req->to; datagrams from
+       any other sender are ignored. Returns as the comment above says. */
     (void)s;
     (void)req;
     (void)reply;
@@ -57,10 +56,11 @@ static int await_reply(SOCKET s, const struct request *req, char *reply, int siz
 int request_reply(SOCKET s, const struct request *req, char *reply, int size, int *got,
                   const char **call)
 {
-    /* TODO(lab04): 1 + req->retries times: sendto the message (on failure *call =
-       "sendto" and return WSAGetLastError()), then await_reply. Go round again only
-       on WSAETIMEDOUT. Set *call = "recvfrom" and return await_reply's result: 0,
-       WSAETIMEDOUT after the last try, or another error. */
+    /* TODO(lab04): as datagram.h says: send the request, take only the reply
+       from req->to (await_reply), and send again after each wait that times out,
+       at most req->retries times. Returns 0 with *got; WSAETIMEDOUT once the last
+       wait ran out; any other error at once, its call ("sendto" or "recvfrom")
+       in *call. */
     (void)s;
     (void)req;
     (void)reply;

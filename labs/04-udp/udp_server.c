@@ -26,12 +26,10 @@ static int usage(void)
    reported. */
 static SOCKET open_socket(const char *host, const char *port)
 {
-    /* TODO(lab04): getaddrinfo(host, port) with hints for datagram sockets
-       (SOCK_DGRAM) of any family, to bind to (AI_PASSIVE); on failure kit_error
-       (PROG, "getaddrinfo", rc). Walk the list: socket, then bind; on a failure
-       remember the call and WSAGetLastError(), close the socket and try the next
-       address. freeaddrinfo. If no address worked, kit_error with what failed last.
-       A UDP server has no listen and no accept. */
+    /* TODO(lab04): a UDP socket bound to the first of host:port's addresses, of
+       any family, that takes one. Returns it, or INVALID_SOCKET once kit_error
+       has reported what failed (getaddrinfo, or the last socket or bind); no
+       socket is left open then. */
     (void)host;
     (void)port;
     fprintf(stderr, "%s: TODO(lab04): write open_socket in udp_server.c\n", PROG);
@@ -41,11 +39,10 @@ static SOCKET open_socket(const char *host, const char *port)
 /* Echoes datagrams until count have been echoed (0: for ever). Returns an exit code. */
 static int serve(SOCKET s, long count)
 {
-    /* TODO(lab04): until count datagrams are echoed (count 0: for ever), call
-       echo_datagram(s, buf, sizeof buf, &call). 0: one more echoed. WSAECONNRESET
-       or WSAEMSGSIZE: kit_error(PROG, call, rc) and go on, as these are reports
-       about earlier datagrams, not failures of the socket. Any other code:
-       kit_error and return EXIT_NETWORK. Return EXIT_OK at the end. */
+    /* TODO(lab04): echo datagrams (echo_datagram) until count have been echoed,
+       for ever if count is 0. WSAECONNRESET and WSAEMSGSIZE are reported on
+       stderr (kit_error) and the server carries on, without counting them. Any
+       other failure is reported and returns EXIT_NETWORK; EXIT_OK after count. */
     (void)s;
     (void)count;
     (void)buf;

@@ -68,10 +68,9 @@ static int parse_args(int argc, char **argv, struct options *opts)
    Returns 0, or EXIT_NETWORK with the error reported. */
 static int show_int_option(SOCKET s, const struct int_option *opt)
 {
-    /* TODO(lab05): read_int_option the value before; setsockopt(opt->level,
-       opt->optname) with an int holding opt->value; read_int_option again; print
-       "NAME: before -> after". A failed call: kit_error(PROG, "setsockopt" or
-       "getsockopt", code) and return EXIT_NETWORK. */
+    /* TODO(lab05): opt's line, as the README's sockopts shows it: the value read
+       before, then the value read back after setting it to opt->value. A failed
+       call is reported with kit_error naming it ("setsockopt" or "getsockopt"). */
     (void)s;
     (void)opt;
     fprintf(stderr, "%s: TODO(lab05): write show_int_option in sockopts.c\n", PROG);
@@ -81,9 +80,9 @@ static int show_int_option(SOCKET s, const struct int_option *opt)
 /* The same for SO_LINGER, a struct linger: "SO_LINGER: {0, 0} -> {1, 5}". */
 static int show_linger(SOCKET s, long seconds)
 {
-    /* TODO(lab05): getsockopt SO_LINGER into a zeroed struct linger (its length in
-       an int); set {1, seconds}; read it back into another zeroed one; print
-       "SO_LINGER: {%d, %d} -> {%d, %d}" with l_onoff and l_linger as ints. */
+    /* TODO(lab05): the SO_LINGER line: the struct linger read before, then read
+       back after setting it to {1, seconds}, each as {l_onoff, l_linger}. Returns
+       as show_int_option. */
     (void)s;
     (void)seconds;
     return EXIT_NETWORK;

@@ -8,8 +8,8 @@
 
 uint32_t fnv1a32(uint32_t hash, const void *data, size_t len)
 {
-    /* TODO(lab05): for each of the len bytes, read through an unsigned char
-       pointer: hash ^= byte, then hash *= FNV1A32_PRIME. Return the hash. */
+    /* TODO(lab05): FNV-1a (README, section 5) over the len bytes at data,
+       continued from hash. Returns the new hash. */
     (void)data;
     (void)len;
     return hash;
@@ -17,9 +17,8 @@ uint32_t fnv1a32(uint32_t hash, const void *data, size_t len)
 
 int format_summary(unsigned long long bytes, uint32_t hash, char *buf, size_t size)
 {
-    /* TODO(lab05): snprintf "bytes=%" PRIu64 " fnv1a32=%08" PRIx32 "\n" with
-       (uint64_t)bytes and hash; return -1 if its result is negative or does not
-       fit (>= size), otherwise the length. */
+    /* TODO(lab05): the summary line (README, transfer.c) in buf, NUL-terminated.
+       Returns its length, or -1 if it does not fit in size bytes. */
     (void)bytes;
     (void)hash;
     (void)buf;
@@ -29,8 +28,8 @@ int format_summary(unsigned long long bytes, uint32_t hash, char *buf, size_t si
 
 int set_receive_timeout(SOCKET s, DWORD ms)
 {
-    /* TODO(lab05): setsockopt(SOL_SOCKET, SO_RCVTIMEO) with the DWORD itself; on
-       SOCKET_ERROR return WSAGetLastError(). */
+    /* TODO(lab05): recv on s gives up with WSAETIMEDOUT after ms milliseconds.
+       Returns 0 or the WSA code of the failed call. */
     (void)s;
     (void)ms;
     return WSAEOPNOTSUPP;
@@ -38,23 +37,25 @@ int set_receive_timeout(SOCKET s, DWORD ms)
 
 int set_nodelay(SOCKET s)
 {
-    /* TODO(lab05): setsockopt(IPPROTO_TCP, TCP_NODELAY) with a BOOL that is TRUE. */
+    /* TODO(lab05): Nagle's algorithm off on s: small sends go at once. Returns 0
+       or the WSA code of the failed call. */
     (void)s;
     return WSAEOPNOTSUPP;
 }
 
 int set_abortive_close(SOCKET s)
 {
-    /* TODO(lab05): setsockopt(SOL_SOCKET, SO_LINGER) with a struct linger whose
-       l_onoff is 1 and l_linger 0. */
+    /* TODO(lab05): closesocket(s) becomes abortive: what is unsent is dropped
+       and a reset goes instead of a FIN. Returns 0 or the WSA code. */
     (void)s;
     return WSAEOPNOTSUPP;
 }
 
 int read_int_option(SOCKET s, int level, int name, int *value)
 {
-    /* TODO(lab05): set *value to 0 first (Windows writes only one byte of a BOOL
-       option), then getsockopt into it with its length in an int. */
+    /* TODO(lab05): *value is the option as getsockopt reads it back, right on
+       Windows too, where some options are written as one byte. Returns 0 or
+       the WSA code of the failed call. */
     (void)s;
     (void)level;
     (void)name;
@@ -64,8 +65,8 @@ int read_int_option(SOCKET s, int level, int name, int *value)
 
 int send_all(SOCKET s, const char *buf, int len)
 {
-    /* TODO(lab05): send until all len bytes are gone: send returns how many it
-       took, which may be fewer. On SOCKET_ERROR return WSAGetLastError(). */
+    /* TODO(lab05): all len bytes of buf sent, however few one send takes.
+       Returns 0 or the WSA code of the send that failed. */
     (void)s;
     (void)buf;
     (void)len;
@@ -74,9 +75,10 @@ int send_all(SOCKET s, const char *buf, int len)
 
 int summarise(SOCKET s, unsigned long long *bytes, uint32_t *hash)
 {
-    /* TODO(lab05): start from 0 bytes and FNV1A32_INIT; recv into a buffer until
-       recv returns 0 (the peer's end-of-file: return 0), adding each piece to the
-       count and the hash. On SOCKET_ERROR return WSAGetLastError(). */
+    /* TODO(lab05): receive until the peer's end-of-file; *bytes counts what came
+       and *hash is its FNV-1a hash (from FNV1A32_INIT). Returns 0 at the
+       end-of-file, or the WSA code of the recv that failed (WSAECONNRESET when
+       the peer reset). */
     (void)s;
     *bytes = 0;
     *hash = FNV1A32_INIT;

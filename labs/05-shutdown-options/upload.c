@@ -2,7 +2,7 @@
  * upload - streams stdin to a server, ends its side with shutdown(SD_SEND), then
  * prints the server's reply until the server closes.
  *
- * usage: upload HOST PORT [--timeout MS] [--nodelay] [--linger0]
+ * usage: upload HOST PORT [--timeout MS] [--nodelay] [--linger0 | --linger S]
  */
 #include <stdio.h>
 #include <string.h>
@@ -18,18 +18,21 @@ struct options {
     long timeout;       /* SO_RCVTIMEO in ms; 0: wait for ever */
     int nodelay;
     int linger0;
+    long linger;        /* --linger S: SO_LINGER {1, S} (the challenge); 0: not set */
 };
 
 static char buf[65536];
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: %s HOST PORT [--timeout MS] [--nodelay] [--linger0]\n"
+    fprintf(stderr, "usage: %s HOST PORT [--timeout MS] [--nodelay] "
+                    "[--linger0 | --linger S]\n"
                     "  --timeout MS  give up when the reply stops for MS ms "
                     "(1 to 3600000; default: wait)\n"
                     "  --nodelay     set TCP_NODELAY\n"
                     "  --linger0     set SO_LINGER {1, 0}; close after sending, with a "
-                    "reset\n", PROG);
+                    "reset\n"
+                    "  --linger S    set SO_LINGER {1, S}, 1 to 600 s; close in order\n", PROG);
     return EXIT_USAGE;
 }
 
@@ -48,6 +51,9 @@ static int parse_args(int argc, char **argv, struct options *opts)
             opts->nodelay = 1;
         } else if (strcmp(argv[i], "--linger0") == 0) {
             opts->linger0 = 1;
+        } else if (strcmp(argv[i], "--linger") == 0) {
+            if (kit_parse_number(argv[++i], 1, 600, &opts->linger) != 0)
+                return -1;
         } else if (argv[i][0] == '-' || n == 2) {
             return -1;
         } else if (n++ == 0) {
@@ -58,7 +64,7 @@ static int parse_args(int argc, char **argv, struct options *opts)
     }
     if (n != 2 || opts->host[0] == '\0' || kit_parse_port(opts->port, &port) != 0)
         return -1;
-    return 0;
+    return opts->linger0 && opts->linger > 0 ? -1 : 0;
 }
 
 /* A TCP connection to the first of host's addresses that accepts one. Returns the
@@ -101,9 +107,10 @@ static SOCKET connect_to(const char *host, const char *port)
 /* Sets the options asked for. Returns 0, or an exit code with the error reported. */
 static int set_options(SOCKET s, const struct options *opts)
 {
-    /* TODO(lab05): opts->timeout > 0: set_receive_timeout; opts->nodelay:
-       set_nodelay; opts->linger0: set_abortive_close. If one fails,
-       kit_error(PROG, "setsockopt", rc) and return EXIT_NETWORK. */
+    /* TODO(lab05): the options opts asks for: --timeout (SO_RCVTIMEO), --nodelay
+       and --linger0, with transfer.c's functions. Returns 0, or EXIT_NETWORK once
+       kit_error(PROG, "setsockopt", code) has reported the failure.
+       Challenge (bonus): --linger S (opts->linger > 0) sets SO_LINGER {1, S}. */
     (void)s;
     (void)opts;
     fprintf(stderr, "%s: TODO(lab05): write set_options in upload.c\n", PROG);
@@ -129,10 +136,9 @@ static int send_stdin(SOCKET s)
 /* Prints what the server sends until it closes. Returns an exit code. */
 static int print_reply(SOCKET s)
 {
-    /* TODO(lab05): recv into buf and fwrite what came until recv returns 0; then
-       fflush and return EXIT_OK. If recv fails: kit_error(PROG, "recv", code), and
-       return EXIT_TIMEOUT for WSAETIMEDOUT (the --timeout ran out), EXIT_NETWORK
-       otherwise. */
+    /* TODO(lab05): write what the server sends to stdout, byte for byte, until it
+       ends its side. Returns EXIT_OK then; after a failed recv, reported with
+       kit_error, EXIT_TIMEOUT for WSAETIMEDOUT and EXIT_NETWORK for any other. */
     (void)s;
     return EXIT_NETWORK;
 }
@@ -140,11 +146,11 @@ static int print_reply(SOCKET s)
 /* The whole exchange on a connected socket. Returns an exit code. */
 static int upload(SOCKET s, const struct options *opts)
 {
-    /* TODO(lab05): set_options, then send_stdin; stop at the first failure. With
-       --linger0, return right after sending: main's closesocket resets. Otherwise
-       shutdown(s, SD_SEND), so that the server reads an end-of-file while the
-       socket stays open for the reply (on failure kit_error(PROG, "shutdown", ...)
-       and EXIT_NETWORK), and return print_reply(s). */
+    /* TODO(lab05): the exchange on the connected socket s, as the README's
+       upload says: the options, all of stdin (send_stdin), then the end of the
+       sending side, in order, and the reply (print_reply), the socket still open
+       for it. With --linger0 it returns as soon as stdin is sent: the closesocket
+       in main resets. Returns the first failure's exit code, or print_reply's. */
     (void)print_reply;
     (void)send_stdin;
     return set_options(s, opts);

@@ -2,7 +2,7 @@
  * udp_client - sends a message as one datagram and prints the server's reply,
  * sending it again when no reply comes in time.
  *
- * usage: udp_client HOST PORT MESSAGE [--timeout MS] [--retries N]
+ * usage: udp_client HOST PORT MESSAGE [--timeout MS] [--retries N] [--backoff]
  */
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +14,7 @@ static const char *PROG = "udp_client";
 
 #define DEFAULT_TIMEOUT 1000
 #define DEFAULT_RETRIES 3
+#define BACKOFF_CAP 30000     /* ms: --backoff doubles each wait up to this */
 
 struct options {
     const char *host;
@@ -21,17 +22,19 @@ struct options {
     const char *message;
     long timeout;       /* milliseconds per wait */
     long retries;
+    int backoff;        /* each wait twice the one before (the challenge) */
 };
 
 static char reply[65536];
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: %s HOST PORT MESSAGE [--timeout MS] [--retries N]\n"
+    fprintf(stderr, "usage: %s HOST PORT MESSAGE [--timeout MS] [--retries N] [--backoff]\n"
                     "  --timeout MS  how long to wait for each reply, 1 to 3600000 ms "
                     "(default %d)\n"
-                    "  --retries N   how many times to send again, 0 to 100 (default %d)\n",
-            PROG, DEFAULT_TIMEOUT, DEFAULT_RETRIES);
+                    "  --retries N   how many times to send again, 0 to 100 (default %d)\n"
+                    "  --backoff     wait twice as long before each retry, up to %d ms\n",
+            PROG, DEFAULT_TIMEOUT, DEFAULT_RETRIES, BACKOFF_CAP);
     return EXIT_USAGE;
 }
 
@@ -52,6 +55,8 @@ static int parse_args(int argc, char **argv, struct options *opts)
         } else if (strcmp(argv[i], "--retries") == 0) {
             if (kit_parse_number(argv[++i], 0, 100, &opts->retries) != 0)
                 return -1;
+        } else if (strcmp(argv[i], "--backoff") == 0) {
+            opts->backoff = 1;
         } else if (strncmp(argv[i], "--", 2) == 0 || n == 3) {
             return -1;
         } else {
@@ -89,6 +94,29 @@ static SOCKET open_socket(const struct options *opts, struct sockaddr_storage *s
     return s;
 }
 
+/* request_reply with each wait twice the one before, up to BACKOFF_CAP ms: one try
+   per call, the socket's timeout doubled between them. Returns as request_reply. */
+static int backoff_reply(SOCKET s, const struct options *opts, struct request *req,
+                         int *got, const char **call)
+{
+    DWORD wait = (DWORD)opts->timeout;
+    int rc = WSAETIMEDOUT;
+
+    req->retries = 0;
+    for (long sent = 0; sent <= opts->retries && rc == WSAETIMEDOUT; sent++) {
+        if (sent > 0 && wait < BACKOFF_CAP) {
+            wait = wait * 2 < BACKOFF_CAP ? wait * 2 : BACKOFF_CAP;
+            rc = set_receive_timeout(s, wait);
+            if (rc != 0) {
+                *call = "setsockopt";
+                return rc;
+            }
+        }
+        rc = request_reply(s, req, reply, (int)sizeof reply, got, call);
+    }
+    return rc;
+}
+
 /* Sends the message, waits for the reply and prints it. Returns an exit code. */
 static int ask(SOCKET s, const struct options *opts, const struct sockaddr_storage *server,
                int serverlen)
@@ -107,7 +135,10 @@ static int ask(SOCKET s, const struct options *opts, const struct sockaddr_stora
     req.message = opts->message;
     req.length = (int)strlen(opts->message);
     req.retries = (int)opts->retries;
-    rc = request_reply(s, &req, reply, (int)sizeof reply, &got, &call);
+    if (opts->backoff)
+        rc = backoff_reply(s, opts, &req, &got, &call);
+    else
+        rc = request_reply(s, &req, reply, (int)sizeof reply, &got, &call);
     if (rc == WSAETIMEDOUT) {
         fprintf(stderr, "%s: timeout: no reply from %s port %s after %ld datagrams\n", PROG,
                 opts->host, opts->port, opts->retries + 1);

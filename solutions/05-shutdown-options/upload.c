@@ -2,7 +2,7 @@
  * upload - streams stdin to a server, ends its side with shutdown(SD_SEND), then
  * prints the server's reply until the server closes.
  *
- * usage: upload HOST PORT [--timeout MS] [--nodelay] [--linger0]
+ * usage: upload HOST PORT [--timeout MS] [--nodelay] [--linger0 | --linger S]
  */
 #include <stdio.h>
 #include <string.h>
@@ -18,18 +18,21 @@ struct options {
     long timeout;       /* SO_RCVTIMEO in ms; 0: wait for ever */
     int nodelay;
     int linger0;
+    long linger;        /* --linger S: SO_LINGER {1, S} (the challenge); 0: not set */
 };
 
 static char buf[65536];
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: %s HOST PORT [--timeout MS] [--nodelay] [--linger0]\n"
+    fprintf(stderr, "usage: %s HOST PORT [--timeout MS] [--nodelay] "
+                    "[--linger0 | --linger S]\n"
                     "  --timeout MS  give up when the reply stops for MS ms "
                     "(1 to 3600000; default: wait)\n"
                     "  --nodelay     set TCP_NODELAY\n"
                     "  --linger0     set SO_LINGER {1, 0}; close after sending, with a "
-                    "reset\n", PROG);
+                    "reset\n"
+                    "  --linger S    set SO_LINGER {1, S}, 1 to 600 s; close in order\n", PROG);
     return EXIT_USAGE;
 }
 
@@ -48,6 +51,9 @@ static int parse_args(int argc, char **argv, struct options *opts)
             opts->nodelay = 1;
         } else if (strcmp(argv[i], "--linger0") == 0) {
             opts->linger0 = 1;
+        } else if (strcmp(argv[i], "--linger") == 0) {
+            if (kit_parse_number(argv[++i], 1, 600, &opts->linger) != 0)
+                return -1;
         } else if (argv[i][0] == '-' || n == 2) {
             return -1;
         } else if (n++ == 0) {
@@ -58,7 +64,7 @@ static int parse_args(int argc, char **argv, struct options *opts)
     }
     if (n != 2 || opts->host[0] == '\0' || kit_parse_port(opts->port, &port) != 0)
         return -1;
-    return 0;
+    return opts->linger0 && opts->linger > 0 ? -1 : 0;
 }
 
 /* A TCP connection to the first of host's addresses that accepts one. Returns the
@@ -98,6 +104,20 @@ static SOCKET connect_to(const char *host, const char *port)
     return s;
 }
 
+/* SO_LINGER {1, seconds}: closesocket still ends in order, with a FIN, but waits up
+   to that long for the unsent data to go. Returns 0 or the WSA error code. */
+static int set_linger(SOCKET s, long seconds)
+{
+    struct linger lg;
+
+    lg.l_onoff = 1;
+    lg.l_linger = (u_short)seconds;     /* u_short on Windows, int on POSIX */
+    if (setsockopt(s, SOL_SOCKET, SO_LINGER, (const char *)&lg, (int)sizeof lg) ==
+        SOCKET_ERROR)
+        return WSAGetLastError();
+    return 0;
+}
+
 /* Sets the options asked for. Returns 0, or an exit code with the error reported. */
 static int set_options(SOCKET s, const struct options *opts)
 {
@@ -109,6 +129,8 @@ static int set_options(SOCKET s, const struct options *opts)
         rc = set_nodelay(s);
     if (rc == 0 && opts->linger0)
         rc = set_abortive_close(s);
+    if (rc == 0 && opts->linger > 0)
+        rc = set_linger(s, opts->linger);
     if (rc != 0) {
         kit_error(PROG, "setsockopt", rc);
         return EXIT_NETWORK;
