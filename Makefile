@@ -88,11 +88,14 @@ include labs/05-shutdown-options/Makefile.local
 include labs/06-select-chat/Makefile.local
 include labs/07-http-server/Makefile.local
 include tests/Makefile.local
+include examples/Makefile.local
 include tests/fuzz/Makefile.local
 -include grader/course/Makefile.local
 
 all: programs units
 programs: $(PROGRAMS)
+# make test builds the examples too, so that they cannot rot.
+test: $(EXAMPLES)
 units: $(UNITS)
 
 # --- grading ----------------------------------------------------------------------
@@ -167,4 +170,4 @@ setup:
 help:
 	@sed -n '2,/^$$/p' Makefile | sed 's/^# \{0,1\}//'
 
--include $(shell find $(OUT) $(COMMON_OUT) $(KIT_TEST_OUT) -name "*.d" 2>/dev/null)
+-include $(shell find $(OUT) $(COMMON_OUT) $(KIT_TEST_OUT) $(EXAMPLES_OUT) -name "*.d" 2>/dev/null)
