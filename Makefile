@@ -8,6 +8,7 @@
 #   make setup        install what the kit needs (apt, pacman or brew)
 #   make bench        the reference servers next to well-known peers: tcp_server and
 #                     socat, chat_server and ncat, http_server and Python's http.server
+#   make examples     the examples (examples/): small programs beside the labs, not graded
 #   make starters     after changing a starter: record its files in grader/starters.json,
 #                     by which make grade tells a lab not yet started
 #   make handout      the instructor's tools: handout, autograder, classroom50, grade-batch
