@@ -101,14 +101,17 @@ static int icmp_offset(const unsigned char *packet, int len)
 }
 
 /* Receives until the reply to our request comes (our own request, looped back, and
-   anyone else's ICMP are skipped). Returns 0 with the reply's type and code, or the
-   WSA error code of recvfrom (WSAETIMEDOUT once the timeout passes). */
+   anyone else's ICMP are skipped), for TIMEOUT_MS in all. Returns 0 with the reply's
+   type and code, or the WSA error code of recvfrom (WSAETIMEDOUT once time is up). */
 static int await_reply(SOCKET s, const struct sockaddr_in *to, int *type, int *code)
 {
     unsigned char packet[1500];
     struct sockaddr_in from;
+    double deadline = now_ms() + TIMEOUT_MS;
 
     for (;;) {
+        if (now_ms() > deadline)
+            return WSAETIMEDOUT;    /* other ICMP kept coming, never our reply */
         int fromlen = (int)sizeof from;
         int n = recvfrom(s, (char *)packet, (int)sizeof packet, 0,
                          (struct sockaddr *)&from, &fromlen);
