@@ -8,6 +8,7 @@
 #   make setup        install what the kit needs (apt, pacman or brew)
 #   make bench        the reference servers next to well-known peers: tcp_server and
 #                     socat, chat_server and ncat, http_server and Python's http.server
+#   make examples     the examples (examples/): small programs beside the labs, not graded
 #   make starters     after changing a starter: record its files in grader/starters.json,
 #                     by which make grade tells a lab not yet started
 #   make handout      the instructor's tools: handout, autograder, classroom50, grade-batch
@@ -88,6 +89,8 @@ include labs/05-shutdown-options/Makefile.local
 include labs/06-select-chat/Makefile.local
 include labs/07-http-server/Makefile.local
 include tests/Makefile.local
+# The examples: in the kit, not in a students' handout, which has no examples/.
+-include examples/Makefile.local
 include tests/fuzz/Makefile.local
 -include grader/course/Makefile.local
 
@@ -169,4 +172,4 @@ setup:
 help:
 	@sed -n '2,/^$$/p' Makefile | sed 's/^# \{0,1\}//'
 
--include $(shell find $(OUT) $(COMMON_OUT) $(KIT_TEST_OUT) -name "*.d" 2>/dev/null)
+-include $(shell find $(OUT) $(COMMON_OUT) $(KIT_TEST_OUT) $(EXAMPLES_OUT) -name "*.d" 2>/dev/null)
