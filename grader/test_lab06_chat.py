@@ -595,3 +595,25 @@ def test_nonblocking_sockets(server, rng):
     if not any(c.name == "select" for c in record.calls):
         raise failure(proc, "the server never called select", "select(...) in its record",
                       record.sequence(), "Wait in select for the sockets that are ready.")
+
+
+# --- the challenge (bonus) ----------------------------------------------------------------
+
+@pytest.mark.challenge
+@pytest.mark.points(2)
+def test_challenge_who(server, rng):
+    """challenge: /who answers its sender alone with every client's name, in the order they came"""
+    proc = server()
+    a, b, c = join(proc), join(proc), join(proc)
+    b.sock.sendall(b"/who\n")
+    b.expect_line(f"* here: {a.name} {b.name} {c.name}\n".encode(), "/who was not "
+                  "answered with the names of the clients connected",
+                  "When take_line gives exactly \"/who\\n\", queue \"* here:\" and \" NAME\" "
+                  "for every client still connected, in the room's order, then \"\\n\", to "
+                  "the sender only.")
+    text = words(rng)
+    c.sock.sendall(text + b"\n")
+    for to in (a, b):
+        to.expect_line(relayed(c, text), "after a /who the next line another client got "
+                       "was not the next client's line", "A /who is a command to the "
+                       "server: answer it, and do not relay it to the others.")

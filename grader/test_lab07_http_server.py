@@ -673,3 +673,35 @@ def test_browser(server, site):
                       want, (got or dom[:400] or "(no page)") + "\n" + errors[-300:],
                       "The browser asks for style.css and image.png after the page: serve "
                       "them with text/css and image/png, and the PNG's bytes exactly.")
+
+
+# --- the challenge (bonus) ----------------------------------------------------------------
+
+LOG_TIMEOUT = 10
+
+
+@pytest.mark.challenge
+@pytest.mark.points(2)
+def test_challenge_access_log(server, site):
+    """challenge: each request answered is logged on stdout as CLIENT TARGET STATUS"""
+    proc = server()
+    for data, target, status in [(get("/notes.txt"), "/notes.txt", 200),
+                                 (get("/sub/?x=1", "HEAD"), "/sub/?x=1", 200),
+                                 (get("/no-such-file.html"), "/no-such-file.html", 404),
+                                 (b"GET /notes.txt\r\n\r\n", "-", 400)]:
+        with send_request(proc, data) as sock:
+            name = sock.getsockname()
+            raw, how = peers.recv_until_close(sock, CLIENT_TIMEOUT)
+        answer = Answer(raw, how)
+        if answer.status != status:
+            raise failure(proc, f"{data.splitlines()[0].decode()}: the status line should "
+                          f"say {status}", f"HTTP/1.1 {status} ...", answer.shown(),
+                          "The challenge adds a log line; the answers stay as they were.")
+        wanted = f"{name[0]}:{name[1]} {target} {status}"
+        if proc.wait_line(re.escape(wanted), LOG_TIMEOUT) is None:
+            raise failure(proc, "a request answered was not logged on stdout as CLIENT "
+                          "TARGET STATUS", wanted, f"no such line within {LOG_TIMEOUT} s",
+                          "Give accept a struct sockaddr_storage to learn the client's "
+                          "address and port; after the answer, print the line (\"-\" for "
+                          "the target of a request that did not parse) and fflush(stdout): "
+                          "a pipe keeps stdout buffered.")

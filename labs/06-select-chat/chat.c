@@ -83,17 +83,18 @@ int client_name(const struct sockaddr *addr, char *name, size_t size)
 
 int set_nonblocking(SOCKET s)
 {
-    /* TODO(lab06): turn on FIONBIO with ioctlsocket (its argument a u_long set to
-       1). Return 0, or WSAGetLastError() if it fails. */
+    /* TODO(lab06): make s non-blocking. Returns 0, or the WSA error code of the
+       call that failed. */
     (void)s;
     return WSAEOPNOTSUPP;
 }
 
 int read_client(struct client *c)
 {
-    /* TODO(lab06): one recv on c->s into the free end of c->in (at c->in + c->in_len,
-       at most sizeof c->in - c->in_len bytes); add what came to c->in_len. Return
-       what recv returned. */
+    /* TODO(lab06): receive what is waiting, without waiting, after the c->in_len
+       bytes c->in already holds and never past its end; c->in_len counts what came.
+       Returns what recv does: bytes, 0 when the client closed, SOCKET_ERROR with the
+       WSA error (WSAEWOULDBLOCK: nothing was waiting). */
     (void)c;
     WSASetLastError(WSAEOPNOTSUPP);
     return SOCKET_ERROR;
@@ -101,10 +102,10 @@ int read_client(struct client *c)
 
 int take_line(struct client *c, char *line)
 {
-    /* TODO(lab06): find the first '\n' in the c->in_len bytes of c->in (the bytes may
-       be anything, '\0' too). None: return -1 if c->in is full, else 0. Found:
-       copy the line with its '\n' into line, move the bytes after it to the start
-       of c->in, shorten c->in_len, return the line's length. */
+    /* TODO(lab06): as chat.h says: the first complete line of c->in, '\n' included,
+       into line, and what followed it left at the start of c->in. Returns its
+       length; 0 without a complete line; -1 when c->in is full without one. A line
+       may hold any byte but '\n', '\0' too. */
     (void)c;
     (void)line;
     return -1;
@@ -112,8 +113,8 @@ int take_line(struct client *c, char *line)
 
 int queue_output(struct client *c, const char *data, int len)
 {
-    /* TODO(lab06): if len bytes do not fit in what is left of c->out, return -1 and
-       change nothing; else append them and return 0. */
+    /* TODO(lab06): append all len bytes to c->out, or none. Returns 0, or -1 if they
+       do not fit in CHAT_OUT_MAX (c->out and c->out_len unchanged). */
     (void)c;
     (void)data;
     (void)len;
@@ -122,10 +123,10 @@ int queue_output(struct client *c, const char *data, int len)
 
 int flush_output(struct client *c)
 {
-    /* TODO(lab06): send from c->out until all of it is sent or send fails; send may
-       take fewer bytes than asked. WSAEWOULDBLOCK is no failure: the socket is full,
-       stop and return 0. Another error: stop and return it. Either way remove what
-       was sent, moving the unsent rest to the start of c->out. */
+    /* TODO(lab06): send what c->s takes of c->out without waiting; what was sent
+       leaves c->out, the rest stays in order at its start. Returns 0 when all was
+       sent or the socket is full (WSAEWOULDBLOCK), else the WSA error of the send
+       that failed. */
     (void)c;
     return WSAEOPNOTSUPP;
 }

@@ -65,9 +65,8 @@ static void sweep(struct room *room)
 static void build_sets(const struct room *room, long max, fd_set *readable,
                        fd_set *writable)
 {
-    /* TODO(lab06): FD_ZERO both sets. Put the listener in readable while more
-       clients may come (max is 0, or fewer than max have joined), every client in
-       readable, and in writable every client with output waiting (out_len > 0). */
+    /* TODO(lab06): the sets for this round's select, as the comment above says:
+       nothing else in them, whatever they held before. */
     (void)room;
     (void)max;
     FD_ZERO(readable);
@@ -78,14 +77,13 @@ static void build_sets(const struct room *room, long max, fd_set *readable,
    greeted with "* you are NAME\n", added to the room. */
 static void accept_client(struct room *room)
 {
-    /* TODO(lab06): accept, with a struct sockaddr_storage for the client's address
-       (IPv4 or IPv6). If it fails with WSAEWOULDBLOCK, the client went away: return.
-       Another failure is that client's: kit_error, count it as joined and left.
-       Else count it joined; if the room is full (CHAT_MAX_CLIENTS) or calloc fails,
-       say so on stderr, close it and count it left. Else fill in a struct client
-       (socket, client_name), add it to the room, make it non-blocking and give it
-       a send buffer (SO_SNDBUF) of CHAT_SNDBUF bytes (if either fails: kit_error
-       and drop it), and queue "* you are NAME\n" for it. */
+    /* TODO(lab06): accept one client, IPv4 or IPv6. Nobody there after all
+       (WSAEWOULDBLOCK) is no event. A failed accept is reported (kit_error) and
+       counts as a client that joined and left. A client beyond CHAT_MAX_CLIENTS,
+       or one there is no memory for, is said on stderr ("the room is full: a client
+       refused"), closed and counted so. Every client kept is non-blocking, has a
+       send buffer of CHAT_SNDBUF (a failure of either: kit_error and drop it), and
+       gets its greeting first. room->joined and room->left count them all. */
     (void)room;
 }
 
@@ -94,10 +92,9 @@ static void accept_client(struct room *room)
 static void broadcast(struct room *room, const struct client *from, const char *line,
                       int len)
 {
-    /* TODO(lab06): build "NAME: " followed by the line's len bytes (its '\n'
-       included) in a buffer; queue_output it to every client but from and those
-       already gone. A client whose output it does not fit is too slow: drop_client
-       it with a reason. */
+    /* TODO(lab06): as the comment above says, to every client still connected but
+       from; the line is len bytes, its '\n' included, any byte in it. A client
+       dropped says why: "too slow (its output is full)". */
     (void)room;
     (void)from;
     (void)line;
@@ -109,10 +106,9 @@ static void broadcast(struct room *room, const struct client *from, const char *
    line of a client that vanished is dropped with it. */
 static void read_lines(struct room *room, struct client *c)
 {
-    /* TODO(lab06): read_client. 0: the client has gone, drop it. SOCKET_ERROR: if
-       not WSAEWOULDBLOCK, kit_error "recv" and drop it. Bytes: take_line until it
-       gives no more lines, broadcasting each; if it returns -1, drop the client
-       ("line too long"). */
+    /* TODO(lab06): as the comment above says. Every line the bytes complete is
+       broadcast, in order. A failed recv is reported (kit_error "recv") unless it
+       is only "not now"; a line too long drops the client saying "line too long". */
     (void)room;
     (void)c;
 }
@@ -121,13 +117,11 @@ static void read_lines(struct room *room, struct client *c)
    an exit code. */
 static int serve(SOCKET listener, long max)
 {
-    /* TODO(lab06): until max clients have come and gone (forever if max is 0):
-       build_sets; select on them (no timeout: it returns when a socket is ready; a
-       failure is kit_error "select" and EXIT_NETWORK); accept_client if the listener
-       is readable; read_lines every client that is readable, then flush_output
-       every one that is writable (a failure: kit_error "send" and drop it); sweep.
-       Skip clients already gone in a round. At the end drop every client left and
-       sweep. Return EXIT_OK. */
+    /* TODO(lab06): serve every client in rounds, waiting only in select, never on
+       one socket, until max clients have come and gone (max 0: forever). A failed
+       select is reported (kit_error "select") and is EXIT_NETWORK; a failed send
+       (kit_error "send") drops that client only. At the end no client is left
+       open. Returns EXIT_OK. */
     (void)listener;
     (void)max;
     (void)build_sets;       /* the helpers above, for your loop to call */

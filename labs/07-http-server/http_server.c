@@ -140,11 +140,9 @@ static void finish(SOCKET client)
    there was no one to answer, or SOCKET_ERROR if sending the answer failed. */
 static int serve_client(SOCKET client, const char *root, int seconds)
 {
-    /* TODO(lab07): read the head (read_head) within seconds; a client that left
-       gets no answer (return 0), a timeout or a head too long gets that status
-       (send_status). Parse it (parse_request): a status other than 200 is the
-       answer. Map its target to a file under root (map_path): a refusal is the
-       answer. Otherwise send the file (send_file), with no body for HEAD. */
+    /* TODO(lab07): one request, as the comment above says: within seconds, with the
+       status of README section 3 for whatever is wrong with it, else the file it
+       names under root (no body for HEAD). A client that left gets no answer. */
     (void)client;
     (void)root;
     (void)seconds;

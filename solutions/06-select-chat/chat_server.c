@@ -146,6 +146,22 @@ static void broadcast(struct room *room, const struct client *from, const char *
     }
 }
 
+/* The challenge's /who: sends c alone "* here:" and the name of every client now
+   connected, in the order they came, c included. */
+static void who(struct room *room, struct client *c)
+{
+    static char list[16 + CHAT_MAX_CLIENTS * (CHAT_NAME_MAX + 1)];
+    int n = snprintf(list, sizeof list, "* here:");
+
+    for (int i = 0; i < room->count; i++)
+        if (room->clients[i]->s != INVALID_SOCKET)
+            n += snprintf(list + n, sizeof list - (size_t)n, " %s",
+                          room->clients[i]->name);
+    list[n++] = '\n';
+    if (queue_output(c, list, n) != 0)
+        drop_client(room, c, "too slow (its output is full)");
+}
+
 /* Reads what client c sent and broadcasts every line it completes. A client that
    closed, failed, or sent a line longer than CHAT_LINE_MAX is dropped; the partial
    line of a client that vanished is dropped with it. */
@@ -167,8 +183,12 @@ static void read_lines(struct room *room, struct client *c)
         return;
     }
     /* One recv may hold the end of a line, several lines, and the start of the next. */
-    while ((len = take_line(c, line)) > 0)
-        broadcast(room, c, line, len);
+    while ((len = take_line(c, line)) > 0) {
+        if (len == 5 && memcmp(line, "/who\n", 5) == 0)
+            who(room, c);
+        else
+            broadcast(room, c, line, len);
+    }
     if (len < 0)
         drop_client(room, c, "line too long");
 }

@@ -137,13 +137,16 @@ static void finish(SOCKET client)
 }
 
 /* Reads one request from client and answers it. Returns the status answered, 0 if
-   there was no one to answer, or SOCKET_ERROR if sending the answer failed. */
-static int serve_client(SOCKET client, const char *root, int seconds)
+   there was no one to answer, or SOCKET_ERROR if sending the answer failed. The
+   target of a request parse_request accepted is left in target (TARGET_LIMIT bytes),
+   "-" otherwise. */
+static int serve_client(SOCKET client, const char *root, int seconds, char *target)
 {
     static char head[HEAD_LIMIT], path[PATH_LIMIT];
     struct http_request req;
     int len, status;
 
+    strcpy(target, "-");
     status = read_head(client, head, (int)sizeof head, seconds, &len);
     if (status == -1)
         return 0;
@@ -151,11 +154,35 @@ static int serve_client(SOCKET client, const char *root, int seconds)
         status = parse_request(head, head_length(head, (size_t)len), &req);
     else
         req.head = 0;
-    if (status == 200)
+    if (status == 200) {
+        strcpy(target, req.target);
         status = map_path(root, req.target, path, sizeof path);
+    }
     if (status == 0)
         return send_file(client, path, req.head);
     return send_status(client, status, req.head) == SOCKET_ERROR ? SOCKET_ERROR : status;
+}
+
+/* The challenge's access log: "NAME TARGET STATUS" on stdout for each request
+   answered, NAME the client's ADDR:PORT ([ADDR]:PORT for IPv6). */
+static void log_request(const struct sockaddr_storage *addr, const char *target,
+                        int status)
+{
+    char host[INET6_ADDRSTRLEN] = "?";
+    unsigned short port = 0;
+
+    if (addr->ss_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)addr;
+        inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+        port = ntohs(in->sin_port);
+        printf("%s:%u %s %d\n", host, port, target, status);
+    } else if (addr->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)addr;
+        inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+        port = ntohs(in6->sin6_port);
+        printf("[%s]:%u %s %d\n", host, port, target, status);
+    }
+    fflush(stdout);
 }
 
 /* Accepts and serves clients one at a time, max of them (0: no limit). Returns an
@@ -165,14 +192,20 @@ static int serve(SOCKET listener, const struct http_args *args)
     long max = args->server.count;
 
     for (long served = 0; max == 0 || served < max; served++) {
-        SOCKET client = accept(listener, NULL, NULL);
+        static char target[TARGET_LIMIT];
+        struct sockaddr_storage addr;
+        int addr_len = (int)sizeof addr, status;
+        SOCKET client = accept(listener, (struct sockaddr *)&addr, &addr_len);
 
         if (client == INVALID_SOCKET) {
             kit_error(PROG, "accept", WSAGetLastError());
             continue;
         }
-        if (serve_client(client, args->root, (int)args->timeout) == SOCKET_ERROR)
+        status = serve_client(client, args->root, (int)args->timeout, target);
+        if (status == SOCKET_ERROR)
             kit_error(PROG, "send", WSAGetLastError());
+        else if (status != 0)
+            log_request(&addr, target, status);
         finish(client);
     }
     return EXIT_OK;
