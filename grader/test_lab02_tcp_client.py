@@ -66,6 +66,7 @@ def read_line(conn, want):
     begun) REST_OF_LINE s pass without more: a line-based server would wait for the
     newline for ever, this one answers so the test can say what was missing."""
     data = bytearray()
+    timeout = conn.gettimeout()
     while len(data) < want:
         try:
             chunk = conn.recv(want - len(data))
@@ -75,6 +76,7 @@ def read_line(conn, want):
             break
         data += chunk
         conn.settimeout(REST_OF_LINE)
+    conn.settimeout(timeout)    # the reply that follows has the connection's own
     return bytes(data)
 
 
