@@ -65,7 +65,9 @@ class Progress:
 
 
 def kib(rate):
-    return f"{rate / 1024:.0f} KiB/s" if rate >= 1024 else f"{rate:.0f} bytes/s"
+    if rate >= 10 * 1024:
+        return f"{rate / 1024:.0f} KiB/s"
+    return f"{rate / 1024:.1f} KiB/s" if rate >= 1024 else f"{rate:.0f} bytes/s"
 
 
 STOPPED_HINT = ("Nothing moved for a while: look for a loop that never ends or a call "
