@@ -54,13 +54,14 @@ START_TEST(test_tcpserver_port_in_use)
 {
     char port[8];
     const char *call = "none";
-    SOCKET second = INVALID_SOCKET;
+    SOCKET second = UNIT_NOT_A_SOCKET;   /* the failure sets it to INVALID_SOCKET */
 
     ck_assert_int_eq(open_listener("127.0.0.1", "0", &listener, &call), 0);
     unit_port_of(listener, port);
     ck_assert_int_eq(open_listener("127.0.0.1", port, &second, &call), WSAEADDRINUSE);
     ck_assert_str_eq(call, "bind");
-    ck_assert(second == INVALID_SOCKET);
+    ck_assert_msg(second == INVALID_SOCKET, "open_listener failed but left a handle in *s: "
+                  "on failure *s = INVALID_SOCKET (a closed socket's handle is no socket)");
 }
 END_TEST
 

@@ -130,6 +130,11 @@ void unit_pair(SOCKET listener, SOCKET *client, SOCKET *server);
 /* Receives exactly len bytes into buf, or fails the test. */
 void unit_recv_exactly(SOCKET s, char *buf, int len);
 
+/* A value that is neither INVALID_SOCKET nor a socket the test has open: given as
+   *s to a function whose failure must set *s to INVALID_SOCKET, it shows one that
+   leaves *s as it found it. */
+#define UNIT_NOT_A_SOCKET ((SOCKET)0x7ffe)
+
 /* Closes *s if it is open, and sets it to INVALID_SOCKET. */
 void unit_close(SOCKET *s);
 
