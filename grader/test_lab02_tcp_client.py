@@ -123,8 +123,8 @@ def client_sent(server, line):
                              hint="Send MESSAGE and then one '\\n' (send_line does both): "
                                   "a line ends with its newline.")
     expect.same_bytes("the server did not receive exactly MESSAGE and a newline",
-                      line, got, hint="Send the whole message and then '\\n', with a "
-                                      "loop around send.")
+                      line, got, sent=True, hint="Send the whole message and then '\\n', "
+                                                 "with a loop around send.")
 
 
 def talk(run, host, reply, rng, **how):

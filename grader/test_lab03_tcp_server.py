@@ -104,7 +104,7 @@ def echo(proc, data, hint=None, limit=None):
                       f"{len(data)} bytes, then the server closes",
                       f"{len(got)} bytes (first difference at byte {at})" +
                       (f"; {why}" if why else ""),
-                      hint or expect.bytes_hint(data, got, at) or
+                      hint or expect.bytes_hint(data, got, at, sent=True) or
                       "Loop on recv until it returns 0, sending back exactly the n bytes "
                       "each recv returned; then close the client's socket.")
 
@@ -213,7 +213,9 @@ def test_backlog(server, rng):
             if got != data or how != "eof":
                 raise failure(proc, f"client {i + 1} of 5 was not echoed",
                               f"{len(data)} bytes, then the server closes",
-                              f"{len(got)} bytes, {how}", hint)
+                              f"{len(got)} bytes, {how}",
+                              expect.bytes_hint(data, got, expect.first_difference(
+                                  data, got), sent=True) or hint)
     finally:
         for sock in socks:
             sock.close()

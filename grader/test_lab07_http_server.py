@@ -229,7 +229,7 @@ def expect_answer(proc, answer, what, status, body=None, content_type=None, hint
         at = expect.first_difference(body, answer.body)
         problem = (f"the body differs from the file ({len(answer.body)} bytes, not "
                    f"{len(body)}; first difference at byte {at})")
-        hint = expect.bytes_hint(body, answer.body, at) or hint
+        hint = expect.bytes_hint(body, answer.body, at, sent=True) or hint
     elif body is not None and answer.headers.get("content-length") != str(len(body)):
         problem = f"Content-Length should be {len(body)}"
     elif content_type and answer.headers.get("content-type") != content_type:

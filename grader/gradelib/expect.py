@@ -183,16 +183,17 @@ def usage(result):
                            "and exit 1.")
 
 
-def same_bytes(what, expected, got, hint=None, result=None):
+def same_bytes(what, expected, got, hint=None, result=None, sent=False):
     """Checks that GOT is EXPECTED byte for byte; the failure shows where they part
-    and, when it can tell, why."""
+    and, when it can tell, why. SENT: the program sent these bytes (not only printed
+    what it received)."""
     if got == expected:
         return
     at = first_difference(expected, got)
     raise Failure(what, expected=f"{len(expected)} bytes, around byte {at}: "
                                  f"{_around(expected, at)}",
                   got=f"{len(got)} bytes, around byte {at}: {_around(got, at)}",
-                  hint=bytes_hint(expected, got, at) or hint, result=result)
+                  hint=bytes_hint(expected, got, at, sent) or hint, result=result)
 
 
 def first_difference(a, b):
@@ -211,15 +212,35 @@ def _around(data, at):
     return (repr(part)[1:] if part else "(nothing)") + ("" if at < len(data) else " (the end)")
 
 
-def bytes_hint(expected, got, at):
-    """The usual reason a byte stream came out wrong, read from how it differs."""
+# Bytes that, seen again later in a stream, show it repeats an earlier piece.
+REPEAT = 8
+
+
+def bytes_hint(expected, got, at, sent=False):
+    """The usual reason a byte stream came out wrong, read from how it differs. SENT:
+    the program sent the stream (an echo, a file it serves), so its send loop can be
+    the reason, not only its recv."""
     if got.replace(b"\r\n", b"\n") == expected and b"\r\n" in got:
         return ("Every \\n came out as \\r\\n: stdout is in text mode on Windows. Call "
                 "_setmode(_fileno(stdout), _O_BINARY) before writing binary data.")
     if at < len(expected) and expected[at] == 0 and len(got) < len(expected):
         return ("The bytes stop just before a zero byte: printf(\"%s\"), fputs and strlen "
                 "stop at '\\0'. Write what recv returned with fwrite(buf, 1, n, ...).")
+    again = got[at:at + REPEAT]
+    if sent and at >= REPEAT and len(again) == REPEAT and again in expected[:at]:
+        return (f"At byte {at} bytes from earlier in the stream came again: a send loop "
+                "that does not move on by what each send returned sends the same bytes "
+                "twice. Advance the pointer and shrink the length by send's result.")
+    if sent and len(again) == REPEAT and again in expected[at + 1:]:
+        return (f"At byte {at} the stream skips ahead: bytes were left out, as when a send "
+                "takes fewer bytes than asked and the rest is never sent. Loop until "
+                "every byte has gone (send_all).")
     if expected.startswith(got) and got:
+        if sent:
+            return (f"Only the first {len(got)} bytes came through: one send may take "
+                    "fewer bytes than asked, and one recv returns what has arrived so far. "
+                    "Send in a loop until every byte has gone (send_all), and recv in a "
+                    "loop until it returns 0.")
         return (f"Only the first {len(got)} bytes came through: one recv returns what has "
                 "arrived so far, not the whole stream. Call recv in a loop until it "
                 "returns 0 (the peer closed), keeping every chunk.")

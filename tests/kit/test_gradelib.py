@@ -33,6 +33,19 @@ class _Report:
             self.wasxfail = wasxfail
 
 
+def test_bytes_hint_reads_how_a_sent_stream_went_wrong():
+    data = peers.payload(4000, 1)
+    hint = lambda got, sent=True: expect.bytes_hint(  # noqa: E731
+        data, got, expect.first_difference(data, got), sent) or ""
+    # A send loop that sends the same piece again: bytes from earlier come again.
+    assert "came again" in hint(data[:1000] + data[500:3500])
+    # A send that took fewer bytes than asked, the rest dropped: the stream skips.
+    assert "skips ahead" in hint(data[:1000] + data[1200:])
+    # One send that took fewer bytes than asked: a prefix, a short send or a recv.
+    assert "one send may take fewer" in hint(data[:1500])
+    assert "one send" not in hint(data[:1500], sent=False)
+
+
 def test_known_platform_difference_is_worth_nothing(tmp_path, monkeypatch):
     monkeypatch.setattr(report, "GRADE_DIR", tmp_path)
     board = report.Scoreboard(None)
