@@ -139,6 +139,18 @@ def test_upload_large(run):
                      "Loop: fread a block, send all of it, until fread returns 0.")
 
 
+def half_closed(record):
+    """Whether the record shows a socket shut down for sending before its first recv."""
+    for sock in record.sockets.values():
+        for call in sock.calls:
+            if call.name == "recv":
+                break
+            if call.name == "shutdown" and not call.failed and \
+                    call.args[1:2] in (["SD_SEND"], ["SD_BOTH"]):
+                return True
+    return False
+
+
 @pytest.mark.points(2)
 def test_upload_silent_server(run):
     """a silent server against --timeout: exit 3 promptly with WSAETIMEDOUT"""
@@ -163,6 +175,16 @@ def test_upload_silent_server(run):
     seconds = timeout_ms / 1000
     # From the end-of-file (upload then waits for the reply) to the exit.
     waited = ended - eof_at[0] if eof_at else result.duration
+    record = result.calls
+    if not 0.9 * seconds <= waited <= seconds + 1.5 and record.exists and \
+            not half_closed(record):
+        # The end-of-file came only as upload ended: it waited without one.
+        raise expect.Failure(f"with --timeout {timeout_ms} upload waited for the reply "
+                             "without half-closing: the server saw its end-of-file only "
+                             "when upload ended", expected="shutdown(s, SD_SEND), then "
+                             "recv until --timeout runs out", got=record.sequence(),
+                             hint="After sending stdin, call shutdown(s, SD_SEND): a server "
+                                  "that answers after your end-of-file waits for it.")
     if not 0.9 * seconds <= waited <= seconds + 1.5:
         raise expect.Failure(f"with --timeout {timeout_ms} upload gave up {waited:.2f} s "
                              "after its end-of-file", expected=f"about {seconds:.1f} s",
@@ -181,6 +203,20 @@ def test_upload_nodelay(run):
         check_upload(result, server, data, reply,
                      "--nodelay sets TCP_NODELAY (level IPPROTO_TCP) and changes nothing "
                      "else.")
+    # Nagle's algorithm shows on the wire only as timing: the record shows the option.
+    record = result.calls
+    connected = [sock for sock in record.sockets.values()
+                 if any(c.name == "connect" and not c.failed for c in sock.calls)]
+    nodelay = [c for sock in connected for c in sock.calls if c.name == "setsockopt" and
+               not c.failed and c.args[1:3] == ["IPPROTO_TCP", "TCP_NODELAY"]]
+    if not any(c.args[3].lstrip("-").isdigit() and int(c.args[3]) != 0 for c in nodelay):
+        raise expect.Failure("upload --nodelay did not turn TCP_NODELAY on for its "
+                             "connection", expected="setsockopt(IPPROTO_TCP, TCP_NODELAY, "
+                                                    "TRUE) on the connected socket",
+                             got="\n".join(c.where() for c in nodelay) or
+                                 "no setsockopt of TCP_NODELAY on it:\n" + record.sequence(),
+                             hint="With --nodelay, set_nodelay(s) on the socket that "
+                                  "connected: a BOOL TRUE at level IPPROTO_TCP.")
 
 
 def linger0_upload(run, data):
@@ -429,16 +465,28 @@ def test_summary_stdout_one_line(start):
 
 @pytest.mark.points(1)
 def test_summary_reports_failed_client(start):
-    """a client that resets mid-upload is reported on stderr"""
+    """a client that resets mid-upload is reported on stderr, from the recv it failed"""
     server = start_server(start)
     reset_mid_upload(server)
-    if server.wait_line(r"summary_server: \S+: WSA\w+ \(\d+\): .+", 10, stderr=True) is None:
+    line = server.wait_line(r"summary_server: (\S+): (WSA\w+) \((\d+)\): .+", 10, stderr=True)
+    if line is None:
         raise expect.Failure("the failed client was not reported on stderr",
-                             expected="summary_server: recv: WSAECONNRESET (10054): ... "
-                                      "(or another WSA error line)",
+                             expected="summary_server: recv: WSAECONNRESET (10054): ...",
                              got="no error line on stderr", result=server.stop(),
                              hint="When a client's recv or send fails, report it with "
                                   "kit_error(PROG, call, code), then serve the next client.")
+    # Where a reset reads as an end-of-file (Wine), only the answer's send can fail.
+    calls = platform.RESET_REPORTED_BY
+    if line.group(1) not in calls or line.group(2, 3) != ("WSAECONNRESET", "10054"):
+        raise expect.Failure("the reset was not reported as the failure of the client's "
+                             "recv", expected=" or ".join(
+                                 f"summary_server: {call}: WSAECONNRESET (10054): ..."
+                                 for call in calls),
+                             got=line.group(0), result=server.stop(),
+                             hint="summarise returns recv's error when the client resets: "
+                                  "then report it, kit_error(PROG, \"recv\", rc), and close "
+                                  "the client's socket without answering; there is no one "
+                                  "left to answer.")
     summarised(server, payload(random.randint(1000, 50_000)), "the client after a reset")
 
 
@@ -458,6 +506,49 @@ def test_summary_counts_failed_client(start):
                                   "count every client accepted, however it ended.")
     expect.exits(result, 0, hint="After the last client, close the listening socket, "
                                  "WSACleanup and return 0.")
+
+
+ACCEPT_LINE = re.compile(r"^summary_server: accept: WSA\w+ \(\d+\): .+$", re.M)
+
+
+@pytest.mark.points(1)
+@pytest.mark.faults("accept-reset")
+def test_summary_accept_reset(start):
+    """an accept that fails for a client that reset in the backlog: reported, counted, and the server goes on"""
+    server = start_server(start, "--max-clients", 2)
+    host, port = announced(server)
+    # The layer resets the first connection the server accepts and fails that accept
+    # (gradelib.calls): this client is the one sacrificed.
+    try:
+        with connect(host, port, PEER_WAIT) as sacrificed:
+            recv_until_close(sacrificed, PEER_WAIT)
+    except ConnectionResetError:
+        pass        # the reset came before connect had returned: as expected
+    if server.poll() is not None:
+        result = server.stop()
+        raise expect.Failure("the server ended after an accept that failed",
+                             expected="still running, waiting for the next client",
+                             got=result.ended(), result=result,
+                             hint="A failed accept is that client's failure, not the "
+                                  "server's: report it with kit_error and accept the next.")
+    summarised(server, payload(random.randint(1000, 50_000)), "the client after a failed "
+               "accept")
+    result = server.ended_within(10)
+    if result is None:
+        raise expect.Failure("the server did not exit after 2 clients, the first of which "
+                             "failed in accept", expected="exit 0 after the second client "
+                             "(--max-clients 2)", got="still running 10 s later",
+                             result=server.stop(),
+                             hint="A failed accept counts towards --max-clients too: count "
+                                  "every accept, however it ended.")
+    expect.exits(result, 0, hint="After the last client, close the listening socket, "
+                                 "WSACleanup and return 0.")
+    if not ACCEPT_LINE.search(result.errors):
+        raise expect.Failure("the server did not report the failed accept",
+                             expected="summary_server: accept: WSANAME (CODE): TEXT on stderr",
+                             got=result.errors.strip() or "(nothing on stderr)",
+                             hint="When accept fails, kit_error(PROG, \"accept\", "
+                                  "WSAGetLastError()), then accept the next client.")
 
 
 # Clients that reset one after another, and how long the record may lag behind a

@@ -24,7 +24,8 @@ instance platform.jobs._kernel32, platform.hosts.HOST), where the others look it
 from . import exits, hosts, jobs, locks, procfs, programs, wine
 from .exits import (EXCEPTIONS, MEMORY_ERROR_EXIT, SANITIZER_REPORT, VALGRIND_REPORT,
                     describe_exit, memory_error)
-from .hosts import (EXE, HOST, MARK, ON_WINDOWS, REFUSED_CONNECT_SECONDS, ROOT,
+from .hosts import (EXE, HOST, MARK, ON_WINDOWS, REFUSED_CONNECT_SECONDS,
+                    RESET_REPORTED_BY, ROOT,
                     SAME_SOCKETS_AS_PROGRAMS, STREAM_SCALE, TARGET, UDP_SENDTO_WHILE_CONNECTED, UNDER_WINE,
                     WINDOWS_PROGRAMS, WINE_DIFFERENCES, WINE_DIFFERS_AT_TIMES, Host,
                     python_problem, stream_bytes, wine_differs)
