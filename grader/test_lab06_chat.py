@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from gradelib import expect, peers
+from gradelib import calls as call_record, expect, peers
 
 UNITS = "lab06_units"
 # Every wait of a test is bounded by one of these.
@@ -353,8 +353,10 @@ ROOM = 500          # CHAT_MAX_CLIENTS
 
 @pytest.mark.points(2)
 def test_room_full(server, rng):
-    """with CHAT_MAX_CLIENTS clients connected the next one is closed at once, and the room goes on"""
-    proc = server()
+    """with CHAT_MAX_CLIENTS clients connected the next one is closed at once (said on stderr), and the room goes on"""
+    # The refused client counts as one that came and went: once the ROOM leave, the
+    # server exits, and stdout holds all it wrote (a pipe's stdout is buffered).
+    proc = server("--max-clients", ROOM + 1)
     clients = [join(proc) for _ in range(ROOM)]
     extra = peers.connect(proc.host, proc.port, LINE_TIMEOUT)
     got, how = peers.recv_until_close(extra, LINE_TIMEOUT)
@@ -372,7 +374,17 @@ def test_room_full(server, rng):
                             "read set: the layer's fd_set holds 1024 sockets.")
     for c in clients:
         c.close()
-    only_the_listener(proc)
+    result = proc.wait(EXIT_TIMEOUT)
+    expect.exits(result, 0, hint="A refused client came and went: count it in joined and "
+                                 "left, so that --max-clients ends the server once the "
+                                 "others have gone too.")
+    if len(result.lines) != 1:
+        raise expect.Failure("the server wrote more than its listening line on stdout",
+                             expected=f"listening on {proc.host}:{proc.port}",
+                             got=result.text.strip(), result=result,
+                             hint="stdout holds only the listening line; \"the room is "
+                                  "full\" and every other message goes to stderr "
+                                  "(fprintf(stderr, ...)).")
 
 
 # What the others chat, at most, while the slow client reads nothing: its output
@@ -465,18 +477,28 @@ def test_flood(server, rng):
 @pytest.mark.points(2)
 @pytest.mark.faults("short-recv")
 def test_vanished_mid_line(server, rng):
-    """a client that vanishes mid-line is dropped with its partial line; the others go on"""
+    """a client that closes or resets mid-line is dropped with its partial line; the others go on"""
     proc = server()
-    a, b = join(proc), join(proc)
-    a.sock.sendall(words(rng))              # no '\n': a line never finished
+    a, b, d = join(proc), join(proc), join(proc)
+    d.sock.sendall(words(rng))              # no '\n': a line never finished
+    d.sock.shutdown(socket.SHUT_WR)         # and a clean close, seen as recv 0
+    got, how = peers.recv_until_close(d.sock, LINE_TIMEOUT)
+    d.close()
+    if how not in ("eof", "reset"):
+        raise failure(proc, "a client that closed mid-line was not disconnected",
+                      "the server closes its connection", f"{len(got)} bytes, then {how}",
+                      "When read_client returns 0 the client has closed: drop it, with "
+                      "the line it had not finished.")
+    a.sock.sendall(words(rng))
     peers.reset(a.sock)
     still_running(proc, "a client vanished mid-line")
     c = join(proc)
     text = words(rng)
     c.sock.sendall(text + b"\n")
-    b.expect_line(relayed(c, text), "after a client vanished mid-line, the next line "
-                  "was not relayed as sent", "A client that closes or fails is dropped "
-                  "with what it had not finished: never relay a partial line.")
+    b.expect_line(relayed(c, text), "after a client closed or reset mid-line, the next "
+                  "line was not relayed as sent", "A client that closes or fails is "
+                  "dropped with what it had not finished: never relay a partial line, "
+                  "not even when recv returns 0.")
     only_the_listener(proc, keep=2)
 
 
@@ -549,8 +571,9 @@ ACCEPT_LINE = re.compile(r"^chat_server: accept: WSA\w+ \(\d+\): .+$", re.M)
 @pytest.mark.points(2)
 @pytest.mark.faults("accept-reset")
 def test_accept_reset(server, rng):
-    """an accept that fails for a client that reset is reported, and the server goes on"""
-    proc = server()
+    """an accept that fails for a client that reset is reported, and counted as one that came and went"""
+    # With --max-clients 3, the client that reset and the two that chat are the three.
+    proc = server("--max-clients", 3)
     try:
         with peers.connect(proc.host, proc.port, LINE_TIMEOUT) as sacrificed:
             peers.recv_until_close(sacrificed, LINE_TIMEOUT)
@@ -563,7 +586,12 @@ def test_accept_reset(server, rng):
     b.expect_line(relayed(a, text), "after a failed accept the server did not relay",
                   "A failed accept is that client's failure: report it with kit_error "
                   "and go on.")
-    result = proc.stop()
+    a.close()
+    b.close()
+    result = proc.wait(EXIT_TIMEOUT)
+    expect.exits(result, 0, hint="A failed accept counts as a client that came and went "
+                                 "(joined and left): with --max-clients 3, a failed accept "
+                                 "and two clients that leave end the server.")
     if not ACCEPT_LINE.search(result.errors):
         raise expect.Failure("the server did not report the failed accept",
                              expected="chat_server: accept: WSANAME (CODE): TEXT on stderr",
@@ -574,7 +602,7 @@ def test_accept_reset(server, rng):
 
 @pytest.mark.points(2)
 def test_nonblocking_sockets(server, rng):
-    """every client socket is made non-blocking before the server reads it, and select waits (read from its record)"""
+    """every client socket is made non-blocking before the server reads it, and the server calls select (read from its record)"""
     proc = server()
     a, b = join(proc), join(proc)
     a.sock.sendall(words(rng) + b"\n")
@@ -595,6 +623,53 @@ def test_nonblocking_sockets(server, rng):
     if not any(c.name == "select" for c in record.calls):
         raise failure(proc, "the server never called select", "select(...) in its record",
                       record.sequence(), "Wait in select for the sockets that are ready.")
+
+
+# An idle server waits in select: with nothing to do for IDLE_WINDOW s, one that waits
+# makes a call or two (the reference none), one that polls (a zero timeout) or asks for
+# every client's writability returns from select at once, round after round: natively
+# it fills its record before the clients have joined, under Wine thousands of calls a
+# second.
+# IDLE_CALLS is 10x what a server with a 100 ms select timeout would make, and far
+# below a spin; a spinning server may also fill its record (RECORD_LIMIT lines), after
+# which its calls are only counted at exit, so a full record is a spin too.
+IDLE_WINDOW = 1.0
+IDLE_CALLS = 100
+_POLLING = re.compile(r"; timeout 0\.0+ s\)")
+
+
+@pytest.mark.points(2)
+def test_idle_server_waits(server, rng):
+    """an idle server waits in select: a few calls in a second with nothing to do, not a spin (read from its record)"""
+    proc = server()
+    a, b, c = join(proc), join(proc), join(proc)
+    text = words(rng)
+    a.sock.sendall(text + b"\n")
+    for to in (b, c):
+        to.expect_line(relayed(a, text), "a line was not relayed to another client",
+                       RELAY_HINT)
+    before = proc.calls
+    time.sleep(IDLE_WINDOW)         # the window measured: the server has nothing to do
+    after = proc.calls
+    window = after.calls[len(before.calls):]
+    if len(window) <= IDLE_CALLS and not after.full:
+        return
+    selects = [call for call in window if call.name == "select"]
+    if any(_POLLING.search(call.text) for call in window or after.calls):
+        hint = ("select was given a zero timeout, which only polls: pass NULL, so that "
+                "it waits until a socket is ready.")
+    else:
+        hint = ("Put a client in the write set only while it has output waiting "
+                "(out_len > 0): a connected socket with room in its buffer is always "
+                "writable, so select returns at once; and pass NULL as the timeout.")
+    got = (f"its record full ({call_record.RECORD_LIMIT} lines) by the end of that second"
+           if after.full else f"{len(window)} calls, {len(selects)} of them select")
+    raise failure(proc, "with 3 clients connected and nothing to do, the server did "
+                  "not wait in select",
+                  f"at most {IDLE_CALLS} socket calls in {IDLE_WINDOW:g} s (a server that "
+                  "waits makes one or none)",
+                  got + ", e.g.\n" + "\n".join(call.text for call in
+                                                (window or after.calls)[-3:]), hint)
 
 
 # --- the challenge (bonus) ----------------------------------------------------------------

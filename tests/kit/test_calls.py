@@ -1,5 +1,7 @@
 """The call record as the grader reads it (grader/gradelib/calls.py), and a failure
 replayed by its seed."""
+import re
+
 from conftest import ROOT, build_patched, grade
 from gradelib import calls
 
@@ -35,6 +37,20 @@ def test_record_parsed():
         "getsockname -> [announce] -> listen -> accept WSAECONNRESET* -> accept -> "
         "recv* x2 -> send WSAECONNRESET")
     assert "WSACleanup was called 0 time(s)" in record.startup_problem()
+
+
+def test_full_record():
+    """A record is full at the layer's limit, and when it says calls went unrecorded."""
+    limit = re.search(r"^#define RECORD_LIMIT (\d+)$",
+                      (ROOT / "labs" / "common" / "calls.c").read_text(), re.M)
+    assert limit and int(limit.group(1)) == calls.RECORD_LIMIT
+    assert not calls.Calls(SERVER).full
+    line = "select(read s1; write NULL; except NULL; no timeout) = 1\n"
+    assert not calls.Calls(line * (calls.RECORD_LIMIT - 1) + "exit: open none; "
+                           "WSAStartup 1 (0 failed); WSACleanup 1\n").full
+    assert calls.Calls(line * calls.RECORD_LIMIT).full
+    assert calls.Calls(SERVER.replace("exit:", "not recorded: 3 calls after the first "
+                                      "20000\nexit:")).full
 
 
 def test_startup_order():
