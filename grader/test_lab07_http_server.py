@@ -35,17 +35,19 @@ SHORT_TIMEOUT = 2
 def test_unit_request(unit):
     """head_length and parse_request: the request line, its errors and its limit (unit tests)"""
     unit(UNITS, "Request", "The request line is METHOD SP TARGET SP HTTP/D.D and ends with "
-         "CR LF: one space each, nothing else. Check the version first (400 for one that "
-         "is not HTTP/D.D, 505 for another major), then 414 for a long target, then 405 "
-         "for a method other than GET or HEAD.")
+         "CR LF: one space each, nothing else, the method a token (G(T is 400). Check the "
+         "version first (400 for one that is not HTTP/D.D, 505 for another major), then "
+         "414 for a long target, then 405 for a method other than GET or HEAD: POST / "
+         "HTTP/2.0 is 505.")
 
 
 @pytest.mark.points(2)
 def test_unit_headers(unit):
     """parse_request: header lines and Host (unit tests)"""
-    unit(UNITS, "Headers", "Each header line is NAME: VALUE, the name a token with no "
-         "space before the colon; an HTTP/1.1 request must have exactly one Host "
-         "(any case), HTTP/1.0 may have none.")
+    unit(UNITS, "Headers", "Each header line is NAME: VALUE and ends with CR LF, the name "
+         "a token (no space before the colon, in any header), the value without control "
+         "bytes but tab (a bare LF is 400); an HTTP/1.1 request must have exactly one "
+         "Host (any case), HTTP/1.0 may have none.")
 
 
 @pytest.mark.points(3)
