@@ -219,6 +219,17 @@ def get(path, method="GET", version="HTTP/1.1", extra=""):
     return f"{method} {path} {version}\r\nHost: 127.0.0.1\r\n{extra}\r\n".encode()
 
 
+def text_mode(data):
+    """What Windows' C library reads of DATA from a file opened with "r": CR LF as LF,
+    and nothing from the first 0x1A on."""
+    return data.split(b"\x1a", 1)[0].replace(b"\r\n", b"\n")
+
+
+TEXT_MODE_HINT = ("The body is the file as text mode reads it on Windows: each CR LF as LF, "
+                  "and nothing from the first 0x1A byte on. Open the file with "
+                  "fopen(path, \"rb\").")
+
+
 def expect_answer(proc, answer, what, status, body=None, content_type=None, hint=""):
     """Checks an answer's status, and (given) its body, Content-Length and type; the
     server must close after it (Connection: close)."""
@@ -231,7 +242,10 @@ def expect_answer(proc, answer, what, status, body=None, content_type=None, hint
         at = expect.first_difference(body, answer.body)
         problem = (f"the body differs from the file ({len(answer.body)} bytes, not "
                    f"{len(body)}; first difference at byte {at})")
-        hint = expect.bytes_hint(body, answer.body, at) or hint
+        if text_mode(body) != body and answer.body == text_mode(body):
+            hint = TEXT_MODE_HINT
+        else:
+            hint = expect.bytes_hint(body, answer.body, at) or hint
     elif body is not None and answer.headers.get("content-length") != str(len(body)):
         problem = f"Content-Length should be {len(body)}"
     elif content_type and answer.headers.get("content-type") != content_type:
