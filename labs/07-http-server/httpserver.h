@@ -30,9 +30,11 @@ size_t head_length(const char *buf, size_t len);
 
 /* Parses a whole head (len bytes, as head_length measured it) into *req. Returns 200,
    or the status to answer: 400 for a request line that is not METHOD SP TARGET SP
-   HTTP/D.D, a header line that is not NAME: VALUE, or an HTTP/1.1 request without
-   Host; 505 for a major version other than 1; 414 for a target of TARGET_LIMIT bytes
-   or more; 405 for a method other than GET and HEAD. */
+   HTTP/D.D, a header line that is not NAME: VALUE, a CR or LF that does not end a
+   line as CR LF, or an HTTP/1.1 request without exactly one Host (METHOD and NAME are
+   tokens, RFC 9110's tchars: letters, digits and !#$%&'*+-.^_`|~; VALUE has no
+   control byte but tab); 505 for a major version other than 1; 414 for a target of
+   TARGET_LIMIT bytes or more; 405 for a method other than GET and HEAD. */
 int parse_request(const char *head, size_t len, struct http_request *req);
 
 /* The file a target names under root: root, then the target's path (the part before

@@ -54,6 +54,10 @@ START_TEST(test_http_request_line_errors)
     ck_assert_int_eq(parse("POST / HTTP/1.1\r\nHost: a\r\n\r\n"), 405);
     ck_assert_int_eq(parse("get / HTTP/1.1\r\nHost: a\r\n\r\n"), 405);
     ck_assert_int_eq(parse("DELETE /x HTTP/1.0\r\n\r\n"), 405);
+    /* The version is checked before the method: another method of another major
+       version is 505, not 405. */
+    ck_assert_int_eq(parse("POST / HTTP/2.0\r\nHost: a\r\n\r\n"), 505);
+    ck_assert_int_eq(parse("PUT / HTTP/0.9\r\n\r\n"), 505);
 }
 END_TEST
 
@@ -69,6 +73,10 @@ START_TEST(test_http_target_limit)
     ck_assert_uint_eq(strlen(req.target), longest);
     snprintf(head, sizeof head, "GET %.*s HTTP/1.0\r\n\r\n", (int)longest + 1, line);
     ck_assert_int_eq(parse(head), 414);
+    /* The target's length is checked before the method: 414, not 405. */
+    snprintf(head, sizeof head, "PUT %.*s HTTP/1.1\r\nHost: a\r\n\r\n", (int)longest + 1,
+             line);
+    ck_assert_int_eq(parse(head), 414);
 }
 END_TEST
 
@@ -80,6 +88,8 @@ START_TEST(test_http_headers)
     ck_assert_int_eq(parse("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"), 400);
     ck_assert_int_eq(parse("GET / HTTP/1.1\r\nHost: a\r\nNoColon\r\n\r\n"), 400);
     ck_assert_int_eq(parse("GET / HTTP/1.1\r\nHost : a\r\n\r\n"), 400);
+    /* A space before the colon is 400 in any header, not only in Host (RFC 9112). */
+    ck_assert_int_eq(parse("GET / HTTP/1.1\r\nHost: a\r\nAccept : x\r\n\r\n"), 400);
     ck_assert_int_eq(parse("GET / HTTP/1.1\r\nHost: a\r\n: empty\r\n\r\n"), 400);
     ck_assert_int_eq(parse("GET / HTTP/1.1\r\nHost: a\nAccept: x\r\n\r\n"), 400);
     ck_assert_int_eq(parse_request("GET / HTTP/1.1\r\nHost: \0\r\n\r\n", 24, &req), 400);
