@@ -83,23 +83,25 @@ def read_line(conn, want):
     return bytes(data)
 
 
-def replying(reply, chunks=None, pause=0.0, want=0, sent=None):
+def replying(reply, chunks=None, pause=0.0, want=0, sent=None, first_pause=0.0):
     """A handler: reads the client's line (WANT bytes), then sends REPLY in pieces of
-    the sizes CHUNKS gives (default: all at once), pausing PAUSE s between them, and
-    closes. Counts the bytes sent so far in SENT[0], if given. Returns what the
-    client sent."""
+    the sizes CHUNKS gives (default: all at once), pausing PAUSE s between them
+    (FIRST_PAUSE s after the first), and closes. Counts the bytes sent so far in
+    SENT[0], if given. Returns what the client sent."""
     def handle(conn):
         got = read_line(conn, want)
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         at = 0
         try:
-            for size in chunks or [len(reply)]:
+            pieces = chunks or [len(reply)]
+            for size in pieces:
                 conn.sendall(reply[at:at + size])
                 at += size
                 if sent is not None:
                     sent[0] = min(at, len(reply))
-                if pause:
-                    time.sleep(pause)   # the peer's pace, not a wait for an event
+                if pause or first_pause:
+                    # the peer's pace, not a wait for an event
+                    time.sleep(first_pause if at == pieces[0] else pause)
             conn.sendall(reply[at:])
         except OSError:
             pass        # the client went away early: its output will show it
@@ -211,10 +213,11 @@ LARGE_LIMIT = 60
 def test_large_reply(start, rng):
     """tcp_client prints a large reply of random bytes exactly, however it arrives"""
     reply = peers.payload(LARGE_REPLY + rng.randrange(LARGE_REPLY // 48), rng.random())
-    chunks = []
+    chunks = [rng.choice([1, 7, 1000, 1460])]      # alone: peers.FIRST_PIECE_PAUSE
     while sum(chunks) < len(reply):
         chunks.append(rng.choice([1, 7, 1000, 1460, 4096, 65536, 200000]))
-    talk_watched(start, peers.IPV4, reply, rng, LARGE_LIMIT, chunks=chunks, pause=0.0005)
+    talk_watched(start, peers.IPV4, reply, rng, LARGE_LIMIT, chunks=chunks, pause=0.0005,
+                 first_pause=peers.FIRST_PIECE_PAUSE)
 
 
 @pytest.mark.points(3)

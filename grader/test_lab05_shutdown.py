@@ -14,8 +14,8 @@ import time
 import pytest
 
 from gradelib import expect, platform, progress
-from gradelib.peers import (IPV4, Listener, announced, connect, exchange, payload,
-                            recv_until_close, refusing_port, reset, summary_of)
+from gradelib.peers import (FIRST_PIECE_PAUSE, IPV4, Listener, announced, connect, exchange,
+                            payload, recv_until_close, refusing_port, reset, summary_of)
 
 UNITS = "lab05_units"
 # How long the grader's peers wait for the student's programs.
@@ -330,10 +330,11 @@ def test_upload_usage(run):
 
 # --- summary_server ---------------------------------------------------------------
 
-def summarised(server, data, what, timeout=PEER_WAIT, limit=None):
+def summarised(server, data, what, timeout=PEER_WAIT, limit=None, first=0):
     """Uploads DATA to the server as a client that half-closes and waits, and checks
     the summary and the orderly end that must follow. With LIMIT, the server may take
-    up to LIMIT s in all as long as bytes keep moving (gradelib.progress)."""
+    up to LIMIT s in all as long as bytes keep moving (gradelib.progress). With FIRST,
+    the first FIRST bytes go alone, the rest FIRST_PIECE_PAUSE s later."""
     host, port = announced(server)
     expected = summary_of(data)
     moving = progress.Progress(len(data) + len(expected), limit) if limit else None
@@ -342,7 +343,12 @@ def summarised(server, data, what, timeout=PEER_WAIT, limit=None):
             if moving:
                 # Little in flight: the server's reading shows as our sending.
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 32768)
-            got, how = exchange(sock, data, timeout, progress=moving)
+            if first:
+                sock.sendall(data[:first])
+                time.sleep(FIRST_PIECE_PAUSE)           # the peer's pace
+                if moving:
+                    moving.add(first)
+            got, how = exchange(sock, data[first:], timeout, progress=moving)
     except OSError as e:
         got, how = b"", f"an error: {e}"
     if how in ("stopped", "slow"):
@@ -402,7 +408,7 @@ def test_summary_large(start, rng):
     """a large upload (MiB natively) summarised correctly"""
     server = start_server(start)
     summarised(server, payload(rng.randint(LARGE_UPLOAD, 2 * LARGE_UPLOAD), rng.random()),
-               "a large upload", limit=LARGE_LIMIT)
+               "a large upload", limit=LARGE_LIMIT, first=rng.randint(1, 1460))
 
 
 @pytest.mark.points(2)

@@ -26,6 +26,13 @@ def payload(size, seed=None):
     return bytes(data)
 
 
+# How long a stream test waits after the stream's first piece before it sends the
+# rest: a program that reads once, and takes what came for the whole stream, has seen
+# only that piece unless it was held up this long (under Wine the large streams are
+# small enough to arrive whole otherwise: platform.STREAM_SCALE).
+FIRST_PIECE_PAUSE = 1.0
+
+
 def family(host):
     return socket.AF_INET6 if ":" in host else socket.AF_INET
 
