@@ -145,10 +145,33 @@ GRADE_BUILD = MAKE="$(MAKE)" sh grader/build.sh
 # The grader runs two tests at a time (GRADE_JOBS=N: N; 1: one at a time), where the
 # Python has pytest-xdist (grader/pytest.sh); the verdicts are the same either way.
 
-grade:
-	$(Q)$(GRADE_BUILD) $(OUT) "" $(GRADE_DIRS) & \
-	$(if $(GRADE_SANITIZED),$(GRADE_BUILD) $(SANITIZED_OUT) 1 $(GRADE_DIRS) &) wait
-	$(Q)$(GRADE_ENV) $(GRADE_SANITIZED) KIT_JOBS=$(or $(GRADE_JOBS),2) $(PYTEST) grader $(GRADE_ARGS)
+# SANDBOX=1: the compiler and every program behind the boundary (grader/box.py,
+# docs/grading.md "The boundary"): the compiler in a box that sees the tree but not
+# the hidden tests or the results, writing only the build's folders; the grader in
+# a network of its own, running each program in a box of its own. The instructor's
+# tools grade so; a student's own make grade does not.
+SANDBOX ?= $(KIT_SANDBOX)
+ifeq ($(SANDBOX),1)
+  BOX = python3 grader/box.py
+  # $(call grade_build,OUT,COMMON): build.sh in a box that writes only OUT and COMMON.
+  grade_build = MAKE="$(MAKE)" $(BOX) compile --writable $(1) --writable $(2) \
+	$(if $(CHECK_PREFIX),--readable $(CHECK_PREFIX)) -- sh grader/build.sh
+  GRADE_RUN = $(BOX) run --
+  export KIT_SANDBOX := 1
+  # Chosen once for the whole run (what this machine allows), which every box reads.
+  ifndef KIT_SANDBOX_CHOSEN
+    export KIT_SANDBOX_CHOSEN := $(shell $(BOX) chosen)
+  endif
+else
+  grade_build = $(GRADE_BUILD)
+endif
+
+grade: $(if $(filter 1,$(SANDBOX)),$(CHECK_DEP))
+	$(Q)$(call grade_build,$(OUT),$(COMMON_OUT)) $(OUT) "" $(GRADE_DIRS) & \
+	$(if $(GRADE_SANITIZED),$(call grade_build,$(SANITIZED_OUT),build/$(TARGET)/asan/common) \
+		$(SANITIZED_OUT) 1 $(GRADE_DIRS) &) wait
+	$(Q)$(GRADE_ENV) $(GRADE_SANITIZED) KIT_JOBS=$(or $(GRADE_JOBS),2) $(GRADE_RUN) \
+		$(PYTEST) grader $(GRADE_ARGS)
 
 # A benchmark, not a test: BENCH_ARGS='--mib 256 --runs 3' (the defaults),
 # CHAT_BENCH_ARGS='--clients 10 --lines 2000 --runs 3'.

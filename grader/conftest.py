@@ -15,7 +15,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from gradelib import build, calls, expect, platform, safety, starters  # noqa: E402
+from gradelib import build, calls, expect, platform, safety, starters, units  # noqa: E402
 from gradelib import report as scoring  # noqa: E402
 from gradelib.proc import Process, Transcript, on_interrupt, stop_everything  # noqa: E402
 
@@ -57,6 +57,8 @@ def pytest_configure(config):
     config.option.reportchars = ""
     if config.pluginmanager.hasplugin("timeout") and not config.getoption("timeout", None):
         config.option.timeout = TEST_TIMEOUT
+    platform.boundary.grader_started(platform.boundary.current(), scoring.GRADE_DIR, WORK,
+                                     Path(__file__).parent / "hidden")
     if not hasattr(config, "workerinput"):          # the controlling process
         config._kit_scoreboard = scoring.Scoreboard(config)
         config._kit_scoreboard.write_results()      # no stale file from an earlier run
@@ -211,6 +213,7 @@ def transcript(request, seed):
     record.note(f"# {replay_line(request.node.nodeid, seed)}".replace("seed:     ", "seed "))
     yield record
     record.stop_all()
+    platform.boundary.test_ended(platform.boundary.current())
     rep = getattr(request.node, "rep_call", None)
     if rep is not None and rep.failed:
         path = scoring.transcript_path(request.node.nodeid)
@@ -255,16 +258,19 @@ def lab_builds():
 
 @pytest.mark.points(build.SANITIZED_POINTS)
 @pytest.mark.sanitized
-def lab_units_sanitized(request, run):
+def lab_units_sanitized(request, run, workdir):
     """the unit tests, built with ASan and UBSan"""
-    result = run(request.module.UNITS, timeout=60.0)
-    if result.returncode == 0 and not result.timed_out:
+    result, problem = run_units(run, workdir, request.module.UNITS, timeout=60.0)
+    if result.returncode == 0 and not result.timed_out and problem is None:
         return
     failures = [line.split(":", 4)[-1].strip() for line in result.lines
                 if re.search(r":\d+:[FE]:", line)] + [result.crash or ""]
+    if result.returncode == 0 and not result.timed_out:
+        failures.append(problem)
     # The sanitizer's report is on stderr, which the message shows.
     raise expect.Failure("the unit tests failed in the build with the sanitizers",
-                         got="\n".join(failures).strip() or None, result=result,
+                         got="\n".join(f for f in failures if f).strip() or None,
+                         result=result,
                          hint="The lines above without sanitizers say more: fix those first.")
 
 
@@ -274,6 +280,8 @@ def workdir(request):
     path = WORK / scoring.file_name(request.node.nodeid)
     shutil.rmtree(path, ignore_errors=True)
     path.mkdir(parents=True)
+    platform.boundary.grader_started(platform.boundary.current(), scoring.GRADE_DIR, WORK,
+                                     Path(__file__).parent / "hidden")
     return path
 
 
@@ -298,29 +306,30 @@ def program(name):
 
 @pytest.fixture
 def launch(request, transcript, workdir, seed):
-    """launch(NAME, ARGS, timeout, stdin, faults, refuser) starts a program with its
-    own call record (calls-N.txt in the work directory), the test's seed, and the
-    faults of the test's faults marker (or FAULTS, when given)."""
+    """launch(NAME, ARGS, timeout, stdin, faults, refuser, env) starts a program with
+    its own call record (calls-N.txt in the work directory), the test's seed, and the
+    faults of the test's faults marker (or FAULTS, when given); ENV adds variables."""
     marker = request.node.get_closest_marker("faults")
     marked = marker.args if marker else ()
     numbers = itertools.count(1)
 
-    def launch_program(name, args, timeout, stdin, faults=None, refuser=None):
+    def launch_program(name, args, timeout, stdin, faults=None, refuser=None, env=None):
         path = workdir / f"calls-{next(numbers)}.txt"
-        env = dict(_tree["env"] or {},
-                   **calls.environment(path, seed, marked if faults is None else faults,
-                                       refuser))
+        environment = dict(_tree["env"] or {},
+                           **calls.environment(path, seed, marked if faults is None
+                                               else faults, refuser), **(env or {}))
         return Process(program(name), args, cwd=workdir, stdin=stdin, timeout=timeout,
-                       transcript=transcript, env=env, calls=path)
+                       transcript=transcript, env=environment, calls=path)
     return launch_program
 
 
 @pytest.fixture
 def run(launch):
-    """run(NAME, *ARGS, timeout=10, stdin=b"", faults=None, refuser=None) runs a
-    program to its end."""
-    def run_program(name, *args, timeout=10.0, stdin=b"", faults=None, refuser=None):
-        return launch(name, args, timeout, stdin, faults, refuser).wait()
+    """run(NAME, *ARGS, timeout=10, stdin=b"", faults=None, refuser=None, env=None) runs
+    a program to its end."""
+    def run_program(name, *args, timeout=10.0, stdin=b"", faults=None, refuser=None,
+                    env=None):
+        return launch(name, args, timeout, stdin, faults, refuser, env).wait()
     return run_program
 
 
@@ -333,18 +342,29 @@ def start(launch):
     return start_program
 
 
+def run_units(run, workdir, binary, case=None, timeout=20.0):
+    """Runs unit-test program BINARY (one CASE, or all): its Result, and what its
+    report says is wrong (gradelib.units), or None."""
+    ask = units.Request(workdir, case)
+    result = run(binary, *([case] if case else []), timeout=timeout, env=ask.environment())
+    return result, ask.problem(units.expected(units.source_of(binary)))
+
+
 @pytest.fixture
-def unit(run):
+def unit(run, workdir):
     """unit(BINARY, CASE, hint) runs one test case of a Check test program of the
-    student's functions; it fails with Check's own messages."""
+    student's functions; it fails with Check's own messages, or with what is wrong
+    with the program's report of its tests (gradelib.units)."""
     def run_case(binary, case, hint, timeout=20.0):
-        result = run(binary, case, timeout=timeout)
-        if result.returncode == 0 and not result.timed_out:
+        result, problem = run_units(run, workdir, binary, case, timeout)
+        if result.returncode == 0 and not result.timed_out and problem is None:
             return
         failures = [line.split(":", 4)[-1].strip() for line in result.lines
                     if f":{case}:" in line]
         if result.timed_out or result.crash:
             what = f"the unit tests of '{case}' did not finish: {result.ended()}"
+        elif result.returncode == 0:
+            what = f"{problem} ({result.ended()})"
         else:
             what = f"unit tests of '{case}' failed"
         raise expect.Failure(what, got="\n".join(failures) or None,

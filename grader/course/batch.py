@@ -33,6 +33,7 @@ import zipfile
 from pathlib import Path
 
 import kit
+import suspicious
 
 ARCHIVES = (".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")
 # What an archive may unpack to: more is not a lab submission.
@@ -145,12 +146,15 @@ def unpack(archive, dest):
 # --- one student -----------------------------------------------------------------------
 
 class Batch:
-    def __init__(self, out, labs, target, timeout, regrade):
+    def __init__(self, out, labs, target, timeout, regrade, jobs=1):
         self.out = Path(out).resolve()
         self.labs = labs
         self.target = target
         self.timeout = timeout
         self.regrade = regrade
+        # Each job grades as a user of its own (kit.Slots): behind the boundary's
+        # fallback, a test's end ends every process of its user.
+        self.slots = kit.Slots(jobs)
 
     def folder(self, student):
         return self.out / "students" / student
@@ -192,7 +196,10 @@ class Batch:
                 record["notes"].append("no lab source file (labs/NN-topic/*.c, *.h) in it")
             else:
                 kit.lay_over(found, tree)
-                record.update(self.run(tree, here, seed))
+                record["suspicious"] = suspicious.lines(suspicious.scan(found))
+                with self.slots.taken() as uid:
+                    kit.close_tree(tree, here, uid)
+                    record.update(self.run(tree, here, seed, uid))
         except kit.Problem as problem:
             record["status"] = "bad submission"
             record["notes"].append(str(problem))
@@ -202,18 +209,16 @@ class Batch:
         if kit.STOP.is_set():
             return None                 # cut short: graded again when the batch resumes
         record["seconds"] = round(time.monotonic() - started, 1)
-        tmp = here / "record.json.tmp"
-        tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, here / "record.json")
+        kit.write_private(here / "record.json", json.dumps(record, indent=2) + "\n")
         return record
 
-    def run(self, tree, here, seed):
+    def run(self, tree, here, seed, uid):
         # One test at a time: the batch grades several submissions at once already.
         graded = kit.grade_tree(tree, here, target=self.target, seed=seed,
-                                timeout=self.timeout, jobs=1)
+                                timeout=self.timeout, jobs=1,
+                                extra_env={"KIT_SANDBOX_UID": str(uid)})
         results = graded.result()
-        (here / "results.json").write_text(json.dumps(results, indent=2) + "\n",
-                                           encoding="utf-8")
+        kit.write_private(here / "results.json", json.dumps(results, indent=2) + "\n")
         labs = {lab[:2]: {"score": 0, "max_score": 0} for lab in self.labs}
         labs.update({lab: {"score": t["score"], "max_score": t["max_score"]}
                      for lab, t in kit.per_lab(results).items() if lab in labs})
@@ -222,7 +227,8 @@ class Batch:
             notes.append(graded.why().splitlines()[0])
         return {"status": graded.status, "labs": labs, "notes": notes,
                 "score": sum(t["score"] for t in labs.values()),
-                "max_score": sum(t["max_score"] for t in labs.values())}
+                "max_score": sum(t["max_score"] for t in labs.values()),
+                "boundary": (graded.results or {}).get("boundary")}
 
     def share_check(self, tree):
         """Under mingw, every tree links the kit's one build of Check and grades in its
@@ -283,6 +289,14 @@ def write_csvs(out, rows, roster=None):
             w.writerow([who.get(k, "") for k in CANVAS_IDENTITY] +
                        [r["labs"].get(lab, {}).get("score", 0) for lab in labs])
     os.replace(out / "canvas.csv.tmp", out / "canvas.csv")
+    with open(out / "suspicious.csv.tmp", "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["student", "where", "what"])
+        for r in rows:
+            for line in r.get("suspicious", []):
+                where, what = line.split(": ", 1)
+                w.writerow([r["student"], where, what])
+    os.replace(out / "suspicious.csv.tmp", out / "suspicious.csv")
 
 
 def lab_maxima(rows, labs):
@@ -344,9 +358,9 @@ class Progress:
 def grade_all(args):
     labs = kit.select_labs(args.labs)
     items = shard_of(args.shard, submissions(args.submissions))
-    batch = Batch(args.out, labs, args.target, args.timeout, args.regrade)
-    todo = [(s, p) for s, p in items if batch.needs_grading(s, p)]
     jobs = int(args.jobs) if str(args.jobs).strip() else (os.cpu_count() or 1)
+    batch = Batch(args.out, labs, args.target, args.timeout, args.regrade, max(jobs, 1))
+    todo = [(s, p) for s, p in items if batch.needs_grading(s, p)]
     progress = Progress(len(todo), max(jobs, 1), len(items) - len(todo))
     prepare_check(args.target)
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(jobs, 1))

@@ -116,6 +116,7 @@ def grade_checkout(kit_tree, checkout):
     shutil.copytree(kit_tree, tree, ignore=shutil.ignore_patterns("build", "__pycache__"))
     found, _ = kit.collect(checkout, kit.lab_sources(tree))
     kit.lay_over(found, tree)
+    kit.close_tree(tree, work, kit.boundary.STUDENT_UID, hidden=[kit_tree / "grader" / "hidden"])
     msys2 = (os.environ.get("KIT_MSYS2") or r"C:\msys64") if os.name == "nt" else None
     setup = os.environ.get("KIT_SKIP_SETUP") != "1"
     return kit.grade_tree(tree, work / "logs", timeout=TIMEOUT, setup=setup, msys2=msys2)

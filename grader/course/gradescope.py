@@ -24,6 +24,7 @@ import zipfile
 from pathlib import Path
 
 import kit
+import suspicious
 
 ROOT = Path(os.environ.get("KIT_AUTOGRADER_ROOT") or "/autograder")
 # Gradescope stops an autograder at the assignment's limit (default 40 min); this
@@ -105,8 +106,9 @@ def lab_of(test):
     return test["name"].split(":", 1)[0].removeprefix("Lab ").split(" ", 1)[0].strip()
 
 
-def convert(results, graded, notes):
-    """The grader's RESULTS in Gradescope's format, with what went wrong on top."""
+def convert(results, graded, notes, flagged=()):
+    """The grader's RESULTS in Gradescope's format, with what went wrong on top, and
+    FLAGGED (suspicious.lines) in a line only instructors see."""
     tests = []
     for number, test in enumerate(results.get("tests", []), 1):
         hidden = test.get("extra_data", {}).get("hidden", False)
@@ -129,6 +131,13 @@ def convert(results, graded, notes):
         output += ["", "## Grading did not finish", "", fenced(graded.why())]
     if notes:
         output += ["", "## About your upload", ""] + [f"- {n}" for n in notes]
+    boundary = (results.get("boundary") or {}).get("description")
+    if boundary:
+        output += ["", f"Boundary: {boundary}"]
+    tests.append({"name": "Suspicious code (instructors only)", "number": "0.0",
+                  "score": 0, "max_score": 0, "status": "passed",
+                  "output": fenced("\n".join(flagged)) or "Nothing found.",
+                  "output_format": "md", "tags": ["kit"], "visibility": "hidden"})
     return {"score": results.get("score", 0), "execution_time": round(graded.seconds, 2),
             "output": "\n".join(output), "output_format": "md", "test_output_format": "md",
             "visibility": "visible", "stdout_visibility": "hidden", "tests": tests,
@@ -149,8 +158,10 @@ def grade_submission(root):
                      "and *.h, in a clone, a labs/ folder, or loose): every lab is "
                      "graded as its starter")
     kit.lay_over(found, tree)
+    flagged = suspicious.lines(suspicious.scan(found))
+    kit.close_tree(tree, work, kit.boundary.STUDENT_UID, hidden=[source / "grader" / "hidden"])
     graded = kit.grade_tree(tree, work / "logs", timeout=TIMEOUT)
-    return convert(graded.result(), graded, notes)
+    return convert(graded.result(), graded, notes, flagged)
 
 
 def write_results(root, data):

@@ -5,8 +5,10 @@ grading run of a tree that always ends with a result.
 Used by handout.py (make handout), gradescope.py (make autograder), classroom50.py
 (make classroom50) and batch.py (make grade-batch); docs/grading.md walks through each.
 """
+import contextlib
 import json
 import os
+import queue
 import re
 import shutil
 import signal
@@ -17,6 +19,9 @@ import time
 from pathlib import Path
 
 KIT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(KIT / "grader"))
+
+from gradelib.platform import boundary  # noqa: E402
 
 # Exit codes of the tools: 0 done, 2 bad input (a message names it), 3 grading failed.
 EXIT_USAGE = 2
@@ -42,7 +47,9 @@ LARGEST_SOURCE = 1 << 20
 # make is no sub-make of the caller's) and what says which tree the grader grades.
 NOT_INHERITED = ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES", "KIT_OUT", "KIT_SRC",
                  "KIT_LAB", "KIT_GRADE_DIR", "KIT_TARGET", "KIT_WRAPPER", "KIT_PASS_ENV",
-                 "KIT_SEED", "KIT_GRADE_JOBS", "KIT_JOBS")
+                 "KIT_SEED", "KIT_GRADE_JOBS", "KIT_JOBS", "KIT_SANDBOX", "KIT_WINEPREFIX",
+                 "KIT_SANDBOX_UID", "KIT_SANDBOX_CHOSEN", "PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT",
+                 "PYTEST_XDIST_TESTRUNUID", "PYTEST_CURRENT_TEST")
 
 
 class Problem(Exception):
@@ -246,6 +253,51 @@ def lay_over(found, tree):
         shutil.copyfile(path, tree / want)
 
 
+# --- the boundary ---------------------------------------------------------------------
+
+class Slots:
+    """The users a batch's JOBS grade as, one block of boundary.JOB_UIDS each, so that
+    no two submissions graded at once share one."""
+
+    def __init__(self, jobs):
+        self.free = queue.Queue()
+        for slot in range(jobs):
+            self.free.put(slot)
+
+    @contextlib.contextmanager
+    def taken(self):
+        slot = self.free.get()
+        try:
+            yield boundary.STUDENT_UID + slot * boundary.JOB_UIDS
+        finally:
+            self.free.put(slot)
+
+
+def write_private(path, text):
+    """Writes TEXT to PATH whole (through a temporary file), readable by the grader's
+    user alone."""
+    tmp = Path(path).with_name(Path(path).name + ".tmp")
+    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w",
+                   encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def close_tree(tree, outside, uid, hidden=()):
+    """Where the boundary falls back to a separate user (boundary "user"), the files
+    of a grading run closed to every other: TREE's labs to all but UID (its group),
+    the tree's hidden tests and HIDDEN to all but the grader, and OUTSIDE (the run's
+    own folder, its results in it) open to pass through only. (The tree itself stays
+    open to list: make reads its folder.)"""
+    if boundary.asked().kind != "user":
+        return
+    boundary.close([Path(tree) / "grader" / "hidden", *hidden])
+    Path(outside).chmod(0o711)
+    labs = Path(tree) / "labs"
+    os.chown(labs, 0, uid)
+    labs.chmod(0o750)
+
+
 # --- grading ---------------------------------------------------------------------------
 
 # The grading runs going on (batch.py runs several), and stop_all's request to end them.
@@ -258,7 +310,9 @@ def run_logged(cmd, cwd, env, log, timeout):
     """Runs CMD with its output in LOG, ending its whole process group at TIMEOUT or
     when stop_all asks. Returns its exit code, or None when it was ended."""
     deadline = time.monotonic() + timeout
-    with open(log, "wb") as out:
+    # The grader's alone: behind the boundary's fallback the student's user could
+    # otherwise read what the grader says of the hidden tests as it runs.
+    with os.fdopen(os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
         kwargs = {"start_new_session": True} if os.name == "posix" else \
             {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
@@ -327,10 +381,14 @@ def grade_tree(tree, out, target="native", seed=None, timeout=1800, setup=False,
     did not leave one, a result that says why."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    if boundary.asked().kind == "user":
+        # OUT only lets the student's user pass, to the work directories below it.
+        out.chmod(0o711)
     grade_dir = out / "grade"
     shutil.rmtree(grade_dir, ignore_errors=True)
     env = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
-    env.update(KIT_GRADE_DIR=str(grade_dir.resolve()), **(extra_env or {}))
+    env.update(KIT_GRADE_DIR=str(grade_dir.resolve()), KIT_SANDBOX="1",
+               KIT_SANDBOX_CHOSEN=boundary.as_text(boundary.asked()), **(extra_env or {}))
     if msys2:
         env.update(MSYSTEM="UCRT64", CHERE_INVOKING="1")
     if seed is not None:
@@ -339,9 +397,15 @@ def grade_tree(tree, out, target="native", seed=None, timeout=1800, setup=False,
     steps = []
     if setup:
         steps.append(("setup", ["sh", "labs/common/setup.sh", target]))
-    steps += [("build", ["make", "--no-print-directory", "-k", f"TARGET={target}", "all"]),
+    # Behind the boundary (grader/box.py): the compiler in a box of its own here, and
+    # make grade's own build and every program with SANDBOX=1.
+    compile_box = ["python3", "grader/box.py", "compile",
+                   "--writable", f"build/{target}/labs", "--writable", f"build/{target}/common",
+                   *(["--readable", "build/mingw/check"] if target == "mingw" else []), "--"]
+    steps += [("build", compile_box + ["make", "--no-print-directory", "-k",
+                                       f"TARGET={target}", "all"]),
               ("grade", ["make", "--no-print-directory", f"TARGET={target}", "grade",
-                         *([f"GRADE_JOBS={jobs}"] if jobs else [])])]
+                         "SANDBOX=1", *([f"GRADE_JOBS={jobs}"] if jobs else [])])]
     codes = {}
     for name, words in steps:
         left = timeout - (time.monotonic() - started)

@@ -131,6 +131,7 @@ class Process:
         """CALLS: the file the program's call record goes to, with ENV holding the
         variables that say so (gradelib.calls.environment)."""
         self.argv = platform.command(path, args)
+        launched, self.box = platform.contain(self.argv, path, cwd)
         self.calls_path = calls
         self.timeout = timeout
         self.timed_out = False
@@ -142,13 +143,21 @@ class Process:
         self._changed = threading.Condition()
         self.duration = 0.0
         self._result = None
+        environment = platform.program_env(env, mark=self.mark)
+        if self.box:
+            environment = platform.boxed_env(environment)
         platform.before_start()
         self._started = time.monotonic()
         with _interrupts_held():
-            self._popen = subprocess.Popen(
-                self.argv, cwd=str(cwd), env=platform.program_env(env, mark=self.mark),
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                **platform.popen_options())
+            try:
+                self._popen = subprocess.Popen(
+                    launched, cwd=str(cwd),
+                    env=environment, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE, pass_fds=self.box.fds() if self.box else (),
+                    **platform.popen_options())
+            finally:
+                if self.box:
+                    self.box.started()
             _running.add(self)
             platform.after_start(self._popen)
         self.pid = self._popen.pid
@@ -173,6 +182,8 @@ class Process:
             self.returncode = platform.exit_status(self._popen)
             if self.returncode is not None:
                 self.duration = time.monotonic() - self._started
+                if self.box:
+                    self.returncode = platform.boundary.exit_code(self.returncode)
         return self.returncode
 
     def exited(self, timeout):
@@ -234,6 +245,8 @@ class Process:
         (Linux; elsewhere the program's own)."""
         if self.poll() is not None:
             return []
+        if self.box:
+            return platform.box_members(self.pid)
         return platform.linux_members(self.pid, self.mark) if platform.HOST.on_linux \
             else [self.pid]
 
@@ -247,10 +260,15 @@ class Process:
             platform.wait_exit(self._popen, 5)
             self.poll()
         else:
-            # It ended by itself: anything of its tree still running, it left behind.
-            self.left_behind = platform.survivors(self._popen, mark=self.mark)
+            # It ended by itself: anything of its tree still running, it left behind
+            # (in a box, its first process counted them as the program ended).
+            counted = self.box.ended()[1] if self.box else None
+            self.left_behind = counted if counted is not None and counted >= 0 else \
+                platform.survivors(self._popen, mark=self.mark)
             platform.kill_tree(self._popen, mark=self.mark)
         platform.reap(self._popen)
+        if self.box:
+            self.box.ended()
         # Once the tree is gone the pipes close at once; a process that escaped even
         # so may hold them open: do not wait long for it.
         deadline = time.monotonic() + 2

@@ -133,7 +133,7 @@ class Scoreboard:
                     time.monotonic() - self.started, 2),
                 "output": f"Score: {score}/{total} (target {platform.TARGET}, "
                           f"tree {os.environ.get('KIT_SRC', 'labs')})",
-                "tests": tests}
+                "boundary": boundary_entry(), "tests": tests}
         tmp = GRADE_DIR / "results.json.tmp"
         tmp.write_text(json.dumps(data, indent=2, ensure_ascii=True) + "\n", encoding="ascii")
         os.replace(tmp, GRADE_DIR / "results.json")
@@ -186,6 +186,7 @@ class Scoreboard:
             write(f"Transcripts of the {len(failed)} failed tests: "
                   f"{shown(TRANSCRIPTS)}/")
         write(f"Results: {shown(GRADE_DIR / 'results.json')}")
+        write(f"Boundary: {platform.boundary.current().describe()}")
 
 
     def lines(self, entries, write):
@@ -205,6 +206,13 @@ class Scoreboard:
 
 # Why a lab's tests did not run (gradelib.starters).
 NOT_STARTED_WHY = "its C files are still the starter's"
+
+
+def boundary_entry():
+    """What contained the student's code in this run, for results.json."""
+    chosen = platform.boundary.current()
+    return {"kind": chosen.kind, "description": chosen.describe(),
+            "user": chosen.uid}
 
 
 def hidden_note(labs):

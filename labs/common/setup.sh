@@ -30,6 +30,9 @@ APT_PKGS="$APT_PKGS socat ncat curl"
 # make test runs the reference programs under valgrind (Linux only); the grader reads
 # its reports, so a student can use it too.
 APT_PKGS="$APT_PKGS valgrind"
+# make grade SANDBOX=1 and the instructor's tools grade behind the boundary that
+# bubblewrap makes (docs/grading.md, "The boundary").
+APT_PKGS="$APT_PKGS bubblewrap"
 APT_DIR=/etc/apt
 
 deb_installed() {

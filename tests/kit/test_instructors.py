@@ -261,6 +261,9 @@ def own_grader(dest):
 
 def test_gradescope_full_submission(tmp_path, autograder_zip):
     data = gradescope_run(tmp_path, autograder_zip, clone_of(ROOT / "solutions" / LAB))
+    flagged = data["tests"].pop()
+    assert flagged["name"] == "Suspicious code (instructors only)", flagged
+    assert flagged["visibility"] == "hidden" and flagged["max_score"] == 0
     total = sum(t["max_score"] for t in data["tests"])
     assert data["score"] == total > 0, data["output"]
     hidden = [t for t in data["tests"] if t["visibility"] != "visible"]

@@ -133,17 +133,66 @@ void unit_close(SOCKET *s)
     *s = INVALID_SOCKET;
 }
 
+/* The verdict a grader can check: each test's result, then the count, written after
+   every test has run to the file KIT_UNIT_REPORT names, each line led by the run's
+   secret (KIT_UNIT_SECRET). A program that ends before its tests have run (an exit
+   in a constructor, say) leaves no report, which the grader counts as a failure. */
+static char report_path[4096], report_secret[128];
+
+static void take_report_request(void)
+{
+    const char *path = getenv("KIT_UNIT_REPORT");
+    const char *secret = getenv("KIT_UNIT_SECRET");
+
+    if (path == NULL || secret == NULL)
+        return;
+    snprintf(report_path, sizeof report_path, "%s", path);
+    snprintf(report_secret, sizeof report_secret, "%s", secret);
+    /* The functions under test have no business with either. */
+    putenv("KIT_UNIT_SECRET=");
+    putenv("KIT_UNIT_REPORT=");
+}
+
+static const char *result_word(int type)
+{
+    return type == CK_PASS ? "pass" : type == CK_FAILURE ? "failure" : "error";
+}
+
+static void write_report(SRunner *runner)
+{
+    TestResult **results;
+    int n;
+    FILE *f;
+
+    if (report_path[0] == '\0')
+        return;
+    f = fopen(report_path, "w");
+    if (f == NULL)
+        return;
+    results = srunner_results(runner);
+    n = srunner_ntests_run(runner);
+    for (int i = 0; i < n; i++)
+        fprintf(f, "%s result %s %s\n", report_secret, tr_tcname(results[i]),
+                result_word(tr_rtype(results[i])));
+    fprintf(f, "%s end %d\n", report_secret, n);
+    free(results);
+    fclose(f);
+}
+
 int unit_main(Suite *suite, int argc, char **argv)
 {
     const char *only = argc > 1 ? argv[1] : NULL;
-    SRunner *runner = srunner_create(suite);
+    SRunner *runner;
     int failed, ran;
 
+    take_report_request();
+    runner = srunner_create(suite);
     /* On Windows Check cannot fork: each case runs in this process, so the grader
        runs one case per process instead. */
     srunner_run(runner, NULL, only, CK_NORMAL);
     failed = srunner_ntests_failed(runner);
     ran = srunner_ntests_run(runner);
+    write_report(runner);
     srunner_free(runner);
     if (ran == 0) {
         fprintf(stderr, "no test case named '%s'\n", only ? only : "");

@@ -11,6 +11,7 @@ themselves (ctypes, taskkill, os.killpg) run on one platform alone. One module f
 concern:
 
   hosts     the Host, this one's facts, where Wine differs (WINE_DIFFERENCES)
+  boundary  what contains student code: the box around each program, the run's network
   programs  which programs run how: paths, command lines, environment, start, wait, end
   wine      Wine's loader, the kit's prefix, its server and the keeper
   jobs      Windows Job objects, error mode and taskkill
@@ -21,7 +22,7 @@ concern:
 A test that replaces one of these functions or names replaces it in its module (for
 instance platform.jobs._kernel32, platform.hosts.HOST), where the others look it up.
 """
-from . import exits, hosts, jobs, locks, procfs, programs, wine
+from . import boundary, exits, hosts, jobs, locks, procfs, programs, wine
 from .exits import (EXCEPTIONS, MEMORY_ERROR_EXIT, SANITIZER_REPORT, VALGRIND_REPORT,
                     describe_exit, memory_error)
 from .hosts import (EXE, HOST, MARK, ON_WINDOWS, REFUSED_CONNECT_SECONDS,
@@ -37,8 +38,8 @@ from .jobs import (CREATE_NEW_PROCESS_GROUP, CREATE_SUSPENDED, ERROR_MODE,
 from .locks import exclusive, lock_is_free
 from .procfs import (linux_members, listening_addresses, proc_net_address, socket_inodes,
                      stat_fields)
-from .programs import (PROGRAM_ENV, after_start, before_start, command, exit_status,
-                       kill_tree, normalise_newlines, popen_options, program_argv,
+from .programs import (PROGRAM_ENV, Box, after_start, before_start, box_members, box_view,
+                       boxed_env, command, contain, exit_status, kill_tree, normalise_newlines, popen_options, program_argv,
                        program_env, program_file, program_path, reap, survivors,
                        typed_command, wait_exit, wrapper)
 from .wine import (KEEPER_READY, PREFIX_MADE, WINEPREFIX, WINESERVER_LOG,

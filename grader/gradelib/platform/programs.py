@@ -10,7 +10,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from . import hosts, jobs, procfs
+from . import boundary, hosts, jobs, procfs
 from . import wine as wine_mod
 
 # The environment a student's program gets: nothing of the grader's but these. Winsock
@@ -91,6 +91,110 @@ def program_env(extra=None, host=None, environ=None, mark=None):
         env.update(wine_mod.wine_env())
     env.update(extra or {})
     return env
+
+
+def contain(argv, path, cwd, chosen=None, host=None):
+    """How the program PATH, run as ARGV in CWD, starts behind this grader's boundary:
+    (the command line to start, its Box or None). In a box (boundary "namespaces");
+    as the student's user (boundary "user"), its work directory made that user's;
+    as it is otherwise."""
+    chosen = chosen or boundary.current(host)
+    if chosen.boxed:
+        boundary.give(cwd, chosen.uid)
+        box = Box(chosen, argv, box_view(path, cwd, host), host)
+        return box.argv, box
+    if chosen.kind == "user":
+        boundary.give(cwd, chosen.uid, recursive=True)
+        return boundary.drop_to(chosen.uid) + list(argv), None
+    return list(argv), None
+
+
+def box_view(path, cwd, host=None):
+    """What a program's box shows (boundary.View): the program's folder read-only, its
+    work directory CWD read-write; under Wine also the prefix, read-only, and the
+    folder of Wine's server, whose socket the program talks to."""
+    host = host or hosts.HOST
+    view = boundary.View(readable=[Path(path).resolve().parent], writable=[Path(cwd)],
+                         cwd=Path(cwd))
+    if host.under_wine:
+        view.readable.append(wine_mod.WINEPREFIX)
+        view.writable += wine_mod.server_dirs()
+    return view
+
+
+def boxed_env(env, host=None):
+    """ENV for a program in a box: its home and temporary folders are the box's own."""
+    env = dict(env)
+    for name in ("HOME", "TEMP", "TMP", "USERPROFILE"):
+        if name in env and not (host or hosts.HOST).under_wine:
+            env[name] = "/tmp"
+    return env
+
+
+class Box:
+    """A program's box (boundary.box_command): the command line, and the pipe on which
+    its first process reports how the program ended and what it left running."""
+
+    def __init__(self, chosen, argv, view, host=None):
+        self.read_fd, self.write_fd = os.pipe()
+        self.argv = boundary.box_command(chosen, argv, view, self.write_fd, host)
+        self.status = self.left = None
+
+    def fds(self):
+        """The descriptors the box inherits."""
+        return (self.write_fd,)
+
+    def started(self):
+        """The grader's copy of the write end closes once the box holds its own (or
+        did not start)."""
+        os.close(self.write_fd)
+
+    def ended(self):
+        """Reads the report, once the box has ended: (status, processes left)."""
+        if self.read_fd is not None:
+            os.set_blocking(self.read_fd, False)
+            data = b""
+            try:
+                while len(data) < 4096:
+                    chunk = os.read(self.read_fd, 4096)
+                    if not chunk:
+                        break
+                    data += chunk
+            except BlockingIOError:
+                data = b""          # something in the box still holds it: no report
+            os.close(self.read_fd)
+            self.read_fd = None
+            self.status, self.left = boundary.read_report(data)
+        return self.status, self.left
+
+
+def box_members(pid, proc_dir="/proc"):
+    """PIDs of the processes in the PID namespace of the box that bwrap PID made."""
+    children = [int(e.name) for e in os.scandir(proc_dir) if e.name.isdigit()
+                and _parent(os.path.join(proc_dir, e.name)) == pid]
+    if not children:
+        return []
+    try:
+        namespace = os.readlink(os.path.join(proc_dir, str(children[0]), "ns", "pid"))
+    except OSError:
+        return []
+    found = []
+    for entry in os.scandir(proc_dir):
+        if entry.name.isdigit():
+            try:
+                if os.readlink(os.path.join(entry.path, "ns", "pid")) == namespace and \
+                        procfs.stat_fields(entry.path)[0] not in (b"Z", b"X"):
+                    found.append(int(entry.name))
+            except (OSError, IndexError):
+                continue
+    return found
+
+
+def _parent(process_dir):
+    try:
+        return int(procfs.stat_fields(process_dir)[1])
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def popen_options(host=None):

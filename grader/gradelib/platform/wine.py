@@ -11,7 +11,13 @@ from pathlib import Path
 
 from . import hosts, locks
 
-WINEPREFIX = hosts.ROOT / "build" / "mingw" / "wine"
+KIT_PREFIX = hosts.ROOT / "build" / "mingw" / "wine"
+
+
+# The prefix this grader's programs run in: the kit's, or one of the grading run's own
+# (run_prefix), which a run behind the boundary has so that its Wine server, which
+# makes the programs' sockets, is in the run's network.
+WINEPREFIX = Path(os.environ.get("KIT_WINEPREFIX") or KIT_PREFIX)
 
 
 # What wineserver itself writes (a process it ended for a protocol error, say): kept
@@ -32,6 +38,36 @@ KEEPER_READY = "kit-wine-ready"
 # Written into the prefix once it is made: its registry reaches the disk only when the
 # server saves it, so system.reg cannot tell.
 PREFIX_MADE = "kit-prefix-made"
+
+
+# The files of a run's prefix copied, not linked (run_prefix): those Wine's server
+# writes (the registry), so that nothing of a run's reaches the kit's prefix.
+OWN_FILES = ("system.reg", "user.reg", "userdef.reg", ".update-timestamp", PREFIX_MADE)
+
+
+def run_prefix(dest):
+    """A prefix of a grading run's own at DEST, from the kit's (made first if need be):
+    every file linked but OWN_FILES, copied, and the server's folder left to be named
+    anew. Its server is the run's, in the run's network; a program only reads it."""
+    prepare()
+    dest = Path(dest)
+    for folder, dirs, files in os.walk(KIT_PREFIX):
+        here = dest / Path(folder).relative_to(KIT_PREFIX)
+        here.mkdir(parents=True, exist_ok=True)
+        for name in files:
+            source, target = Path(folder, name), here / name
+            if folder == str(KIT_PREFIX) and name == "wineserver":
+                continue
+            if os.path.islink(source):
+                os.symlink(os.readlink(source), target)
+            elif folder == str(KIT_PREFIX) and name in OWN_FILES:
+                shutil.copy2(source, target)
+            else:
+                os.link(source, target)
+        for name in dirs:
+            if os.path.islink(Path(folder, name)):
+                os.symlink(os.readlink(Path(folder, name)), here / name)
+    return dest
 
 
 def wine_binary():
@@ -74,6 +110,21 @@ def wine_problem(host=None, wine=None):
 def wine_env():
     return {"WINEPREFIX": str(WINEPREFIX), "WINEDEBUG": "-all",
             "WINEDLLOVERRIDES": "mscoree,mshtml,winemenubuilder.exe="}
+
+
+def server_dirs(prefix=None, uid=None):
+    """The folders where Wine's server for PREFIX keeps its socket: a program in a
+    box reaches the server there. Debian's Wine names its folder, under TMPDIR, in
+    the prefix's `wineserver` file; Wine's own default is /tmp/.wine-UID."""
+    prefix = Path(prefix or WINEPREFIX)
+    found = [Path(f"/tmp/.wine-{os.getuid() if uid is None else uid}")]
+    try:
+        named = (prefix / "wineserver").read_text().strip()
+    except OSError:
+        named = ""
+    if named:
+        found.append(Path(os.environ.get("TMPDIR") or "/tmp") / named)
+    return [d for d in found if d.is_dir()]
 
 
 def wine_prefix_commands(wine):

@@ -1,0 +1,116 @@
+"""Runs a command behind the boundary (gradelib/platform/boundary.py): `make grade
+SANDBOX=1` and the instructor's tools go through here.
+
+    box.py compile [--writable DIR]... -- CMD...   the compiler, on the student's sources
+    box.py run -- CMD...                           a whole grading run
+    box.py describe                                the boundary here, in words
+    box.py chosen                                  the boundary here, for KIT_SANDBOX_CHOSEN
+
+`compile` runs CMD in a box that shows the tree read-only (the grader and the grade's
+results not at all) and the build's folders read-write, without a network, as the
+student's user where the grader is root. `run` runs CMD in a network of its own
+holding only loopback and a PID namespace that ends with it; the grader there runs
+each program in a box of its own. Where the boundary is off, CMD runs as it is.
+Exit: CMD's status. Where the boundary is less than asked, the grade says so.
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from gradelib.platform import boundary, hosts, wine  # noqa: E402
+
+def grade_dir(environ=None):
+    environ = os.environ if environ is None else environ
+    return Path(environ.get("KIT_GRADE_DIR") or hosts.ROOT / "build" / "grade").resolve()
+
+
+def compile_view(writable, readable=(), root=hosts.ROOT, environ=None):
+    """What the compiler sees: the tree read-only (and READABLE: what the tree links
+    to, such as a shared build of Check), WRITABLE read-write, and neither the hidden
+    tests nor the grade's results."""
+    hidden = [root / "grader" / "hidden"]
+    results = grade_dir(environ)
+    if results.is_relative_to(root):
+        hidden.append(results)
+    return boundary.View(readable=[root, *(Path(r).resolve() for r in readable)],
+                         writable=[Path(w).resolve() for w in writable],
+                         hidden=[h for h in hidden if h.exists()], cwd=Path.cwd())
+
+
+def run_boxed(argv, view, chosen, net):
+    """ARGV in a box showing VIEW; its exit status (a signal as 128 + its number)."""
+    read_fd, write_fd = os.pipe()
+    command = boundary.box_command(chosen, argv, view, write_fd, net=net)
+    try:
+        proc = subprocess.Popen(command, pass_fds=(write_fd,))
+    finally:
+        os.close(write_fd)
+    code = proc.wait()
+    os.close(read_fd)
+    return code
+
+
+def compile_command(args, chosen):
+    for path in args.writable:
+        Path(path).mkdir(parents=True, exist_ok=True)
+        if chosen.uid is not None:
+            for folder, dirs, files in os.walk(path):
+                for name in [folder, *(os.path.join(folder, f) for f in dirs + files)]:
+                    os.lchown(name, chosen.uid, chosen.uid)
+    if chosen.kind == "user":
+        boundary.close([hosts.ROOT / "grader" / "hidden"])
+        return subprocess.call(boundary.drop_to(chosen.uid) + args.command)
+    if not chosen.boxed:
+        return subprocess.call(args.command)
+    return run_boxed(args.command, compile_view(args.writable, args.readable), chosen,
+                     net=True)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="box.py", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="action", required=True)
+    c = sub.add_parser("compile")
+    c.add_argument("--writable", action="append", default=[])
+    c.add_argument("--readable", action="append", default=[])
+    c.add_argument("command", nargs="+")
+    r = sub.add_parser("run")
+    r.add_argument("command", nargs="+")
+    sub.add_parser("describe")
+    sub.add_parser("chosen")
+    args = parser.parse_args(argv)
+    # Whoever runs this asks for the boundary.
+    chosen = boundary.asked()
+    if args.action == "describe":
+        print(f"boundary: {chosen.describe()}")
+        return 0
+    if args.action == "chosen":
+        print(boundary.as_text(chosen))
+        return 0
+    if args.action == "compile":
+        return compile_command(args, chosen)
+    return run(args.command, chosen)
+
+
+def run(argv, chosen, host=None):
+    """A grading run in its own network; under Wine with a prefix of its own, whose
+    server is started in that network (wine.run_prefix), removed after."""
+    host = host or hosts.HOST
+    if not (chosen.boxed and host.under_wine):
+        return subprocess.call(boundary.run_command(chosen, argv))
+    prefix = wine.KIT_PREFIX.parent / "runs" / uuid.uuid4().hex
+    try:
+        wine.run_prefix(prefix)
+        env = dict(os.environ, KIT_WINEPREFIX=str(prefix))
+        return subprocess.call(boundary.run_command(chosen, argv), env=env)
+    finally:
+        shutil.rmtree(prefix, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

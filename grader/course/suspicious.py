@@ -1,0 +1,52 @@
+"""What in a submission's sources an instructor may want to read twice: code that runs
+before or after main, ends a process early, starts others, reads the grader's
+environment or files, or has the compiler read files. Shown to the instructor only
+(grade-batch's suspicious.csv, a hidden line of Gradescope's results), never to the
+student: none of it is forbidden, and most of it has honest uses, but it is what a
+submission that tries to forge its grade needs (docs/grading.md, "The boundary")."""
+import re
+from pathlib import Path
+
+# (what, pattern) over each line of a C source, comments left in.
+PATTERNS = [
+    ("a constructor or destructor (runs before or after main)",
+     r"__attribute__\s*\(\(\s*(?:constructor|destructor)|#\s*pragma\s+(?:init|fini)\b"),
+    ("ends the process at once", r"\b(?:_exit|_Exit|quick_exit|abort)\s*\("),
+    ("starts or replaces a process",
+     r"\b(?:exec[lv]p?e?|execvpe|fexecve|fork|vfork|clone|system|popen|posix_spawnp?|"
+     r"CreateProcess\w*|ShellExecute\w*|WinExec|_spawn\w+|_exec\w+)\s*\("),
+    ("signals or detaches processes",
+     r"\b(?:kill|killpg|setsid|setpgid|ptrace|prctl|TerminateProcess|OpenProcess)\s*\("),
+    ("reads /proc", r"/proc/"),
+    ("has the compiler read a file (.incbin, an absolute or parent #include)",
+     r"\.incbin|#\s*include\s*[<\"](?:/|\.\./|[A-Za-z]:)"),
+    ("inline assembly", r"\b(?:__asm__|__asm|asm)\s*(?:volatile\s*)?\("),
+    ("reads the kit's environment", r"\bKIT_[A-Z_]+|\bgetenv\s*\(|\benviron\b|_wgetenv"),
+    ("names the grader's files", r"grader/|results\.json|record\.json|grades\.csv|"
+                                 r"junit\.xml|/autograder"),
+    ("loads code at run time", r"\b(?:dlopen|dlsym|LoadLibrary\w*|GetProcAddress)\s*\("),
+]
+COMPILED = [(what, re.compile(pattern)) for what, pattern in PATTERNS]
+# At most this many findings per submission: a short list.
+LIMIT = 20
+
+
+def scan(files):
+    """[(file, line number, what, the line)] for FILES ({name: path}), in order."""
+    found = []
+    for name, path in sorted(files.items()):
+        try:
+            lines = Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            continue
+        for number, line in enumerate(lines, 1):
+            for what, pattern in COMPILED:
+                if pattern.search(line):
+                    found.append((name, number, what, line.strip()[:120]))
+                    break
+    return found[:LIMIT]
+
+
+def lines(found):
+    """FOUND as text, a line each: labs/01-wsastartup/wsabasics.c:170: what: the line."""
+    return [f"{name}:{number}: {what}: {line}" for name, number, what, line in found]
