@@ -101,16 +101,21 @@ def grader_args(select=(), options=()):
     return args
 
 
-def grade(out_dir, tmp_path, *select, timeout=600, env=None, options=()):
+def grade(out_dir, tmp_path, *select, timeout=600, env=None, options=(), boundary=False):
     """Grades the programs built in OUT_DIR, with the grader tests SELECT (node ids
     under grader/, default all), the way `make grade` does. ENV adds variables;
-    OPTIONS adds pytest options (e.g. "-m", "memcheck")."""
+    OPTIONS adds pytest options (e.g. "-m", "memcheck"); BOUNDARY grades behind the
+    boundary, as `make grade SANDBOX=1` does (grader/box.py)."""
     run_id = uuid.uuid4().hex
     grade_dir = tmp_path / "grade"
     env = grader_env(out_dir, grade_dir, run_id, env)
     args = grader_args(select, options)
+    command = ["sh", "grader/pytest.sh", *args]
+    if boundary:
+        env["KIT_SANDBOX"] = "1"
+        command = [sys.executable, "grader/box.py", "run", "--", *command]
     started = time.monotonic()
-    proc = subprocess.run(["sh", "grader/pytest.sh", *args], cwd=ROOT, env=env,
+    proc = subprocess.run(command, cwd=ROOT, env=env,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                           errors="replace", timeout=timeout)
     graded = Graded(proc, grade_dir, time.monotonic() - started, run_id)

@@ -296,3 +296,88 @@ def test_an_interrupt_as_a_program_starts_still_ends_it(native, tmp_path, monkey
     finally:
         program.kill()
         program.wait()
+
+
+# --- the boundary (grader/gradelib/platform/boundary.py) ------------------------------
+
+from gradelib.platform import boundary  # noqa: E402
+
+WINDOWS = Host("win32", "native")
+ASKED = {"KIT_SANDBOX": "1"}
+
+
+def test_the_boundary_is_off_unless_asked():
+    assert boundary.choose(LINUX, environ={}, probe=lambda: None).kind == "off"
+
+
+@pytest.mark.parametrize("host, refused, euid, kind, uid", [
+    (LINUX, None, 0, "namespaces", boundary.STUDENT_UID),
+    (LINUX, None, 1000, "namespaces", None),
+    (LINUX, "no namespaces", 0, "user", boundary.STUDENT_UID),
+    (LINUX, "no namespaces", 1000, "none", None),
+    (WINE, None, 0, "namespaces", None),          # Wine's prefix is the grader's user's
+    (WINE, "no namespaces", 0, "none", None),
+    (MACOS, None, 0, "none", None),
+    (WINDOWS, None, 0, "job", None),
+])
+def test_the_boundary_is_what_the_host_allows(host, refused, euid, kind, uid):
+    chosen = boundary.choose(host, environ=ASKED, probe=lambda: refused, euid=euid)
+    assert (chosen.kind, chosen.uid) == (kind, uid)
+    if kind in ("user", "none"):
+        assert chosen.why, "a boundary less than asked must say why"
+
+
+def test_each_worker_and_job_is_a_user_of_its_own():
+    assert boundary.student_uid({}) == boundary.STUDENT_UID
+    assert boundary.student_uid({"PYTEST_XDIST_WORKER": "gw0"}) == boundary.STUDENT_UID + 1
+    assert boundary.student_uid({"KIT_SANDBOX_UID": "61016",
+                                 "PYTEST_XDIST_WORKER": "gw1"}) == 61018
+
+
+def test_a_runs_choice_is_read_by_every_process_of_it():
+    chosen = boundary.Boundary("user", "no namespaces here", 61000)
+    read = boundary.from_text(boundary.as_text(chosen), LINUX, ASKED)
+    assert (read.kind, read.why) == ("user", "no namespaces here")
+    assert boundary.from_text(boundary.as_text(chosen), LINUX, {}) is None
+    assert boundary.from_text("rubbish|x", LINUX, ASKED) is None
+
+
+def test_a_box_shows_only_its_view(tmp_path):
+    chosen = boundary.Boundary("namespaces", "", 61000, "bwrap")
+    view = boundary.View(readable=[tmp_path / "bin"], writable=[tmp_path / "work"],
+                         hidden=[tmp_path / "work" / "secret"], cwd=tmp_path / "work")
+    argv = boundary.box_command(chosen, ["prog", "a"], view, 7, host=LINUX)
+    assert argv[0] == "bwrap" and "--unshare-pid" in argv and "--new-session" in argv
+    assert "--unshare-net" not in argv            # the run's network: the grader's
+    pairs = list(zip(argv, argv[1:], argv[2:]))
+    assert ("--ro-bind", str(tmp_path / "bin"), str(tmp_path / "bin")) in pairs
+    assert ("--bind", str(tmp_path / "work"), str(tmp_path / "work")) in pairs
+    assert ("--tmpfs", str(tmp_path / "work" / "secret")) in list(zip(argv, argv[1:]))
+    assert not any(a in ("--bind", "--ro-bind") and b == "/" for a, b in zip(argv, argv[1:]))
+    tail = argv[argv.index("--") + 1:]
+    assert tail[:3] == ["/bin/bash", "-c", boundary.INIT] and tail[4:6] == ["7", "1"]
+    assert tail[6:] == boundary.drop_to(61000) + ["prog", "a"]
+    under_wine = boundary.box_command(chosen, ["prog"], view, 7, host=WINE)
+    assert "--unshare-pid" not in under_wine
+    assert under_wine[under_wine.index("--") + 6] == "0"      # nothing to count there
+
+
+def test_the_box_reports_how_its_program_ended(tmp_path):
+    read_fd, write_fd = os.pipe()
+    proc = subprocess.run(["bash", "-c", boundary.INIT, "kit-box", str(write_fd), "0",
+                           "sh", "-c", "ls /proc/self/fd; exit 3"], pass_fds=(write_fd,),
+                          capture_output=True, text=True)
+    os.close(write_fd)
+    report = os.read(read_fd, 100)
+    os.close(read_fd)
+    assert proc.returncode == 3 and boundary.read_report(report) == (3, -1)
+    assert str(write_fd) not in proc.stdout.split(), "the program holds the report's end"
+    assert boundary.read_report(b"") == (None, None)
+    assert boundary.exit_code(139) == -signal.SIGSEGV and boundary.exit_code(2) == 2
+
+
+def test_the_run_gets_a_network_of_its_own_only_in_a_box():
+    on = boundary.Boundary("namespaces", "", None, "bwrap")
+    argv = boundary.run_command(on, ["make", "grade"])
+    assert "--unshare-net" in argv and argv[-2:] == ["make", "grade"]
+    assert boundary.run_command(boundary.Boundary("user"), ["make"]) == ["make"]

@@ -183,6 +183,13 @@ def test_job_object_ends_the_tree_and_crashed_programs():
 
 
 @pytest.mark.skipif(ctypes.sizeof(ctypes.c_void_p) != 8, reason="the layout is x64's")
+def test_nothing_leaves_a_job():
+    """The boundary on Windows: a program's Job allows no breakaway, silent or asked."""
+    flags = platform.job_limits().BasicLimitInformation.LimitFlags
+    assert not flags & platform.jobs.JOB_OBJECT_LIMIT_BREAKAWAY_OK
+    assert not flags & platform.jobs.JOB_OBJECT_LIMIT_SILENT_BREAKAWAY_OK
+
+
 def test_job_limits_layout_is_winnts():
     # JOBOBJECT_EXTENDED_LIMIT_INFORMATION on x64: 64 bytes of basic limits, 48 of
     # I/O counters, four SIZE_Ts. A wrong layout would set the flags in the wrong place.

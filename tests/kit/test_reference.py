@@ -34,6 +34,12 @@ def test_starters_score_low_with_hints(tmp_path):
 
 @pytest.mark.skipif(not __import__("sys").platform.startswith("linux"),
                     reason="reads /proc")
-def test_grading_leaves_no_process(tmp_path):
-    graded = grade(BUILD / "solutions", tmp_path)
+def test_reference_behind_the_boundary_scores_full_marks_and_leaves_no_process(tmp_path):
+    """As an instructor's tools grade (make grade SANDBOX=1): each program in a box of
+    its own, the run in a network of its own."""
+    graded = grade(BUILD / "solutions", tmp_path, boundary=True)
+    assert graded.returncode == 0, graded.report()
+    assert graded.results["score"] == graded.results["max_score"] > 0, graded.report()
+    assert graded.results["boundary"]["kind"] in ("namespaces", "user"), \
+        graded.results["boundary"]
     assert leftovers(graded.run_id) == []

@@ -28,7 +28,9 @@ def test_variant_scores_full_marks(patch, tmp_path):
     if TARGET not in fields.get("Targets", ["native mingw"])[0].split():
         pytest.skip(f"not graded on {TARGET}: {what}")
     out = build_patched("variants", patch)
-    graded = grade(out, tmp_path, *fields["Graded-by"][0].split())
+    # Behind the boundary, as an instructor's tools grade: a correct program in any
+    # style gets full marks there too.
+    graded = grade(out, tmp_path, *fields["Graded-by"][0].split(), boundary=True)
     results = graded.results
     lost = [f"{t['name']}: {t['output']}" for t in results["tests"]
             if t["status"] != "passed" and t["score"] != t["max_score"]]

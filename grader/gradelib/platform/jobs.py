@@ -39,6 +39,15 @@ JOB_OBJECT_LIMIT_DIE_ON_UNHANDLED_EXCEPTION = 0x00000400
 JOB_LIMIT_FLAGS = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE | JOB_OBJECT_LIMIT_DIE_ON_UNHANDLED_EXCEPTION
 
 
+# What the Job's limits leave out: with neither, no process of the Job can leave it
+# (CreateProcess with CREATE_BREAKAWAY_FROM_JOB fails), so nothing a student's program
+# starts outlives the Job (docs/grading.md, "The boundary").
+JOB_OBJECT_LIMIT_BREAKAWAY_OK = 0x00000800
+
+
+JOB_OBJECT_LIMIT_SILENT_BREAKAWAY_OK = 0x00001000
+
+
 JOB_OBJECT_EXTENDED_LIMIT_INFORMATION = 9   # the information class SetInformationJobObject takes
 
 
