@@ -131,7 +131,7 @@ class Exploration:
                 raise
             raise self._told(self.first) from None
 
-    def machine(self, machine_class):
+    def machine(self, machine_class, **attributes):
         """Explores a RuleBasedStateMachine: its rules raise expect.Failure where the
         program differs from the model (through step()); raises the smallest."""
         from hypothesis.stateful import run_state_machine_as_test
@@ -142,7 +142,7 @@ class Exploration:
             phases=[Phase.generate, Phase.shrink],
             stateful_step_count=machine_class.STEPS)
         seeded = hypothesis.seed(self.seed)(type(machine_class.__name__, (machine_class,),
-                                                 {"exploration": self}))
+                                                 dict(attributes, exploration=self)))
         self.started = time.monotonic()
         try:
             with warnings.catch_warnings():
