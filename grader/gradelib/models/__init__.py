@@ -13,10 +13,10 @@ Every exploration is seeded from the test's seed (KIT_SEED replays it), with no
 example database, no deadline and a bounded number of cases, and prints nothing: its
 one output is the grader's failure message.
 """
-import importlib.util
 import os
 import socket
 import struct
+import sys
 import time
 import warnings
 
@@ -35,9 +35,11 @@ INSTALL = ("Install it: 'make setup', or by hand: sudo apt-get install "
 
 def missing():
     """Why the model tests cannot run here, in words, or None when they can."""
-    if importlib.util.find_spec("hypothesis") is None:
-        return ("this Python has no Hypothesis, which the grader's model tests need. " +
-                INSTALL)
+    try:
+        import hypothesis  # noqa: F401
+    except ImportError:
+        return (f"this Python ({sys.executable}) has no Hypothesis, which the grader's "
+                f"model tests need. {INSTALL}")
     return None
 
 

@@ -51,10 +51,11 @@ def versions():
     good = st.tuples(st.sampled_from(["", "", "0", "00"]), number, number).map(
         lambda t: f"{t[0]}{t[1]}.{t[2]}".encode())
     junk = st.lists(st.sampled_from(list(b"0123456789.. +-,x\t\0")), max_size=8).map(bytes)
-    edited = st.tuples(good, st.sampled_from([b"", b" ", b".", b"+", b"-", b"\0", b"x",
-                                              b".1"]), st.booleans()).map(
-        lambda t: t[1] + t[0] if t[2] else t[0] + t[1])
-    return st.one_of(good, good, junk, edited, st.none())
+    # A valid version with something put in anywhere: " 2.2", "2. 2", "2.+2", "2.2x".
+    edited = st.tuples(good, st.sampled_from([b" ", b".", b"+", b"-", b"\0", b"x", b".1",
+                                              b"\t", b"0x"]), st.integers(0, 12)).map(
+        lambda t: t[0][:t[2] % (len(t[0]) + 1)] + t[1] + t[0][t[2] % (len(t[0]) + 1):])
+    return st.one_of(good, good, junk, edited, edited, st.none())
 
 
 def addresses():
