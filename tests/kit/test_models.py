@@ -43,10 +43,12 @@ def test_a_mutant_shrinks_to_the_same_case_twice(lab, tmp_path):
 
 
 def test_without_hypothesis_the_grader_says_so_and_grades_nothing(tmp_path):
-    # A Python that cannot import hypothesis: sitecustomize blocks it.
+    # A Python that cannot import hypothesis: sitecustomize blocks it, and with it
+    # the plugins (Hypothesis' own among them), as where it is not installed.
     (tmp_path / "sitecustomize.py").write_text('import sys\nsys.modules["hypothesis"] = None\n')
     env = grader_env(ROOT / "build", tmp_path / "grade", "no-hypothesis",
-                     {"PYTHONPATH": str(tmp_path)})
+                     {"PYTHONPATH": str(tmp_path), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+                      "KIT_JOBS": "1"})
     proc = subprocess.run(["sh", "grader/pytest.sh", "grader"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 4, proc.stdout + proc.stderr

@@ -54,6 +54,12 @@ def scaled(cases):
     return max(2, cases // platform.hosts.MODEL_SCALE)
 
 
+# The most a search may spend shrinking, after its own limit: a bound for a program
+# that crawls, far above what shrinking takes (a few seconds), so that the case found
+# is the same on every run with the same seed.
+SHRINK_SECONDS = 30.0
+
+
 class _Found(Exception):
     """A case where the program and the model differ: raised from one place only, so
     that Hypothesis takes every such case for the same failure and shrinks it."""
@@ -170,7 +176,8 @@ class Exploration:
         """Whether the next case is past what the search may spend: not run."""
         spent = time.monotonic() - self.started
         if self.shrinking:
-            return self.runs - self.failed_at >= self.shrinks or spent > 2 * self.limit
+            return self.runs - self.failed_at >= self.shrinks or \
+                spent > self.limit + SHRINK_SECONDS
         return spent > self.limit
 
 

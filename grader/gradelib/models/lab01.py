@@ -10,7 +10,7 @@ from . import Crashed, Driver, Exploration, crash_text, scaled, shown
 
 CASES = 300
 SHRINKS = 300
-SECONDS = 4.0
+SECONDS = 20.0
 
 
 def parse_version(text):
@@ -55,7 +55,10 @@ def versions():
     edited = st.tuples(good, st.sampled_from([b" ", b".", b"+", b"-", b"\0", b"x", b".1",
                                               b"\t", b"0x"]), st.integers(0, 12)).map(
         lambda t: t[0][:t[2] % (len(t[0]) + 1)] + t[1] + t[0][t[2] % (len(t[0]) + 1):])
-    return st.one_of(good, good, junk, edited, edited, st.none())
+    # What strtoul and atoi take and the README does not: "2. 2", "2.+2", "2.-0".
+    signed = st.tuples(number, st.sampled_from([" ", "+", "\t", "-", " +"]), number).map(
+        lambda t: f"{t[0]}.{t[1]}{t[2]}".encode())
+    return st.one_of(good, good, junk, edited, signed, st.none())
 
 
 def addresses():

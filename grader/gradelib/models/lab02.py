@@ -12,7 +12,7 @@ from . import Exploration, scaled, shown
 
 CASES = 20
 SHRINKS = 25
-SECONDS = 6.0
+SECONDS = 20.0
 WAIT = 10.0
 
 

@@ -10,7 +10,7 @@ from . import Exploration, scaled, schedule, shown
 
 CASES = 15
 SHRINKS = 25
-SECONDS = 6.0
+SECONDS = 20.0
 WAIT = 5.0
 CLIENTS = 3
 

@@ -59,7 +59,7 @@ def queue_strategy():
 
 FUNCTION_CASES = 150
 FUNCTION_SHRINKS = 300
-FUNCTION_SECONDS = 4.0
+FUNCTION_SECONDS = 20.0
 
 
 def check_functions(start, seed):
@@ -145,7 +145,7 @@ def _queue(driver, lengths):
 
 ROOM_SCHEDULES = 20
 ROOM_SHRINKS = 40
-ROOM_SECONDS = 8.0
+ROOM_SECONDS = 20.0
 WAIT = 5.0
 MOST = 5
 

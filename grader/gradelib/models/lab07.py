@@ -271,7 +271,7 @@ from . import Crashed, Driver, Exploration, crash_text, scaled, shown  # noqa: E
 
 FUNCTION_CASES = 250
 FUNCTION_SHRINKS = 300
-FUNCTION_SECONDS = 6.0
+FUNCTION_SECONDS = 20.0
 ROOTS = [b"root", b"r", b"www/site"]
 TYPE_NAMES = [b"a.html", b"b.HTM", b"c.css", b"d.Js", b"e.png", b"f.TXT", b"g.txt.bak",
               b"h", b"i.", b".txt", b"j.jpeg", b"k.tar.gz", b"l.PnG"]
@@ -391,7 +391,7 @@ def _path(driver, root, target, size):
 
 SERVER_CASES = 200
 SERVER_SHRINKS = 60
-SERVER_SECONDS = 6.0
+SERVER_SECONDS = 20.0
 ANSWER_TIMEOUT = 10.0
 
 
