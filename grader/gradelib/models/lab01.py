@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from .. import expect
 from . import Crashed, Driver, Exploration, crash_text, scaled, shown
 
-CASES = 300
+CASES = 200
 SHRINKS = 300
 SECONDS = 20.0
 

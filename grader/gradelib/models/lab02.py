@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from .. import expect, peers
 from . import Exploration, scaled, shown
 
-CASES = 20
+CASES = 15
 SHRINKS = 25
 SECONDS = 20.0
 WAIT = 10.0

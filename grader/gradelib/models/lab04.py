@@ -8,7 +8,7 @@ from .. import expect, peers
 from ..datagrams import MAX_IPV4, receive, udp_socket
 from . import Exploration, scaled, schedule, shown
 
-CASES = 15
+CASES = 12
 SHRINKS = 25
 SECONDS = 20.0
 WAIT = 5.0

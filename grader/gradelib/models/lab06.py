@@ -57,7 +57,7 @@ def queue_strategy():
                               st.integers(20000, 40000)), min_size=1, max_size=6)
 
 
-FUNCTION_CASES = 150
+FUNCTION_CASES = 100
 FUNCTION_SHRINKS = 300
 FUNCTION_SECONDS = 20.0
 
@@ -143,7 +143,7 @@ def _queue(driver, lengths):
 
 # --- the room ----------------------------------------------------------------------
 
-ROOM_SCHEDULES = 20
+ROOM_SCHEDULES = 15
 ROOM_SHRINKS = 40
 ROOM_SECONDS = 20.0
 WAIT = 5.0

@@ -269,7 +269,7 @@ def requests(draw, names=()):
 from .. import expect, peers  # noqa: E402
 from . import Crashed, Driver, Exploration, crash_text, scaled, shown  # noqa: E402
 
-FUNCTION_CASES = 250
+FUNCTION_CASES = 150
 FUNCTION_SHRINKS = 300
 FUNCTION_SECONDS = 20.0
 ROOTS = [b"root", b"r", b"www/site"]
