@@ -15,7 +15,7 @@ MUTANTS = {
     "04": ("echo-as-string", "test_model_exchange"),
     "05": ("signed-bytes", "test_model_summaries"),
     "06": ("partial-line-taken", "test_model_lines"),
-    "07": ("backslash-allowed", "test_model_functions"),
+    "07": ("checks-before-decoding", "test_model_functions"),
 }
 SEED = "20240611"
 
