@@ -71,6 +71,23 @@ $(OUT)/bin/$(2)$(EXE): $(OUT)/obj/tests/$(2).o $(OUT)/obj/tests/unit.o \
 	$(Q)$(CC) $(LDFLAGS) $(PLATFORM_LDFLAGS) $(SANITIZE_FLAGS) -o $$@ $$^ $(CHECK_LIBS) $(PLATFORM_LIBS)
 endef
 
+# $(call lab_model,LABDIR,NAME,DRIVERSOURCE,OBJECTS): the program through which the
+# grader's models call the student's functions on many cases (tests/models/), built
+# at $(OUT)/bin/NAME with the unit tests.
+define lab_model
+UNITS += $(OUT)/bin/$(2)$(EXE)
+LAB_FILES.$(1) += $(OUT)/bin/$(2)$(EXE)
+$(OUT)/obj/tests/$(2).o: $(3)
+	@mkdir -p $$(@D)
+	@echo "  CC      $$@"
+	$(Q)$(CC) $(KIT_CFLAGS) $(CFLAGS) -I$(SRC)/$(1) -Itests/models -c -o $$@ $$<
+$(OUT)/bin/$(2)$(EXE): $(OUT)/obj/tests/$(2).o $(OUT)/obj/tests/model.o \
+		$(addprefix $(OUT)/obj/$(1)/,$(addsuffix .o,$(4))) $(COMMON_OBJS)
+	@mkdir -p $$(@D)
+	@echo "  LD      $$@"
+	$(Q)$(CC) $(LDFLAGS) $(PLATFORM_LDFLAGS) $(SANITIZE_FLAGS) -o $$@ $$^ $(PLATFORM_LIBS)
+endef
+
 $(OUT)/obj/%.o: $(SRC)/%.c
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
@@ -80,6 +97,11 @@ $(OUT)/obj/tests/unit.o: tests/unit/unit.c $(CHECK_DEP)
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(KIT_CFLAGS) $(CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
+
+$(OUT)/obj/tests/model.o: tests/models/model.c
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(KIT_CFLAGS) $(CFLAGS) -Itests/models -c -o $@ $<
 
 include labs/01-wsastartup/Makefile.local
 include labs/02-tcp-client/Makefile.local

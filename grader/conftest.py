@@ -15,7 +15,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from gradelib import build, calls, expect, platform, safety, starters, units  # noqa: E402
+from gradelib import (build, calls, expect, models, platform, safety, starters,  # noqa: E402
+                     units)
 from gradelib import report as scoring  # noqa: E402
 from gradelib.proc import Process, Transcript, on_interrupt, stop_everything  # noqa: E402
 
@@ -30,7 +31,7 @@ TEST_TIMEOUT = 120
 
 @pytest.hookimpl(tryfirst=True)      # before the junitxml plugin reads its path
 def pytest_configure(config):
-    problem = platform.python_problem() or platform.wine_problem()
+    problem = platform.python_problem() or platform.wine_problem() or models.missing()
     if problem:
         pytest.exit("grader: " + problem, returncode=4)
     _state["config"] = config

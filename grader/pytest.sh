@@ -27,6 +27,12 @@ has_pytest() {
     "$1" -c 'import pytest' >/dev/null 2>&1
 }
 
+# The grader's model tests need Hypothesis too: a Python that has both comes first.
+# One that has pytest alone still runs, and the grader says what is missing.
+has_both() {
+    "$1" -c 'import pytest, hypothesis' >/dev/null 2>&1
+}
+
 # KIT_JOBS=N (make grade sets it): N tests at a time, with pytest-xdist, where this
 # Python has it and the arguments do not choose already; one at a time otherwise.
 # jobs_args PY ARGS...: prints the options that add.
@@ -45,6 +51,12 @@ if [ -n "${PYTHON:-}" ] && has_pytest "$PYTHON"; then
     # shellcheck disable=SC2046 # the options are words: -n N, or nothing
     exec env "$PYTEST_ENV" "$PYTHON" -m pytest -p no:cacheprovider $(jobs_args "$PYTHON" "$@") "$@"
 fi
+for py in $candidates; do
+    if has_both "$py"; then
+        # shellcheck disable=SC2046 # the options are words: -n N, or nothing
+        exec env "$PYTEST_ENV" "$py" -m pytest -p no:cacheprovider $(jobs_args "$py" "$@") "$@"
+    fi
+done
 for py in $candidates; do
     if has_pytest "$py"; then
         # no:cacheprovider: no .pytest_cache written into the kit's tree.

@@ -261,3 +261,14 @@ def test_challenge_names(run):
                      hint="After each address line, ask getnameinfo for the address's "
                           "name with NI_NAMEREQD and print '  name: NAME', or "
                           "'  name: (none)' when it fails.")
+
+
+# --- models of the README, and the smallest case that differs (gradelib.models) ------
+
+from gradelib.models import lab01 as model  # noqa: E402
+
+
+@pytest.mark.points(3)
+def test_model_versions_and_addresses(start, seed):
+    """parse_version, format_version, compare_versions, format_endpoint and format_raw agree with a model of the README on hundreds of generated cases"""
+    model.check(start, seed)

@@ -399,3 +399,14 @@ def test_challenge_verbose(run, rng):
                                       "and the port the system picked, getpeername the "
                                       "server's: print each as ADDR:PORT, IPv6 in brackets, "
                                       "the port through ntohs.")
+
+
+# --- models of the README, and the smallest case that differs (gradelib.models) ------
+
+from gradelib.models import lab02 as model  # noqa: E402
+
+
+@pytest.mark.points(3)
+def test_model_replies(run, seed):
+    """tcp_client against a server that cuts and delays its reply at random prints what a model of the README says"""
+    model.check(run, seed)

@@ -545,3 +545,16 @@ def test_challenge_logs_clients(server, rng):
                               "fills in the client's address and port. Print them as "
                               "kit_announce prints the server's (IPv6 in brackets, the "
                               "port through ntohs).")
+
+
+# --- models of the README, and the smallest case that differs (gradelib.models) ------
+
+from gradelib.models import iterative as model  # noqa: E402
+
+
+@pytest.mark.points(3)
+def test_model_clients(start, seed):
+    """clients in a generated order (in pieces, in the backlog, resetting) are each echoed as a model of the README says, and --max-clients counts them all"""
+    model.check(start, seed, "tcp_server", lambda data: data,
+                "Echo each client's bytes as they come until it closes its side; a client "
+                "that resets ends that client only, and counts towards --max-clients.")

@@ -543,3 +543,14 @@ def test_udp_client_usage(run):
                                      "anything else; --timeout 1 to 3600000, --retries "
                                      "0 to 100.")
         expect.usage(result)
+
+
+# --- models of the README, and the smallest case that differs (gradelib.models) ------
+
+from gradelib.models import lab04 as model  # noqa: E402
+
+
+@pytest.mark.points(2)
+def test_model_exchange(start, seed):
+    """datagrams of generated sizes from clients taking turns in a generated order are echoed as a model of the README says"""
+    model.check(start, seed)

@@ -743,3 +743,18 @@ def test_sockopts_usage(run):
         expect.exits(result, 1, hint="Check the options before anything else: print "
                                      "usage and exit 1.")
         expect.usage(result)
+
+
+# --- models of the README, and the smallest case that differs (gradelib.models) ------
+
+from gradelib.models import iterative as model  # noqa: E402
+
+
+@pytest.mark.points(3)
+def test_model_summaries(start, seed):
+    """clients in a generated order (in pieces, empty, in the backlog, resetting) each get the summary a model of the README says, and --max-clients counts them all"""
+    model.check(start, seed, "summary_server", summary_of,
+                "Read each client to its end-of-file, counting and hashing every byte "
+                "(FNV-1a over unsigned bytes), answer 'bytes=N fnv1a32=XXXXXXXX\\n', then "
+                "shutdown and close; a client that resets ends that client only, and counts "
+                "towards --max-clients.")

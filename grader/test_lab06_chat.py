@@ -692,3 +692,20 @@ def test_challenge_who(server, rng):
         to.expect_line(relayed(c, text), "after a /who the next line another client got "
                        "was not the next client's line", "A /who is a command to the "
                        "server: answer it, and do not relay it to the others.")
+
+
+# --- models of the README, and the smallest case that differs (gradelib.models) ------
+
+from gradelib.models import lab06 as model  # noqa: E402
+
+
+@pytest.mark.points(2)
+def test_model_lines(start, seed):
+    """take_line and queue_output agree with a model of the README on generated pieces and lengths"""
+    model.check_functions(start, seed)
+
+
+@pytest.mark.points(4)
+def test_model_room(start, seed):
+    """a room of clients that join, send in pieces, stall, reset and leave in random order gets what a model of the README says"""
+    model.check_room(start, seed)

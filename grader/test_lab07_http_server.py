@@ -727,3 +727,20 @@ def test_challenge_access_log(server, site):
                           "address and port; after the answer, print the line (\"-\" for "
                           "the target of a request that did not parse) and fflush(stdout): "
                           "a pipe keeps stdout buffered.")
+
+
+# --- models of the README, and the smallest case that differs (gradelib.models) ------
+
+from gradelib.models import lab07 as model  # noqa: E402
+
+
+@pytest.mark.points(3)
+def test_model_functions(start, seed):
+    """head_length, parse_request, map_path and content_type agree with a model of the README on hundreds of generated cases"""
+    model.check_functions(start, seed)
+
+
+@pytest.mark.points(4)
+def test_model_server(start, workdir, rng, seed):
+    """hundreds of generated requests to one server, against a random site, answered as a model of the README says"""
+    model.check_server(start, workdir, rng, seed)

@@ -25,6 +25,8 @@ as_root() {
 # --- Debian and Ubuntu ------------------------------------------------------------
 APT_PKGS="build-essential make pkg-config check patch python3 python3-pytest"
 APT_PKGS="$APT_PKGS python3-pytest-xdist python3-pytest-timeout"
+# The grader's model tests generate and shrink their cases with Hypothesis.
+APT_PKGS="$APT_PKGS python3-hypothesis"
 # Peers nobody here wrote, for the interoperability tests of `make test`.
 APT_PKGS="$APT_PKGS socat ncat curl"
 # make test runs the reference programs under valgrind (Linux only); the grader reads
@@ -116,7 +118,8 @@ setup_wine_preloader() {
 
 # --- MSYS2 ------------------------------------------------------------------------
 UCRT=mingw-w64-ucrt-x86_64
-PACMAN_PKGS="$UCRT-gcc $UCRT-check $UCRT-pkgconf $UCRT-python $UCRT-python-pytest make patch"
+# python-hypothesis: the grader's model tests generate and shrink their cases with it.
+PACMAN_PKGS="$UCRT-gcc $UCRT-check $UCRT-pkgconf $UCRT-python $UCRT-python-pytest $UCRT-python-hypothesis make patch"
 
 # wrong_shell: why the shell this runs in cannot build the kit, or nothing when it is
 # MSYS2 UCRT64. Each MSYS2 shell (MSYSTEM) puts its own gcc and python first on PATH,
@@ -185,11 +188,26 @@ setup_brew() {
     for p in $BREW_PKGS; do brew list --versions "$p" >/dev/null 2>&1 || missing="$missing $p"; done
     if [ -z "$missing" ]; then
         say "already installed: $BREW_PKGS"
+    else
+        say "installing:$missing"
+        # shellcheck disable=SC2086 # one word per package (and no sudo: brew refuses root)
+        run brew install $missing
+    fi
+    brew_hypothesis
+}
+
+# Homebrew has no formula for Hypothesis, which the grader's model tests need: it goes
+# into the Python of the pytest formula (a virtual environment of its own, which the
+# grader runs), with that Python's pip.
+brew_hypothesis() {
+    py=$(brew --prefix pytest)/libexec/bin/python
+    if "$py" -c 'import hypothesis' >/dev/null 2>&1; then
+        say "already installed: hypothesis (in $py)"
         return 0
     fi
-    say "installing:$missing"
-    # shellcheck disable=SC2086 # one word per package (and no sudo: brew refuses root)
-    run brew install $missing
+    say "installing: hypothesis (pip, into $py)"
+    "$py" -m pip --version >/dev/null 2>&1 || run "$py" -m ensurepip
+    run "$py" -m pip install hypothesis
 }
 
 case $target in native | mingw) ;; *) die 1 "TARGET must be native or mingw, not '$target'." ;; esac
@@ -204,7 +222,7 @@ case $system in
     *)
         command -v apt-get >/dev/null 2>&1 ||
             die 1 "no apt-get, pacman or brew on this $system system. Install by hand: a C" \
-                "compiler, GNU make, pkg-config, Check, patch, and Python 3 with pytest."
+                "compiler, GNU make, pkg-config, Check, patch, and Python 3 with pytest and Hypothesis."
         setup_apt ;;
 esac
 say "ready (TARGET=$target)"

@@ -197,7 +197,7 @@ def patched_programs(patch, out):
     names = []
     for lab in sorted(labs):
         fragment = (ROOT / "labs" / lab / "Makefile.local").read_text()
-        names += re.findall(r"call lab_(?:program|units),[^,]+,(\w+),", fragment)
+        names += re.findall(r"call lab_(?:program|units|model),[^,]+,(\w+),", fragment)
     assert names, f"{patch.name} changes no lab the Makefile knows"
     return [platform.program_path(out.relative_to(ROOT), n).as_posix() for n in names]
 

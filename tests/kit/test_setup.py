@@ -18,7 +18,7 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32",
 SETUP = ROOT / "labs" / "common" / "setup.sh"
 UCRT = "mingw-w64-ucrt-x86_64"
 PACKAGES = [f"{UCRT}-gcc", f"{UCRT}-check", f"{UCRT}-pkgconf", f"{UCRT}-python",
-            f"{UCRT}-python-pytest", "make", "patch"]
+            f"{UCRT}-python-pytest", f"{UCRT}-python-hypothesis", "make", "patch"]
 SH = shutil.which("sh")
 
 
@@ -85,8 +85,9 @@ def test_ucrt64_installs_what_is_missing_with_pacman(tmp_path):
     fake = FakeMsys2(tmp_path, installed=[p for p in PACKAGES if "python" not in p])
     code, out, err = run_setup(fake, "UCRT64")
     assert code == 0, err
-    assert fake.installs() == [f"-S --needed --noconfirm {UCRT}-python {UCRT}-python-pytest"]
-    assert f"installing: {UCRT}-python {UCRT}-python-pytest" in out
+    wanted = f"{UCRT}-python {UCRT}-python-pytest {UCRT}-python-hypothesis"
+    assert fake.installs() == [f"-S --needed --noconfirm {wanted}"]
+    assert f"installing: {wanted}" in out
 
 
 def test_failed_pacman_says_to_update_msys2(tmp_path):

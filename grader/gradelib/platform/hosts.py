@@ -125,6 +125,14 @@ def stream_bytes(n):
     return max(1, n // STREAM_SCALE)
 
 
+# The model tests (gradelib.models) run a case per request, datagram or schedule, each
+# a few socket calls and, for a program's model, a program started: under Wine each
+# call is a round trip to its server and each program start takes a few tenths of a
+# second, so they try 1/MODEL_SCALE of their cases there (at least two), in about the
+# time they take natively.
+MODEL_SCALE = 5 if UNDER_WINE else 1
+
+
 # Windows turns a connect to a loopback port nobody listens on into a refusal only
 # after retrying for about 2 s (Linux, macOS and Wine refuse at once). Every timeout
 # that may include refused connects allows this much per connect, on every platform,
