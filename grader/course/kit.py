@@ -127,9 +127,10 @@ def tree_files(labs, hidden=False, course=False, root=KIT):
             del files[name]
     for lab in labs:
         fragment = (root / "labs" / lab / "Makefile.local").read_text(encoding="utf-8")
-        for source in re.findall(r"\btests/unit/\w+\.c\b", fragment):
+        for source in re.findall(r"\btests/(?:unit|models)/\w+\.c\b", fragment):
             files[source] = root / source
-    for name in ("tests/unit/unit.c", "tests/unit/unit.h"):
+    for name in ("tests/unit/unit.c", "tests/unit/unit.h", "tests/models/model.c",
+                 "tests/models/model.h"):
         files[name] = root / name
     if hidden:
         for path in hidden_tests(labs, root):

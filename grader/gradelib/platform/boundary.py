@@ -52,9 +52,10 @@ JOB_UIDS = 16
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc",
                "/opt")
 
-# The folders a box has of its own, empty at its start and gone at its end (a home
-# included), each at most PRIVATE_BYTES.
-PRIVATE_DIRS = ("/tmp", "/var/tmp", "/home", "/root", "/run")
+# The folders a box has of its own, empty at its start and gone at its end, each at
+# most PRIVATE_BYTES: /tmp, which is also its home (boxed_env). Nothing else of /var,
+# /home, /root or /run is in the view.
+PRIVATE_DIRS = ("/tmp",)
 PRIVATE_BYTES = 64 << 20
 
 # The kinds of boundary, in words for the grade's output and results.json.
