@@ -38,7 +38,7 @@ def test_unit_request(unit):
          "CR LF: one space each, nothing else, the method a token (G(T is 400). Check the "
          "version first (400 for one that is not HTTP/D.D, 505 for another major), then "
          "414 for a long target, then 405 for a method other than GET or HEAD: POST / "
-         "HTTP/2.0 is 505.")
+         "HTTP/2.0 is 505. req->head says HEAD whatever the status.")
 
 
 @pytest.mark.points(2)
@@ -336,6 +336,42 @@ def test_head(server, site):
                           "body", f"HTTP/1.1 200 OK, Content-Length: {length}, then nothing",
                           answer.shown(), "For HEAD send the same status line and headers "
                           "(Content-Length of the file), and not the file.")
+
+
+@pytest.mark.points(1)
+def test_head_errors(server, site, rng):
+    """an error answer to HEAD has no body either, whatever its status"""
+    proc = server()
+    long_target = "/" + "a" * rng.randint(2100, 6000)
+    headers = "".join(f"X-Filler-{i}: {'c' * 100}\r\n" for i in range(200))
+    for line, status in [("/no-such-file.html", 404), ("/../secret.txt", 400),
+                         ("/ HTTP/2.0", 505), (long_target, 414)]:
+        target, _, version = line.partition(" ")
+        for method in ("GET", "HEAD"):
+            data = get(target, method, version or "HTTP/1.1")
+            answer = request(proc, data)
+            if method == "GET":
+                expect_answer(proc, answer, f"GET {line[:40]}", status)
+                length = answer.headers.get("content-length")
+            elif answer.status != status or answer.body or answer.how != "eof" or \
+                    answer.headers.get("content-length") != length:
+                raise failure(proc, f"HEAD {line[:40]}: the answer should be GET's, "
+                              "without the body", f"HTTP/1.1 {status}, Content-Length: "
+                              f"{length}, then nothing", answer.shown(), HEAD_ERROR_HINT)
+    for data, what, status in [(b"HEAD / HTTP/1.1\r\n\r\n", "HEAD without Host", 400),
+                               (get("/", "HEAD", extra=headers), "HEAD with 20 KiB of "
+                                "headers", 431)]:
+        answer = request(proc, data)
+        if answer.status != status or answer.body or answer.how != "eof":
+            raise failure(proc, f"{what}: the answer should have no body",
+                          f"HTTP/1.1 {status} and its headers, then nothing",
+                          answer.shown(), HEAD_ERROR_HINT)
+
+
+HEAD_ERROR_HINT = ("No answer to HEAD has a body, whatever its status: parse_request sets "
+                   "req->head even when it refuses the request, and for read_head's 408, "
+                   "414 and 431 the request is HEAD if its first five bytes are \"HEAD \". "
+                   "Give that to send_status.")
 
 
 @pytest.mark.points(2)

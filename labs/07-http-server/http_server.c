@@ -142,7 +142,8 @@ static int serve_client(SOCKET client, const char *root, int seconds)
 {
     /* TODO(lab07): one request, as the comment above says: within seconds, with the
        status of README section 3 for whatever is wrong with it, else the file it
-       names under root (no body for HEAD). A client that left gets no answer. */
+       names under root. No answer to HEAD has a body, whatever its status. A client
+       that left gets no answer. */
     (void)client;
     (void)root;
     (void)seconds;

@@ -150,10 +150,10 @@ static int serve_client(SOCKET client, const char *root, int seconds, char *targ
     status = read_head(client, head, (int)sizeof head, seconds, &len);
     if (status == -1)
         return 0;
+    /* An answer to HEAD has no body, whatever its status: 408, 414 and 431 too. */
+    req.head = len >= 5 && memcmp(head, "HEAD ", 5) == 0;
     if (status == 0)
         status = parse_request(head, head_length(head, (size_t)len), &req);
-    else
-        req.head = 0;
     if (status == 200) {
         strcpy(target, req.target);
         status = map_path(root, req.target, path, sizeof path);
