@@ -90,6 +90,18 @@ def test_unit_answer(unit):
          "send_all; 405 carries Allow: GET, HEAD.")
 
 
+# --- what this lab links from earlier labs: the student's own, with their unit tests --
+
+@pytest.mark.points(1)
+def test_reused_open_listener(unit):
+    """open_listener, lab 03's function that http_server links, passes lab 03's unit tests"""
+    for case in ("Listener", "Restart"):
+        unit("lab03_units", case, "http_server listens with your open_listener from lab 03 "
+             "(labs/03-tcp-server/listener.c): these are lab 03's unit tests of it. Fix "
+             "it there (make grade LAB=03 says more); until then http_server's tests "
+             "below fail with it.")
+
+
 # --- the site the grader serves ------------------------------------------------------
 
 def png(width, height, rgb):
@@ -653,13 +665,39 @@ def test_max_clients(server, site, rng):
                                  "listening socket, call WSACleanup and return 0.")
 
 
+# The challenge's access log: CLIENT TARGET STATUS, CLIENT as ADDR:PORT or [ADDR]:PORT.
+LOG_LINE = r"(\[[0-9a-fA-F:.]+\]|[0-9.]+):\d+ \S+ \d{3}"
+
+
+@pytest.mark.points(1)
+def test_stdout(server, site):
+    """on stdout the server prints its 'listening on' line, then nothing but the challenge's log lines"""
+    proc = server("--max-clients", "3")
+    for data in (get("/notes.txt"), get("/no-such-file.html"), b"GET /notes.txt\r\n\r\n"):
+        request(proc, data)
+    result = proc.wait(EXIT_TIMEOUT)
+    expect.exits(result, 0, hint="Count the clients served; after the last, close the "
+                                 "listening socket, call WSACleanup and return 0.")
+    other = [line for line in result.lines[1:] if not re.fullmatch(LOG_LINE, line)]
+    if other:
+        raise expect.Failure("the server wrote other lines than its listening line and "
+                             "the access log on stdout",
+                             expected=f"listening on {proc.host}:{proc.port}, then "
+                                      "nothing, or a line CLIENT TARGET STATUS per request "
+                                      "answered (the challenge)",
+                             got="\n".join(other[:3]), result=result,
+                             hint="stdout holds the listening line, and the access log if "
+                                  "you write the challenge; anything else (a message, an "
+                                  "error) goes to stderr (fprintf(stderr, ...)).")
+
+
 @pytest.mark.points(1)
 def test_ipv6(server, site):
     """with --bind ::1 the server answers over IPv6"""
     proc = server("--bind", "::1")
     expect_answer(proc, request(proc, get("/notes.txt")), "GET over IPv6", 200,
-                  site.files["notes.txt"], None, "Resolve --bind with getaddrinfo and use "
-                  "the family it gives.")
+                  site.files["notes.txt"], None, "Pass --bind to open_listener (lab "
+                  "03's), which resolves it with getaddrinfo and uses the family it gives.")
 
 
 # --- real clients -----------------------------------------------------------------------

@@ -40,7 +40,7 @@ int map_path(const char *root, const char *target, char *path, size_t size)
 
 const char *content_type(const char *path)
 {
-    /* TODO(lab07): as httpserver.h says (the table of README section 1). */
+    /* TODO(lab07): as httpserver.h says (the table of the README's contract). */
     (void)path;
     return "application/octet-stream";
 }

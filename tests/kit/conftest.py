@@ -186,12 +186,17 @@ def build_patched(kind, patch, sanitize=False):
 
 
 def patched_programs(patch, out):
-    """The programs (and unit test programs) of the labs PATCH changes, as make
+    """The programs (and unit test programs) of the labs PATCH changes, and of the
+    later labs that link what it changes (lab 05 links lab 02's connect.c), as make
     targets under OUT: building only those keeps a mutant's build short."""
-    labs = set(re.findall(r"^\+\+\+ b/([^/\s]+)/", patch.read_text(), re.M))
+    changed = set(re.findall(r"^\+\+\+ b/([^/\s]+)/", patch.read_text(), re.M))
+    fragments = {p.parent.name: p.read_text()
+                 for p in (ROOT / "labs").glob("[0-9][0-9]-*/Makefile.local")}
+    labs = {lab for lab, text in fragments.items()
+            if lab in changed or any(f"{c}/" in text for c in changed)}
     names = []
     for lab in sorted(labs):
-        fragment = (ROOT / "labs" / lab / "Makefile.local").read_text()
+        fragment = fragments[lab]
         names += re.findall(r"call lab_(?:program|units),[^,]+,(\w+),", fragment)
     assert names, f"{patch.name} changes no lab the Makefile knows"
     return [platform.program_path(out.relative_to(ROOT), n).as_posix() for n in names]
