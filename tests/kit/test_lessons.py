@@ -202,3 +202,19 @@ def test_hints_must_be_a_number():
     assert handout.hint_count("") is None and handout.hint_count("2") == 2
     with pytest.raises(kit.Problem, match="HINTS: 'two'"):
         handout.hint_count("two")
+
+
+# --- a hint follows from what failed -------------------------------------------------
+
+def test_a_server_that_ends_before_announcing_is_told_which_call_failed():
+    """Not "print the line once listen() has succeeded" for a setsockopt that failed:
+    the hint names the call the server reported, and what that call takes."""
+    hint = peers.ended_hint("tcp_server: setsockopt: WSAEINVAL (10022): An invalid "
+                            "argument was supplied.\n")
+    assert "setsockopt failed (WSAEINVAL)" in hint and "sizeof" in hint
+    assert "listen() has succeeded" not in hint
+    assert "bind failed (WSAEADDRINUSE)" in peers.ended_hint(
+        "summary_server: bind: WSAEADDRINUSE (10048): Only one usage\n")
+    assert "lab 03" in peers.ended_hint("chat_server: TODO(lab03): open_listener: "
+                                        "WSAEOPNOTSUPP (10045): x\n")
+    assert "listen() has succeeded" in peers.ended_hint("")
