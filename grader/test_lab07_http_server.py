@@ -47,7 +47,7 @@ def test_unit_headers(unit):
     unit(UNITS, "Headers", "Each header line is NAME: VALUE and ends with CR LF, the name "
          "a token (no space before the colon, in any header), the value without control "
          "bytes but tab (a bare LF is 400); an HTTP/1.1 request must have exactly one "
-         "Host (any case), HTTP/1.0 may have none.")
+         "Host (any case), HTTP/1.0 may have none; two are 400 in any version.")
 
 
 @pytest.mark.points(3)
@@ -431,6 +431,7 @@ MALFORMED = [
     b"GET / HTTP/1.1\r\nHost : 127.0.0.1\r\n\r\n",
     b"GET / HTTP/1.1\r\nAccept: */*\r\n\r\n",
     b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+    b"GET / HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n",
     b"\x00\xff\x1b[2J garbage\r\n\r\n",
 ]
 
@@ -443,8 +444,8 @@ def test_bad_requests(server):
         answer = request(proc, data)
         expect_answer(proc, answer, f"the request {data[:40]!r}", 400, None, None,
                       "Answer 400 Bad Request to a request line that is not exactly "
-                      "METHOD SP TARGET SP HTTP/D.D, a header line without NAME:, and an "
-                      "HTTP/1.1 request without exactly one Host.")
+                      "METHOD SP TARGET SP HTTP/D.D, a header line without NAME:, two "
+                      "Host headers in any version, and an HTTP/1.1 request without one.")
     still_running(proc, "malformed requests")
 
 

@@ -115,7 +115,7 @@ int parse_request(const char *head, size_t len, struct http_request *req)
             return 400;
         hosts += is_host;
     }
-    /* RFC 9112: a server answers 400 to an HTTP/1.1 request with no Host, or two. */
+    /* RFC 9112: 400 for an HTTP/1.1 request without Host, and for two in any version. */
     if (req->minor >= 1 ? hosts != 1 : hosts > 1)
         return 400;
     return 200;

@@ -104,6 +104,9 @@ START_TEST(test_http_headers)
                      200);
     ck_assert_int_eq(parse("GET / HTTP/1.1\r\nAccept: */*\r\n\r\n"), 400);
     ck_assert_int_eq(parse("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"), 400);
+    /* HTTP/1.0 may leave Host out, or give one; never two. */
+    ck_assert_int_eq(parse("GET / HTTP/1.0\r\nHost: a\r\n\r\n"), 200);
+    ck_assert_int_eq(parse("GET / HTTP/1.0\r\nHost: a\r\nhost: b\r\n\r\n"), 400);
     ck_assert_int_eq(parse("GET / HTTP/1.1\r\nHost: a\r\nNoColon\r\n\r\n"), 400);
     ck_assert_int_eq(parse("GET / HTTP/1.1\r\nHost : a\r\n\r\n"), 400);
     /* A space before the colon is 400 in any header, not only in Host (RFC 9112). */
