@@ -44,15 +44,20 @@ KIT_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -MD -MP -Ilabs/common $(PLATFORM_C
 include labs/common/Makefile.local
 
 # --- building programs ------------------------------------------------------------
-# $(call lab_program,LABDIR,PROGRAM,OBJECTS): PROGRAM from LABDIR's OBJECTS in SRC.
+# $(call lab_program,LABDIR,PROGRAM,OBJECTS[,EARLIER]): PROGRAM from LABDIR's OBJECTS
+# in SRC, and EARLIER, objects of earlier labs that it reuses ("02-tcp-client/connect":
+# a function the student wrote in lab 02). LABDIR's sources then see those labs'
+# headers, and its grade builds those labs' unit tests (labNN_units) too.
 define lab_program
 PROGRAMS += $(OUT)/bin/$(2)$(EXE)
 LAB_DIRS += $(1)
-LAB_FILES.$(1) += $(OUT)/bin/$(2)$(EXE)
-$(OUT)/bin/$(2)$(EXE): $(addprefix $(OUT)/obj/$(1)/,$(addsuffix .o,$(3))) $(COMMON_OBJS)
+LAB_FILES.$(1) += $(OUT)/bin/$(2)$(EXE) $(foreach e,$(4),$(OUT)/bin/lab$(firstword $(subst -, ,$(e)))_units$(EXE))
+$(OUT)/bin/$(2)$(EXE): $(addprefix $(OUT)/obj/$(1)/,$(addsuffix .o,$(3))) \
+		$(addprefix $(OUT)/obj/,$(addsuffix .o,$(4))) $(COMMON_OBJS)
 	@mkdir -p $$(@D)
 	@echo "  LD      $$@"
 	$(Q)$(CC) $(LDFLAGS) $(PLATFORM_LDFLAGS) $(SANITIZE_FLAGS) -o $$@ $$^ $(PLATFORM_LIBS)
+$(if $(4),$(OUT)/obj/$(1)/%.o: LAB_INCLUDES += $(foreach e,$(4),-I$(SRC)/$(patsubst %/,%,$(dir $(e)))))
 endef
 
 # $(call lab_units,LABDIR,NAME,TESTSOURCE,OBJECTS): a Check test program of the
@@ -91,7 +96,7 @@ endef
 $(OUT)/obj/%.o: $(SRC)/%.c
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
-	$(Q)$(CC) $(KIT_CFLAGS) $(CFLAGS) -I$(dir $<) -c -o $@ $<
+	$(Q)$(CC) $(KIT_CFLAGS) $(CFLAGS) -I$(dir $<) $(LAB_INCLUDES) -c -o $@ $<
 
 $(OUT)/obj/tests/unit.o: tests/unit/unit.c $(CHECK_DEP)
 	@mkdir -p $(@D)

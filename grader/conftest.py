@@ -249,9 +249,16 @@ def lab_builds():
     if status.ok is None:
         pytest.xfail(build.NO_STATUS)
     if not status.ok:
+        errors = build.first_errors(status.log)
+        # A later lab links functions of earlier ones (its README says which).
+        earlier = sorted(set(re.findall(r"\b(\d\d)-[\w-]+/[\w.]+:\d+", errors)) -
+                         {_tree["lab"]})
         raise expect.Failure(f"{status.name} did not build: the compiler's first errors",
-                             got=build.first_errors(status.log),
-                             hint="Fix the first error first: the next ones often follow "
+                             got=errors,
+                             hint=(f"The errors are in lab {', '.join(earlier)}, whose "
+                                   "functions this lab links: fix them there. "
+                                   if earlier else "") +
+                                  "Fix the first error first: the next ones often follow "
                                   f"from it. 'make lab-{status.name}' shows them all, and "
                                   f"{scoring.shown(status.log_path)} keeps them. The "
                                   "programs that did not build are not graded.")

@@ -513,6 +513,21 @@ def test_udp_client_ignores_stranger(run):
 
 
 @pytest.mark.points(1)
+def test_udp_client_first_address_refuses(run):
+    """a name whose first address has nothing listening: udp_client asks the next one"""
+    reply = payload(random.randint(10, 100))
+    with Server(lambda n, data: reply) as server:
+        # Where nothing reports the closed port (Wine), the first address times out.
+        result = run("udp_client", IPV4, server.port, message(), "--timeout", 800,
+                     "--retries", 0, timeout=20.0, faults=("first-refuses",),
+                     refuser=f"{IPV4}:{closed_port()}")
+    check_reply(result, reply, "getaddrinfo gave two addresses, the first with nothing "
+                "listening (as localhost's ::1 is on Windows, for a server on 127.0.0.1). "
+                "ask_each tries the next when ask returns WSAECONNRESET or WSAETIMEDOUT: "
+                "return the code from ask, and report it only in report.")
+
+
+@pytest.mark.points(1)
 def test_udp_client_port_unreachable(run, request):
     """a closed server port: exit 2 with WSAECONNRESET, without waiting out the timeout"""
     platform.wine_differs(request, "udp-unreachable-unreported")

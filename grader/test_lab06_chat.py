@@ -69,6 +69,18 @@ def test_unit_flush(unit):
          "rest to the start of c->out.")
 
 
+# --- what this lab links from earlier labs: the student's own, with their unit tests --
+
+@pytest.mark.points(1)
+def test_reused_open_listener(unit):
+    """open_listener, lab 03's function that chat_server links, passes lab 03's unit tests"""
+    for case in ("Listener", "Restart"):
+        unit("lab03_units", case, "chat_server listens with your open_listener from lab 03 "
+             "(labs/03-tcp-server/listener.c): these are lab 03's unit tests of it. Fix "
+             "it there (make grade LAB=03 says more); until then chat_server's tests "
+             "below fail with it.")
+
+
 # --- helpers ------------------------------------------------------------------------------
 
 @pytest.fixture
@@ -257,7 +269,8 @@ def test_ipv6(server, rng):
     if proc.host != peers.IPV6:
         raise failure(proc, "the server did not listen on ::1", "listening on [::1]:PORT",
                       f"listening on {proc.host}:{proc.port}",
-                      "open_listener resolves --bind with getaddrinfo.")
+                      "Pass --bind (args.bind) to open_listener (lab 03's), which "
+                      "resolves it with getaddrinfo.")
     a, b = join(proc), join(proc)
     text = words(rng)
     a.sock.sendall(text + b"\n")

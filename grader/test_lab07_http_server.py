@@ -38,7 +38,7 @@ def test_unit_request(unit):
          "CR LF: one space each, nothing else, the method a token (G(T is 400). Check the "
          "version first (400 for one that is not HTTP/D.D, 505 for another major), then "
          "414 for a long target, then 405 for a method other than GET or HEAD: POST / "
-         "HTTP/2.0 is 505.")
+         "HTTP/2.0 is 505. req->head says HEAD whatever the status.")
 
 
 @pytest.mark.points(2)
@@ -47,7 +47,7 @@ def test_unit_headers(unit):
     unit(UNITS, "Headers", "Each header line is NAME: VALUE and ends with CR LF, the name "
          "a token (no space before the colon, in any header), the value without control "
          "bytes but tab (a bare LF is 400); an HTTP/1.1 request must have exactly one "
-         "Host (any case), HTTP/1.0 may have none.")
+         "Host (any case), HTTP/1.0 may have none; two are 400 in any version.")
 
 
 @pytest.mark.points(3)
@@ -88,6 +88,18 @@ def test_unit_answer(unit):
     unit(UNITS, "Answer", "Open the file with \"rb\" (text mode changes CR LF and stops "
          "at 0x1A on Windows), send its size as Content-Length, then its bytes with "
          "send_all; 405 carries Allow: GET, HEAD.")
+
+
+# --- what this lab links from earlier labs: the student's own, with their unit tests --
+
+@pytest.mark.points(1)
+def test_reused_open_listener(unit):
+    """open_listener, lab 03's function that http_server links, passes lab 03's unit tests"""
+    for case in ("Listener", "Restart"):
+        unit("lab03_units", case, "http_server listens with your open_listener from lab 03 "
+             "(labs/03-tcp-server/listener.c): these are lab 03's unit tests of it. Fix "
+             "it there (make grade LAB=03 says more); until then http_server's tests "
+             "below fail with it.")
 
 
 # --- the site the grader serves ------------------------------------------------------
@@ -338,6 +350,42 @@ def test_head(server, site):
                           "(Content-Length of the file), and not the file.")
 
 
+@pytest.mark.points(1)
+def test_head_errors(server, site, rng):
+    """an error answer to HEAD has no body either, whatever its status"""
+    proc = server()
+    long_target = "/" + "a" * rng.randint(2100, 6000)
+    headers = "".join(f"X-Filler-{i}: {'c' * 100}\r\n" for i in range(200))
+    for line, status in [("/no-such-file.html", 404), ("/../secret.txt", 400),
+                         ("/ HTTP/2.0", 505), (long_target, 414)]:
+        target, _, version = line.partition(" ")
+        for method in ("GET", "HEAD"):
+            data = get(target, method, version or "HTTP/1.1")
+            answer = request(proc, data)
+            if method == "GET":
+                expect_answer(proc, answer, f"GET {line[:40]}", status)
+                length = answer.headers.get("content-length")
+            elif answer.status != status or answer.body or answer.how != "eof" or \
+                    answer.headers.get("content-length") != length:
+                raise failure(proc, f"HEAD {line[:40]}: the answer should be GET's, "
+                              "without the body", f"HTTP/1.1 {status}, Content-Length: "
+                              f"{length}, then nothing", answer.shown(), HEAD_ERROR_HINT)
+    for data, what, status in [(b"HEAD / HTTP/1.1\r\n\r\n", "HEAD without Host", 400),
+                               (get("/", "HEAD", extra=headers), "HEAD with 20 KiB of "
+                                "headers", 431)]:
+        answer = request(proc, data)
+        if answer.status != status or answer.body or answer.how != "eof":
+            raise failure(proc, f"{what}: the answer should have no body",
+                          f"HTTP/1.1 {status} and its headers, then nothing",
+                          answer.shown(), HEAD_ERROR_HINT)
+
+
+HEAD_ERROR_HINT = ("No answer to HEAD has a body, whatever its status: parse_request sets "
+                   "req->head even when it refuses the request, and for read_head's 408, "
+                   "414 and 431 the request is HEAD if its first five bytes are \"HEAD \". "
+                   "Give that to send_status.")
+
+
 @pytest.mark.points(2)
 def test_folders(server, site):
     """a folder, with or without its final slash, answers its index.html; a decoded name"""
@@ -383,6 +431,7 @@ MALFORMED = [
     b"GET / HTTP/1.1\r\nHost : 127.0.0.1\r\n\r\n",
     b"GET / HTTP/1.1\r\nAccept: */*\r\n\r\n",
     b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+    b"GET / HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n",
     b"\x00\xff\x1b[2J garbage\r\n\r\n",
 ]
 
@@ -395,8 +444,8 @@ def test_bad_requests(server):
         answer = request(proc, data)
         expect_answer(proc, answer, f"the request {data[:40]!r}", 400, None, None,
                       "Answer 400 Bad Request to a request line that is not exactly "
-                      "METHOD SP TARGET SP HTTP/D.D, a header line without NAME:, and an "
-                      "HTTP/1.1 request without exactly one Host.")
+                      "METHOD SP TARGET SP HTTP/D.D, a header line without NAME:, two "
+                      "Host headers in any version, and an HTTP/1.1 request without one.")
     still_running(proc, "malformed requests")
 
 
@@ -617,13 +666,39 @@ def test_max_clients(server, site, rng):
                                  "listening socket, call WSACleanup and return 0.")
 
 
+# The challenge's access log: CLIENT TARGET STATUS, CLIENT as ADDR:PORT or [ADDR]:PORT.
+LOG_LINE = r"(\[[0-9a-fA-F:.]+\]|[0-9.]+):\d+ \S+ \d{3}"
+
+
+@pytest.mark.points(1)
+def test_stdout(server, site):
+    """on stdout the server prints its 'listening on' line, then nothing but the challenge's log lines"""
+    proc = server("--max-clients", "3")
+    for data in (get("/notes.txt"), get("/no-such-file.html"), b"GET /notes.txt\r\n\r\n"):
+        request(proc, data)
+    result = proc.wait(EXIT_TIMEOUT)
+    expect.exits(result, 0, hint="Count the clients served; after the last, close the "
+                                 "listening socket, call WSACleanup and return 0.")
+    other = [line for line in result.lines[1:] if not re.fullmatch(LOG_LINE, line)]
+    if other:
+        raise expect.Failure("the server wrote other lines than its listening line and "
+                             "the access log on stdout",
+                             expected=f"listening on {proc.host}:{proc.port}, then "
+                                      "nothing, or a line CLIENT TARGET STATUS per request "
+                                      "answered (the challenge)",
+                             got="\n".join(other[:3]), result=result,
+                             hint="stdout holds the listening line, and the access log if "
+                                  "you write the challenge; anything else (a message, an "
+                                  "error) goes to stderr (fprintf(stderr, ...)).")
+
+
 @pytest.mark.points(1)
 def test_ipv6(server, site):
     """with --bind ::1 the server answers over IPv6"""
     proc = server("--bind", "::1")
     expect_answer(proc, request(proc, get("/notes.txt")), "GET over IPv6", 200,
-                  site.files["notes.txt"], None, "Resolve --bind with getaddrinfo and use "
-                  "the family it gives.")
+                  site.files["notes.txt"], None, "Pass --bind to open_listener (lab "
+                  "03's), which resolves it with getaddrinfo and uses the family it gives.")
 
 
 # --- real clients -----------------------------------------------------------------------

@@ -6,12 +6,35 @@ tests that grading uses, the students' docs, a README for students and the workf
 that grades their pushes; nothing of solutions/, the mutants, the kit's own tests, the
 instructor's docs or the hidden tests (it counts those). Written over a clone of an
 earlier handout, it changes only what the release changes, so students merge it.
+A lab that links an earlier lab's function (lab 05 links lab 02's connect_to) brings
+that lab along. HINTS=N keeps each group of a README's hints to its first N (HINTS=2
+leaves out every "Hint 3", the full recipe).
 """
 import argparse
+import re
 import sys
 from pathlib import Path
 
 import kit
+
+# A README's hint: <details><summary>Hint N...</summary> ... </details>, and the blank
+# line after it.
+HINT = re.compile(r"^<details><summary>Hint (\d+)\b.*?^</details>\n(?:\n(?=\S))?", re.M | re.S)
+
+
+def keep_hints(text, count):
+    """TEXT without the hints numbered above COUNT."""
+    return HINT.sub(lambda m: m.group(0) if int(m.group(1)) <= count else "", text)
+
+
+def hint_count(spec):
+    """HINTS as a number, or None (every hint) when it is empty."""
+    if not (spec or "").strip():
+        return None
+    if not spec.strip().isdigit():
+        raise kit.Problem(f"HINTS: '{spec}' is not a number of hints (HINTS=2 keeps the "
+                          "first two of each group)")
+    return int(spec)
 
 README_TEMPLATE = Path(__file__).with_name("student-README.md")
 
@@ -22,12 +45,17 @@ def student_readme(labs):
     return README_TEMPLATE.read_text(encoding="utf-8").replace("{labs}", "\n".join(rows))
 
 
-def build(out, labs):
+def build(out, labs, hints=None):
     extra = {"README.md": student_readme(labs),
              ".github/workflows/grade.yml":
                  (kit.KIT / kit.STUDENT_WORKFLOW).read_text(encoding="utf-8")}
     for doc in kit.STUDENT_DOCS:
         extra[doc] = (kit.KIT / doc).read_text(encoding="utf-8")
+    if hints is not None:
+        for lab in labs:
+            readme = kit.KIT / "labs" / lab / "README.md"
+            extra[f"labs/{lab}/README.md"] = keep_hints(readme.read_text(encoding="utf-8"),
+                                                       hints)
     return kit.write_tree(out, labs, extra=extra)
 
 
@@ -35,15 +63,24 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="make handout", description=__doc__.split("\n")[0])
     parser.add_argument("--labs", default="", help="the labs to release: 01,02 (all)")
     parser.add_argument("--out", default=str(kit.KIT / "build" / "handout"))
+    parser.add_argument("--hints", default="", help="keep each group's first N hints (all)")
     args = parser.parse_args(argv)
     try:
+        hints = hint_count(args.hints)
+        asked = kit.select_labs(args.labs, needs=False)
         labs = kit.select_labs(args.labs)
-        out = build(Path(args.out), labs)
+        out = build(Path(args.out), labs, hints)
     except kit.Problem as problem:
         kit.fail(str(problem))
+    for lab in asked:
+        added = [need[:2] for need in kit.lab_needs(lab) if need not in asked]
+        if added:
+            print(f"handout: lab {lab[:2]} links functions of lab{'s' * (len(added) > 1)} "
+                  f"{', '.join(added)}, released with it")
     hidden = sum(map(kit.count_tests, kit.hidden_tests(labs)))
     print(f"handout: wrote {out} (labs {', '.join(lab[:2] for lab in labs)}; "
-          f"{hidden} hidden test{'s' if hidden != 1 else ''} left out)")
+          f"{hidden} hidden test{'s' if hidden != 1 else ''} left out"
+          f"{'' if hints is None else f'; hints up to {hints} of each group'})")
     print("  first release:  cd it; git init -b main; git add -A; git commit -m Handout; "
           "push to the students' template repository")
     print("  later releases: write it over that repository's clone (HANDOUT=DIR), commit, "

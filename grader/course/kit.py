@@ -64,8 +64,16 @@ def all_labs(root=KIT):
                   if p.is_dir() and re.match(r"\d\d-", p.name))
 
 
-def select_labs(spec, root=KIT):
-    """The lab folders LABS names ("01,02", "1 2", or empty for all)."""
+def lab_needs(lab, root=KIT):
+    """The earlier labs whose functions LAB's programs link: its Makefile.local names
+    their objects (02-tcp-client/connect)."""
+    fragment = (root / "labs" / lab / "Makefile.local").read_text(encoding="utf-8")
+    return sorted(set(re.findall(r"\b(\d\d-[a-z0-9-]+)/\w", fragment)) - {lab})
+
+
+def select_labs(spec, root=KIT, needs=True):
+    """The lab folders LABS names ("01,02", "1 2", or empty for all), with (NEEDS) the
+    earlier labs whose functions they link: a tree of lab 05 holds labs 02 and 03."""
     labs = all_labs(root)
     if not (spec or "").strip():
         return labs
@@ -79,6 +87,8 @@ def select_labs(spec, root=KIT):
             raise Problem(f"LABS: there is no lab {word.zfill(2)} (the labs: "
                           f"{', '.join(lab[:2] for lab in labs)})")
         chosen += [lab for lab in found if lab not in chosen]
+    for lab in chosen if needs else []:
+        chosen += [need for need in lab_needs(lab, root) if need not in chosen]
     return sorted(chosen)
 
 

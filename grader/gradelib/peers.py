@@ -220,8 +220,7 @@ def announced(server, timeout=10.0):
             raise expect.Failure("the server ended before announcing its address",
                                  expected="a line 'listening on ADDR:PORT' on stdout",
                                  got=result.ended(), result=result,
-                                 hint="Print the line once listen() has succeeded "
-                                      "(kit_announce does it).")
+                                 hint=ended_hint(result.errors))
         raise expect.Failure("the server never announced its address",
                              expected="a line 'listening on ADDR:PORT' on stdout",
                              got=f"nothing within {timeout:g} s",
@@ -231,6 +230,39 @@ def announced(server, timeout=10.0):
     expect.listens_on_loopback(server, host, port)
     announced_when_ready(server)
     return host, port
+
+
+# What makes each call of a listening socket fail, when a server reports it.
+CALL_HINTS = {
+    "getaddrinfo": "getaddrinfo could not resolve --bind and --port: give it the "
+                   "address and port as text, with hints of AF_UNSPEC, SOCK_STREAM (or "
+                   "SOCK_DGRAM) and AI_PASSIVE.",
+    "socket": "Make the socket with the ai_family, ai_socktype and ai_protocol of the "
+              "address getaddrinfo gave.",
+    "setsockopt": "setsockopt takes a pointer to the option's value, cast to const char "
+                  "*, and its size: for SO_EXCLUSIVEADDRUSE an int set to 1 and "
+                  "(int)sizeof it.",
+    "bind": "bind takes the address getaddrinfo gave and its length (ai_addr, "
+            "(int)ai_addrlen); WSAEADDRINUSE means another socket holds that port.",
+    "listen": "listen on the socket you bound, after bind, with a backlog of SOMAXCONN.",
+}
+
+
+def ended_hint(errors):
+    """The hint for a server that ended before announcing, from what it said on
+    stderr: the call that failed, when its error line names one."""
+    todo = re.search(r"TODO\(lab(\d+)\)", errors)
+    if todo:        # lab 05's server listens with lab 03's open_listener
+        return (f"This is still the starter's code of lab {todo.group(1)}: write its parts "
+                f"marked TODO(lab{todo.group(1)}).")
+    m = re.search(r"^\S+: (\w+): (\S+) \(-?\d+\): ", errors, re.M)
+    if m is None:
+        return ("Print the line once listen() has succeeded (kit_announce does it), and "
+                "report any call that fails before it on stderr (kit_error).")
+    call, name = m.groups()
+    return (f"It stopped because {call} failed ({name}), before the announcement. " +
+            CALL_HINTS.get(call, f"Read why {call} fails with {name}: the README's "
+                                 f"table of errors, or Microsoft's page on {call}."))
 
 
 def announced_when_ready(server):

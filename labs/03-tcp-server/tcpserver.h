@@ -1,18 +1,15 @@
 /*
  * tcpserver.h - lab 03: the steps of a TCP server. The functions you write in
- * tcpserver.c; tcp_server.c uses them, and tests/unit/lab03_test.c checks them.
+ * tcpserver.c and listener.c; tcp_server.c uses them, and tests/unit/lab03_test.c
+ * checks them.
  */
 #ifndef TCPSERVER_H
 #define TCPSERVER_H
 
 #include "sockcompat.h"
 
-/* Opens a listening socket on address:port (stream sockets; port "0" takes any free
-   port), with SO_EXCLUSIVEADDRUSE set so that a restarted server gets its port back
-   and no other socket can take it. Returns 0 with the socket in *s, or a WSA error
-   code with *call naming the call that failed ("getaddrinfo", "socket",
-   "setsockopt", "bind" or "listen"). */
-int open_listener(const char *address, const char *port, SOCKET *s, const char **call);
+/* open_listener, in a file of its own: later labs reuse it. */
+#include "listener.h"
 
 /* Sends all len bytes of buf, calling send as often as it takes. Returns 0, or
    SOCKET_ERROR (WSAGetLastError says why). */

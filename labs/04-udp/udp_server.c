@@ -22,18 +22,19 @@ static int usage(void)
     return EXIT_USAGE;
 }
 
-/* A UDP socket bound to host and port. Returns it, or INVALID_SOCKET with the error
-   reported. */
-static SOCKET open_socket(const char *host, const char *port)
+/* A UDP socket bound to the first of host's addresses (any family) that takes one,
+   as lab 03's open_listener, without listen. Returns 0 with the socket in *s, or a
+   WSA error code with *call naming the call that failed ("getaddrinfo", or "socket"
+   or "bind" for the last address tried) and no socket left open. */
+static int open_socket(const char *host, const char *port, SOCKET *s, const char **call)
 {
-    /* TODO(lab04): a UDP socket bound to the first of host:port's addresses, of
-       any family, that takes one. Returns it, or INVALID_SOCKET once kit_error
-       has reported what failed (getaddrinfo, or the last socket or bind); no
-       socket is left open then. */
+    /* TODO(lab04): as the comment above says: getaddrinfo for datagram sockets,
+       passive, then socket and bind for each address until one binds. */
     (void)host;
     (void)port;
-    fprintf(stderr, "%s: TODO(lab04): write open_socket in udp_server.c\n", PROG);
-    return INVALID_SOCKET;
+    *s = INVALID_SOCKET;
+    *call = "TODO(lab04): open_socket";
+    return WSAEOPNOTSUPP;
 }
 
 /* Echoes datagrams until count have been echoed (0: for ever). Returns an exit code. */
@@ -54,6 +55,7 @@ int main(int argc, char **argv)
     struct kit_server_args args;
     WSADATA data;
     SOCKET s;
+    const char *call = "getaddrinfo";
     int rc;
 
     if (kit_server_args(argc, argv, "--max-datagrams", &args) != 0)
@@ -63,8 +65,9 @@ int main(int argc, char **argv)
         kit_error(PROG, "WSAStartup", rc);
         return EXIT_NETWORK;
     }
-    s = open_socket(args.bind, args.port);
-    if (s == INVALID_SOCKET) {
+    rc = open_socket(args.bind, args.port, &s, &call);
+    if (rc != 0) {
+        kit_error(PROG, call, rc);
         WSACleanup();
         return EXIT_NETWORK;
     }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "labkit.h"
+#include "listener.h"      /* open_listener: yours, from lab 03 */
 #include "transfer.h"
 
 static const char *PROG = "summary_server";
@@ -19,49 +20,6 @@ static int usage(void)
                     "  --bind ADDR      the address to listen on (default 127.0.0.1)\n"
                     "  --max-clients N  exit after N clients\n", PROG);
     return EXIT_USAGE;
-}
-
-/* A listening TCP socket on host and port. Returns it, or INVALID_SOCKET with the
-   error reported. */
-static SOCKET open_listener(const char *host, const char *port)
-{
-    struct addrinfo hints, *list, *ai;
-    SOCKET s = INVALID_SOCKET;
-    const char *call = "socket";
-    int rc, err = 0;
-
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE;
-    rc = getaddrinfo(host, port, &hints, &list);
-    if (rc != 0) {
-        kit_error(PROG, "getaddrinfo", rc);
-        return INVALID_SOCKET;
-    }
-    for (ai = list; ai != NULL; ai = ai->ai_next) {
-        s = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
-        if (s == INVALID_SOCKET) {
-            err = WSAGetLastError();
-            call = "socket";
-            continue;
-        }
-        if (bind(s, ai->ai_addr, (int)ai->ai_addrlen) == SOCKET_ERROR) {
-            err = WSAGetLastError();
-            call = "bind";
-        } else if (listen(s, SOMAXCONN) == SOCKET_ERROR) {
-            err = WSAGetLastError();
-            call = "listen";
-        } else {
-            break;
-        }
-        closesocket(s);
-        s = INVALID_SOCKET;
-    }
-    freeaddrinfo(list);
-    if (s == INVALID_SOCKET)
-        kit_error(PROG, call, err);
-    return s;
 }
 
 /* Reads one client's upload to its end, answers with the summary and ends the
@@ -94,6 +52,7 @@ int main(int argc, char **argv)
     struct kit_server_args args;
     WSADATA data;
     SOCKET s;
+    const char *call;
     int rc;
 
     if (kit_server_args(argc, argv, "--max-clients", &args) != 0)
@@ -103,8 +62,9 @@ int main(int argc, char **argv)
         kit_error(PROG, "WSAStartup", rc);
         return EXIT_NETWORK;
     }
-    s = open_listener(args.bind, args.port);
-    if (s == INVALID_SOCKET) {
+    rc = open_listener(args.bind, args.port, &s, &call);
+    if (rc != 0) {
+        kit_error(PROG, call, rc);
         WSACleanup();
         return EXIT_NETWORK;
     }

@@ -106,7 +106,7 @@ static void read_seed(const char *text)
 }
 
 /* KIT_REFUSER: 127.0.0.1:PORT or [::1]:PORT, where the grader holds a socket that
-   does not listen. */
+   does not listen (for a datagram socket: a port where nothing is bound). */
 static void read_refuser(const char *text)
 {
     char host[64];
@@ -936,7 +936,8 @@ static struct addrinfo *refuser_first(const struct addrinfo *hints, struct addri
     if (hints != NULL && ((hints->ai_flags & AI_PASSIVE) ||
                           (hints->ai_family != AF_UNSPEC &&
                            hints->ai_family != rec.refuser.ss_family) ||
-                          (hints->ai_socktype != 0 && hints->ai_socktype != SOCK_STREAM)))
+                          (hints->ai_socktype != 0 && hints->ai_socktype != SOCK_STREAM &&
+                           hints->ai_socktype != SOCK_DGRAM)))
         return list;
     for (slot = 0; slot < sizeof rec.added / sizeof rec.added[0] && rec.added[slot]; slot++)
         ;

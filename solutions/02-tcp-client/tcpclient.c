@@ -1,46 +1,10 @@
 /*
- * tcpclient.c - lab 02: connecting, and moving bytes over a stream that keeps no
- * message boundaries.
+ * tcpclient.c - lab 02: moving bytes over a stream that keeps no message
+ * boundaries.
  */
 #include <string.h>
 
 #include "tcpclient.h"
-
-int connect_to(const char *host, const char *port, SOCKET *s, const char **call)
-{
-    struct addrinfo hints, *list, *ai;
-    int rc;
-
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_protocol = IPPROTO_TCP;
-    rc = getaddrinfo(host, port, &hints, &list);
-    if (rc != 0) {
-        *call = "getaddrinfo";
-        return rc;
-    }
-    *s = INVALID_SOCKET;
-    rc = WSAHOST_NOT_FOUND;     /* stays so only if the list is empty */
-    for (ai = list; ai != NULL; ai = ai->ai_next) {
-        *s = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
-        if (*s == INVALID_SOCKET) {
-            rc = WSAGetLastError();
-            *call = "socket";
-            continue;
-        }
-        if (connect(*s, ai->ai_addr, (int)ai->ai_addrlen) == 0)
-            break;
-        rc = WSAGetLastError();
-        *call = "connect";
-        closesocket(*s);
-        *s = INVALID_SOCKET;
-    }
-    freeaddrinfo(list);
-    if (*s == INVALID_SOCKET)
-        return rc;
-    return 0;
-}
 
 int send_all(SOCKET s, const char *buf, int len)
 {

@@ -9,7 +9,9 @@
 #include "sockcompat.h"
 
 /* The largest UDP payload over IPv4: 65535 bytes less 20 of IPv4 header and 8 of UDP
-   header. Over IPv6 a datagram can be 20 bytes longer. */
+   header. udp_server's buffer holds exactly this many bytes. A longer datagram (IPv6
+   allows up to 65527) does not fit in it: recvfrom fails with WSAEMSGSIZE, and the
+   server skips it. Give recvfrom the size of the buffer it fills, never more. */
 #define MAX_DATAGRAM 65507
 
 /* Returns 1 if a and b hold the same family, address and port (IPv4 or IPv6), and 0

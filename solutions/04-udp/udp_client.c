@@ -68,32 +68,6 @@ static int parse_args(int argc, char **argv, struct options *opts)
     return strlen(opts->message) <= MAX_DATAGRAM ? 0 : -1;
 }
 
-/* A UDP socket for the server's first address, in *server. Returns the socket, or
-   INVALID_SOCKET with the error reported. */
-static SOCKET open_socket(const struct options *opts, struct sockaddr_storage *server,
-                          int *serverlen)
-{
-    struct addrinfo hints, *list;
-    SOCKET s;
-    int rc;
-
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_DGRAM;
-    rc = getaddrinfo(opts->host, opts->port, &hints, &list);
-    if (rc != 0) {
-        kit_error(PROG, "getaddrinfo", rc);
-        return INVALID_SOCKET;
-    }
-    s = socket(list->ai_family, list->ai_socktype, list->ai_protocol);
-    if (s == INVALID_SOCKET)
-        kit_error(PROG, "socket", WSAGetLastError());
-    memcpy(server, list->ai_addr, list->ai_addrlen);
-    *serverlen = (int)list->ai_addrlen;
-    freeaddrinfo(list);
-    return s;
-}
-
 /* request_reply with each wait twice the one before, up to BACKOFF_CAP ms: one try
    per call, the socket's timeout doubled between them. Returns as request_reply. */
 static int backoff_reply(SOCKET s, const struct options *opts, struct request *req,
@@ -117,28 +91,36 @@ static int backoff_reply(SOCKET s, const struct options *opts, struct request *r
     return rc;
 }
 
-/* Sends the message, waits for the reply and prints it. Returns an exit code. */
-static int ask(SOCKET s, const struct options *opts, const struct sockaddr_storage *server,
-               int serverlen)
+/* Sends opts->message to server (serverlen bytes) on s and waits for the reply from
+   there, sending again when a wait of opts->timeout ms runs out, at most
+   opts->retries times. Returns 0 with the reply in reply and its length in *got;
+   WSAETIMEDOUT when no reply came; or the WSA error code of the call that failed,
+   named in *call (WSAECONNRESET from recvfrom: nothing listens there). */
+static int ask(SOCKET s, const struct options *opts, const struct sockaddr *server,
+               int serverlen, int *got, const char **call)
 {
     struct request req;
-    const char *call = "recvfrom";
-    int got = 0, rc;
+    int rc = set_receive_timeout(s, (DWORD)opts->timeout);
 
-    rc = set_receive_timeout(s, (DWORD)opts->timeout);
     if (rc != 0) {
-        kit_error(PROG, "setsockopt", rc);
-        return EXIT_NETWORK;
+        *call = "setsockopt";
+        return rc;
     }
-    req.to = (const struct sockaddr *)server;
+    req.to = server;
     req.tolen = serverlen;
     req.message = opts->message;
     req.length = (int)strlen(opts->message);
     req.retries = (int)opts->retries;
     if (opts->backoff)
-        rc = backoff_reply(s, opts, &req, &got, &call);
-    else
-        rc = request_reply(s, &req, reply, (int)sizeof reply, &got, &call);
+        return backoff_reply(s, opts, &req, got, call);
+    return request_reply(s, &req, reply, (int)sizeof reply, got, call);
+}
+
+/* Says how ask_each ended (rc, with call and got as it left them): the reply's got
+   bytes and a '\n' on stdout, the timeout line or kit_error's line on stderr.
+   Returns the exit code: EXIT_OK, EXIT_TIMEOUT or EXIT_NETWORK. */
+static int report(int rc, const char *call, int got, const struct options *opts)
+{
     if (rc == WSAETIMEDOUT) {
         fprintf(stderr, "%s: timeout: no reply from %s port %s after %ld datagrams\n", PROG,
                 opts->host, opts->port, opts->retries + 1);
@@ -154,13 +136,48 @@ static int ask(SOCKET s, const struct options *opts, const struct sockaddr_stora
     return EXIT_OK;
 }
 
+/* Asks each of the server's addresses in turn until one answers, as lab 02's
+   connect_to tries each: a socket of the address's family, then ask. An address
+   where nothing listens (WSAECONNRESET, where the system reports it) or that stays
+   silent (WSAETIMEDOUT) gives way to the next: on Windows localhost is ::1 first,
+   and a server on 127.0.0.1 refuses there. Returns what ask returned for the last
+   address asked, or the WSA error code of the call that failed, named in *call. */
+static int ask_each(const struct options *opts, int *got, const char **call)
+{
+    struct addrinfo hints, *list, *ai;
+    int rc;
+
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_DGRAM;
+    rc = getaddrinfo(opts->host, opts->port, &hints, &list);
+    if (rc != 0) {
+        *call = "getaddrinfo";
+        return rc;
+    }
+    rc = WSAHOST_NOT_FOUND;     /* stays so only if the list is empty */
+    for (ai = list; ai != NULL; ai = ai->ai_next) {
+        SOCKET s = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+        if (s == INVALID_SOCKET) {
+            rc = WSAGetLastError();
+            *call = "socket";
+            continue;
+        }
+        rc = ask(s, opts, ai->ai_addr, (int)ai->ai_addrlen, got, call);
+        closesocket(s);
+        if (rc != WSAECONNRESET && rc != WSAETIMEDOUT)
+            break;
+    }
+    freeaddrinfo(list);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     struct options opts;
-    struct sockaddr_storage server;
-    int serverlen = 0, rc;
+    const char *call = "recvfrom";
+    int got = 0, rc;
     WSADATA data;
-    SOCKET s;
 
     if (parse_args(argc, argv, &opts) != 0)
         return usage();
@@ -171,13 +188,8 @@ int main(int argc, char **argv)
         kit_error(PROG, "WSAStartup", rc);
         return EXIT_NETWORK;
     }
-    s = open_socket(&opts, &server, &serverlen);
-    if (s == INVALID_SOCKET) {
-        WSACleanup();
-        return EXIT_NETWORK;
-    }
-    rc = ask(s, &opts, &server, serverlen);
-    closesocket(s);
+    rc = ask_each(&opts, &got, &call);
+    rc = report(rc, call, got, &opts);
     WSACleanup();
     return rc;
 }

@@ -22,14 +22,14 @@ static int usage(void)
     return EXIT_USAGE;
 }
 
-/* A UDP socket bound to host and port. Returns it, or INVALID_SOCKET with the error
-   reported. */
-static SOCKET open_socket(const char *host, const char *port)
+/* A UDP socket bound to the first of host's addresses (any family) that takes one,
+   as lab 03's open_listener, without listen. Returns 0 with the socket in *s, or a
+   WSA error code with *call naming the call that failed ("getaddrinfo", or "socket"
+   or "bind" for the last address tried) and no socket left open. */
+static int open_socket(const char *host, const char *port, SOCKET *s, const char **call)
 {
     struct addrinfo hints, *list, *ai;
-    SOCKET s = INVALID_SOCKET;
-    const char *call = "socket";
-    int rc, err = 0;
+    int rc;
 
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
@@ -37,27 +37,27 @@ static SOCKET open_socket(const char *host, const char *port)
     hints.ai_flags = AI_PASSIVE;
     rc = getaddrinfo(host, port, &hints, &list);
     if (rc != 0) {
-        kit_error(PROG, "getaddrinfo", rc);
-        return INVALID_SOCKET;
+        *call = "getaddrinfo";
+        return rc;
     }
+    *s = INVALID_SOCKET;
+    rc = WSAHOST_NOT_FOUND;     /* stays so only if the list is empty */
     for (ai = list; ai != NULL; ai = ai->ai_next) {
-        s = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
-        if (s == INVALID_SOCKET) {
-            err = WSAGetLastError();
-            call = "socket";
+        *s = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+        if (*s == INVALID_SOCKET) {
+            rc = WSAGetLastError();
+            *call = "socket";
             continue;
         }
-        if (bind(s, ai->ai_addr, (int)ai->ai_addrlen) == 0)
+        if (bind(*s, ai->ai_addr, (int)ai->ai_addrlen) == 0)
             break;
-        err = WSAGetLastError();
-        call = "bind";
-        closesocket(s);
-        s = INVALID_SOCKET;
+        rc = WSAGetLastError();
+        *call = "bind";
+        closesocket(*s);
+        *s = INVALID_SOCKET;
     }
     freeaddrinfo(list);
-    if (s == INVALID_SOCKET)
-        kit_error(PROG, call, err);
-    return s;
+    return *s == INVALID_SOCKET ? rc : 0;
 }
 
 /* Echoes datagrams until count have been echoed (0: for ever). Returns an exit code. */
@@ -88,6 +88,7 @@ int main(int argc, char **argv)
     struct kit_server_args args;
     WSADATA data;
     SOCKET s;
+    const char *call = "getaddrinfo";
     int rc;
 
     if (kit_server_args(argc, argv, "--max-datagrams", &args) != 0)
@@ -97,8 +98,9 @@ int main(int argc, char **argv)
         kit_error(PROG, "WSAStartup", rc);
         return EXIT_NETWORK;
     }
-    s = open_socket(args.bind, args.port);
-    if (s == INVALID_SOCKET) {
+    rc = open_socket(args.bind, args.port, &s, &call);
+    if (rc != 0) {
+        kit_error(PROG, call, rc);
         WSACleanup();
         return EXIT_NETWORK;
     }

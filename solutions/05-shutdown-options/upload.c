@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "connect.h"       /* connect_to: yours, from lab 02 */
 #include "labkit.h"
 #include "transfer.h"
 
@@ -67,43 +68,6 @@ static int parse_args(int argc, char **argv, struct options *opts)
     return opts->linger0 && opts->linger > 0 ? -1 : 0;
 }
 
-/* A TCP connection to the first of host's addresses that accepts one. Returns the
-   socket, or INVALID_SOCKET with the error reported. */
-static SOCKET connect_to(const char *host, const char *port)
-{
-    struct addrinfo hints, *list, *ai;
-    SOCKET s = INVALID_SOCKET;
-    const char *call = "socket";
-    int rc, err = 0;
-
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    rc = getaddrinfo(host, port, &hints, &list);
-    if (rc != 0) {
-        kit_error(PROG, "getaddrinfo", rc);
-        return INVALID_SOCKET;
-    }
-    for (ai = list; ai != NULL; ai = ai->ai_next) {
-        s = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
-        if (s == INVALID_SOCKET) {
-            err = WSAGetLastError();
-            call = "socket";
-            continue;
-        }
-        if (connect(s, ai->ai_addr, (int)ai->ai_addrlen) == 0)
-            break;
-        err = WSAGetLastError();
-        call = "connect";
-        closesocket(s);
-        s = INVALID_SOCKET;
-    }
-    freeaddrinfo(list);
-    if (s == INVALID_SOCKET)
-        kit_error(PROG, call, err);
-    return s;
-}
-
 /* SO_LINGER {1, seconds}: closesocket still ends in order, with a FIN, but waits up
    to that long for the unsent data to go. Returns 0 or the WSA error code. */
 static int set_linger(SOCKET s, long seconds)
@@ -159,9 +123,16 @@ static int print_reply(SOCKET s)
 {
     int n, err;
 
-    while ((n = recv(s, buf, (int)sizeof buf, 0)) > 0)
-        fwrite(buf, 1, (size_t)n, stdout);
-    fflush(stdout);
+    while ((n = recv(s, buf, (int)sizeof buf, 0)) > 0) {
+        if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n) {
+            fprintf(stderr, "%s: cannot write to stdout\n", PROG);
+            return EXIT_NETWORK;
+        }
+    }
+    if (fflush(stdout) != 0) {
+        fprintf(stderr, "%s: cannot write to stdout\n", PROG);
+        return EXIT_NETWORK;
+    }
     if (n == 0)
         return EXIT_OK;
     err = WSAGetLastError();
@@ -192,6 +163,7 @@ int main(int argc, char **argv)
     struct options opts;
     WSADATA data;
     SOCKET s;
+    const char *call;
     int rc;
 
     if (parse_args(argc, argv, &opts) != 0)
@@ -204,8 +176,9 @@ int main(int argc, char **argv)
         kit_error(PROG, "WSAStartup", rc);
         return EXIT_NETWORK;
     }
-    s = connect_to(opts.host, opts.port);
-    if (s == INVALID_SOCKET) {
+    rc = connect_to(opts.host, opts.port, &s, &call);
+    if (rc != 0) {
+        kit_error(PROG, call, rc);
         WSACleanup();
         return EXIT_NETWORK;
     }

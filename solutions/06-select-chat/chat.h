@@ -30,11 +30,6 @@ struct client {
     int out_len;
 };
 
-/* Opens a listening socket on address:port (stream sockets; port "0" takes any free
-   port), with SO_EXCLUSIVEADDRUSE. Returns 0 with the socket in *s, or a WSA error
-   code with *call naming the call that failed. */
-int open_listener(const char *address, const char *port, SOCKET *s, const char **call);
-
 /* Writes a client's name, "127.0.0.1:50312" or "[::1]:50312", from its address into
    name (size bytes). Returns 0, or -1 if the address is not IPv4 or IPv6 or the name
    does not fit. */

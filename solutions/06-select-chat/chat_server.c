@@ -11,6 +11,7 @@
 
 #include "chat.h"
 #include "labkit.h"
+#include "listener.h"      /* open_listener: yours, from lab 03 */
 
 static const char *PROG = "chat_server";
 

@@ -13,6 +13,7 @@
 
 #include "httpserver.h"
 #include "labkit.h"
+#include "listener.h"      /* open_listener: yours, from lab 03 */
 
 static const char *PROG = "http_server";
 
@@ -71,47 +72,6 @@ static int parse_args(int argc, char **argv, struct http_args *args)
     return kit_server_args(n, rest, "--max-clients", &args->server);
 }
 
-static int open_listener(const char *address, const char *port, SOCKET *s,
-                         const char **call)
-{
-    struct addrinfo hints, *list, *ai;
-    int rc, one = 1;
-
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_protocol = IPPROTO_TCP;
-    hints.ai_flags = AI_PASSIVE;
-    rc = getaddrinfo(address, port, &hints, &list);
-    if (rc != 0) {
-        *call = "getaddrinfo";
-        return rc;
-    }
-    rc = WSAEADDRNOTAVAIL;
-    *call = "getaddrinfo";
-    for (ai = list; ai != NULL; ai = ai->ai_next) {
-        *s = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
-        if (*s == INVALID_SOCKET) {
-            rc = WSAGetLastError();
-            *call = "socket";
-            continue;
-        }
-        if (setsockopt(*s, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (const char *)&one,
-                       (int)sizeof one) == SOCKET_ERROR)
-            *call = "setsockopt";
-        else if (bind(*s, ai->ai_addr, (int)ai->ai_addrlen) == SOCKET_ERROR)
-            *call = "bind";
-        else if (listen(*s, SOMAXCONN) == SOCKET_ERROR)
-            *call = "listen";
-        else
-            break;
-        rc = WSAGetLastError();
-        closesocket(*s);
-    }
-    freeaddrinfo(list);
-    return ai != NULL ? 0 : rc;
-}
-
 /* The most finish reads of what a client still sends, and for how long. */
 #define DRAIN_LIMIT (1L << 20)
 #define DRAIN_SECONDS 2
@@ -150,10 +110,10 @@ static int serve_client(SOCKET client, const char *root, int seconds, char *targ
     status = read_head(client, head, (int)sizeof head, seconds, &len);
     if (status == -1)
         return 0;
+    /* An answer to HEAD has no body, whatever its status: 408, 414 and 431 too. */
+    req.head = len >= 5 && memcmp(head, "HEAD ", 5) == 0;
     if (status == 0)
         status = parse_request(head, head_length(head, (size_t)len), &req);
-    else
-        req.head = 0;
     if (status == 200) {
         strcpy(target, req.target);
         status = map_path(root, req.target, path, sizeof path);

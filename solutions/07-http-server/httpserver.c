@@ -64,13 +64,10 @@ static int parse_request_line(const char *line, size_t n, struct http_request *r
         return 414;
     memcpy(req->target, sp1 + 1, target);
     req->target[target] = '\0';
-    if (method == 3 && memcmp(line, "GET", 3) == 0)
-        req->head = 0;
-    else if (method == 4 && memcmp(line, "HEAD", 4) == 0)
-        req->head = 1;
-    else
-        return 405;
-    return 200;
+    if ((method == 3 && memcmp(line, "GET", 3) == 0) ||
+        (method == 4 && memcmp(line, "HEAD", 4) == 0))
+        return 200;
+    return 405;
 }
 
 /* A header line, n bytes without its CR LF: a token, a colon, a value without
@@ -100,6 +97,8 @@ int parse_request(const char *head, size_t len, struct http_request *req)
     int rc, hosts = 0, is_host;
 
     memset(req, 0, sizeof *req);
+    /* Known before anything is checked: an error answer to HEAD has no body either. */
+    req->head = len >= 5 && memcmp(head, "HEAD ", 5) == 0;
     eol = line < end ? memchr(line, '\r', (size_t)(end - line)) : NULL;
     if (eol == NULL || eol + 1 >= end || eol[1] != '\n')
         return 400;
@@ -116,7 +115,7 @@ int parse_request(const char *head, size_t len, struct http_request *req)
             return 400;
         hosts += is_host;
     }
-    /* RFC 9112: a server answers 400 to an HTTP/1.1 request with no Host, or two. */
+    /* RFC 9112: 400 for an HTTP/1.1 request without Host, and for two in any version. */
     if (req->minor >= 1 ? hosts != 1 : hosts > 1)
         return 400;
     return 200;
@@ -251,23 +250,22 @@ int read_head(SOCKET s, char *buf, int size, int seconds, int *len)
     /* One deadline for the whole head: a client that sends a byte now and then must
        not keep the server for ever either. */
     time_t deadline = time(NULL) + seconds;
-    int got = 0;
 
-    while (head_length(buf, (size_t)got) == 0) {
+    *len = 0;
+    while (head_length(buf, (size_t)*len) == 0) {
         int n, ready;
-        if (got == size)
-            return memchr(buf, '\n', (size_t)got) == NULL ? 414 : 431;
+        if (*len == size)
+            return memchr(buf, '\n', (size_t)*len) == NULL ? 414 : 431;
         ready = wait_readable(s, deadline);
         if (ready == 0)
             return 408;
         if (ready == SOCKET_ERROR)
             return -1;
-        n = recv(s, buf + got, size - got, 0);
+        n = recv(s, buf + *len, size - *len, 0);
         if (n <= 0)
             return -1;
-        got += n;
+        *len += n;
     }
-    *len = got;
     return 0;
 }
 

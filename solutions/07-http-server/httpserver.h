@@ -29,12 +29,21 @@ struct http_request {
 size_t head_length(const char *buf, size_t len);
 
 /* Parses a whole head (len bytes, as head_length measured it) into *req. Returns 200,
-   or the status to answer: 400 for a request line that is not METHOD SP TARGET SP
-   HTTP/D.D, a header line that is not NAME: VALUE, a CR or LF that does not end a
-   line as CR LF, or an HTTP/1.1 request without exactly one Host (METHOD and NAME are
-   tokens, RFC 9110's tchars: letters, digits and !#$%&'*+-.^_`|~; VALUE has no
-   control byte but tab); 505 for a major version other than 1; 414 for a target of
-   TARGET_LIMIT bytes or more; 405 for a method other than GET and HEAD. */
+   or the status of the first check that fails, in this order:
+   1. 400 for a request line that is not three parts, METHOD SP TARGET SP VERSION,
+      ending with CR LF, or whose VERSION is not HTTP/D.D; 505 for a major version
+      other than 1;
+   2. 400 for a METHOD that is not a token (one or more of RFC 9110's tchars:
+      letters, digits and !#$%&'*+-.^_`|~), or an empty TARGET or one with a byte
+      below 0x21 or 0x7F;
+   3. 414 for a TARGET of TARGET_LIMIT bytes or more;
+   4. 405 for a METHOD other than GET and HEAD;
+   5. 400 for a header line that is not NAME: VALUE (NAME a token, VALUE without a
+      control byte but tab), a CR or LF that does not end a line as CR LF, more than
+      one Host header, or an HTTP/1.1 request without one.
+   Whatever it returns, req->head is 1 if head starts with "HEAD " (so that an error
+   answer to HEAD has no body either), 0 otherwise; the other fields are meaningful
+   only when it returns 200. */
 int parse_request(const char *head, size_t len, struct http_request *req);
 
 /* The file a target names under root: root, then the target's path (the part before
@@ -52,10 +61,11 @@ int map_path(const char *root, const char *target, char *path, size_t size);
 const char *content_type(const char *path);
 
 /* Reads a request's head from s into buf (size bytes, at least HEAD_LIMIT), as it
-   arrives in pieces, waiting at most seconds in all. Returns 0 with *len bytes in
-   buf (the head, and what came after it); 408 if seconds pass first; 414 if buf
-   fills before the request line ends, 431 if it fills later; -1 if the client
-   closed or reset before the head was whole (no one to answer). */
+   arrives in pieces, waiting at most seconds in all. Returns 0 when the head is
+   whole (buf holds the head, and what came after it); 408 if seconds pass first;
+   414 if buf fills before the request line ends, 431 if it fills later; -1 if the
+   client closed or reset before the head was whole (no one to answer). Whatever it
+   returns, *len is the number of bytes in buf. */
 int read_head(SOCKET s, char *buf, int size, int seconds, int *len);
 
 /* Sends all len bytes of buf, calling send as often as it takes. Returns 0, or

@@ -191,13 +191,23 @@ def build_patched(kind, patch, sanitize=False):
 
 
 def patched_programs(patch, out):
-    """The programs (and unit test programs) of the labs PATCH changes, as make
-    targets under OUT: building only those keeps a mutant's build short."""
-    labs = set(re.findall(r"^\+\+\+ b/([^/\s]+)/", patch.read_text(), re.M))
+    """The programs (and unit test programs) of the labs PATCH changes, and of the
+    later labs that link what it changes (lab 05 links lab 02's connect.c), with the unit
+    tests of the earlier labs those link, as make targets under OUT: building only those
+    keeps a mutant's build short."""
+    changed = set(re.findall(r"^\+\+\+ b/([^/\s]+)/", patch.read_text(), re.M))
+    fragments = {p.parent.name: p.read_text()
+                 for p in (ROOT / "labs").glob("[0-9][0-9]-*/Makefile.local")}
+    labs = {lab for lab, text in fragments.items()
+            if lab in changed or any(f"{c}/" in text for c in changed)}
+    # and the unit tests of the earlier labs they link, which their grade runs too
+    earlier = {need for lab in labs for need in re.findall(r"\b(\d\d-[a-z0-9-]+)/\w",
+                                                          fragments[lab]) if need != lab}
     names = []
     for lab in sorted(labs):
-        fragment = (ROOT / "labs" / lab / "Makefile.local").read_text()
-        names += re.findall(r"call lab_(?:program|units|model),[^,]+,(\w+),", fragment)
+        names += re.findall(r"call lab_(?:program|units|model),[^,]+,(\w+),", fragments[lab])
+    for lab in sorted(earlier - labs):
+        names += re.findall(r"call lab_units,[^,]+,(\w+),", fragments[lab])
     assert names, f"{patch.name} changes no lab the Makefile knows"
     return [platform.program_path(out.relative_to(ROOT), n).as_posix() for n in names]
 

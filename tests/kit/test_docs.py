@@ -69,17 +69,19 @@ def documents():
                   and "build" not in p.relative_to(ROOT).parts)
 
 
-def broken_link(source, target):
-    """Why TARGET, a link in the Markdown file SOURCE, leads nowhere; None if it leads
-    to a file (and anchor) that exists, or out of the kit."""
+def broken_link(source, target, root=ROOT):
+    """Why TARGET, a link in the Markdown file SOURCE (of the tree ROOT: the kit, or a
+    students' handout), leads nowhere; None if it leads to a file (and anchor) that
+    exists, or out of the tree."""
     if EXTERNAL.match(target):
         return None
     file_part, _, anchor = target.partition("#")
     dest = (source.parent / file_part).resolve() if file_part else source
+    shown = dest.relative_to(root) if root.resolve() in dest.parents else dest
     if not dest.exists():
-        return f"{target}: no file {dest.relative_to(ROOT) if ROOT in dest.parents else dest}"
+        return f"{target}: no file {shown}"
     if anchor and dest.suffix == ".md" and anchor.lower() not in anchors(dest):
-        return f"{target}: no heading in {dest.relative_to(ROOT)} has the anchor #{anchor}"
+        return f"{target}: no heading in {shown} has the anchor #{anchor}"
     return None
 
 
@@ -246,6 +248,43 @@ def test_lab_readme_links_a_concept(lab):
              if t.partition("#")[0] == "../../docs/concepts.md" and t.partition("#")[2]]
     assert any(t.partition("#")[2] in concepts for t in found), \
         f"{lab.name}/README.md links no section of docs/concepts.md (found {found})"
+
+
+def programs_of(lab):
+    """The programs LAB's Makefile.local builds."""
+    fragment = (lab / "Makefile.local").read_text(encoding="utf-8")
+    return re.findall(r"call lab_program,[^,]+,(\w+),", fragment)
+
+
+def contract(text):
+    """{program: its rules} of the README TEXT's section 'N. The contract': one '### '
+    subsection per program, named by its command line."""
+    body = section(text, r"(?:\d+\. )?The contract")
+    if body is None:
+        return None
+    parts = re.split(r"^### (.+)$", body, flags=re.M)
+    return {parts[i].split()[0].strip("`"): parts[i + 1] for i in range(1, len(parts) - 1, 2)}
+
+
+@pytest.mark.parametrize("lab", lab_params())
+def test_lab_readme_has_one_contract_per_program_with_its_stdout_rule(lab):
+    """The rules the grader holds each program to, in one place: a subsection of the
+    README's contract per program, saying what goes to stdout."""
+    rules = contract(readme(lab))
+    assert rules is not None, f"{lab.name}/README.md has no section '## N. The contract'"
+    assert sorted(rules) == sorted(programs_of(lab)), \
+        f"{lab.name}/README.md's contract has {sorted(rules)}, the lab builds " \
+        f"{sorted(programs_of(lab))}"
+    for program, body in rules.items():
+        assert "stdout" in body, f"{lab.name}'s contract of {program} says nothing of stdout"
+
+
+def test_the_contract_check_can_fail():
+    text = ("# Lab\n\n## 6. The contract\n\n### tool ARGS\n\n- stdout: the answer\n\n"
+            "### other\n\n- exit 0\n\n## 7. What you write\n")
+    assert contract(text) == {"tool": "\n\n- stdout: the answer\n\n",
+                              "other": "\n\n- exit 0\n\n"}
+    assert contract("# Lab\n\n## Contract of sorts\n") is None
 
 
 @pytest.mark.parametrize("lab", lab_params())

@@ -61,6 +61,24 @@ START_TEST(test_http_request_line_errors)
 }
 END_TEST
 
+START_TEST(test_http_head_refused)
+{
+    /* req->head says HEAD whatever the status: an error answer to HEAD has no body. */
+    ck_assert_int_eq(parse("HEAD / HTTP/2.0\r\nHost: a\r\n\r\n"), 505);
+    ck_assert_int_eq(req.head, 1);
+    ck_assert_int_eq(parse("HEAD / HTTP/1.1\r\n\r\n"), 400);
+    ck_assert_int_eq(req.head, 1);
+    ck_assert_int_eq(parse("HEAD / HTTP/1.1\r\nHost: a\r\nBad Name: x\r\n\r\n"), 400);
+    ck_assert_int_eq(req.head, 1);
+    ck_assert_int_eq(parse("HEAD  / HTTP/1.1\r\nHost: a\r\n\r\n"), 400);
+    ck_assert_int_eq(req.head, 1);
+    ck_assert_int_eq(parse("GET / HTTP/2.0\r\nHost: a\r\n\r\n"), 505);
+    ck_assert_int_eq(req.head, 0);
+    ck_assert_int_eq(parse("HEADER / HTTP/1.1\r\nHost: a\r\n\r\n"), 405);
+    ck_assert_int_eq(req.head, 0);
+}
+END_TEST
+
 START_TEST(test_http_target_limit)
 {
     static char head[TARGET_LIMIT + 64], line[TARGET_LIMIT + 64];
@@ -86,6 +104,9 @@ START_TEST(test_http_headers)
                      200);
     ck_assert_int_eq(parse("GET / HTTP/1.1\r\nAccept: */*\r\n\r\n"), 400);
     ck_assert_int_eq(parse("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"), 400);
+    /* HTTP/1.0 may leave Host out, or give one; never two. */
+    ck_assert_int_eq(parse("GET / HTTP/1.0\r\nHost: a\r\n\r\n"), 200);
+    ck_assert_int_eq(parse("GET / HTTP/1.0\r\nHost: a\r\nhost: b\r\n\r\n"), 400);
     ck_assert_int_eq(parse("GET / HTTP/1.1\r\nHost: a\r\nNoColon\r\n\r\n"), 400);
     ck_assert_int_eq(parse("GET / HTTP/1.1\r\nHost : a\r\n\r\n"), 400);
     /* A space before the colon is 400 in any header, not only in Host (RFC 9112). */
@@ -226,6 +247,9 @@ START_TEST(test_http_read_head_ends)
 
     ck_assert_int_eq(send(client, "GET / HT", 8, 0), 8);
     ck_assert_int_eq(read_head(server, buf, (int)sizeof buf, 1, &len), 408);
+    /* *len says what came, whatever the status: the server answers HEAD without a
+       body even at 408. */
+    ck_assert_int_eq(len, 8);
     ck_assert_int_eq(shutdown(client, SD_SEND), 0);
     ck_assert_int_eq(read_head(server, buf, (int)sizeof buf, 5, &len), -1);
 }
@@ -239,6 +263,7 @@ START_TEST(test_http_read_head_limits)
     memset(big, 'a', sizeof big);
     ck_assert_int_eq(send(client, big, (int)sizeof big, 0), (int)sizeof big);
     ck_assert_int_eq(read_head(server, buf, (int)sizeof buf, 5, &len), 414);
+    ck_assert_int_eq(len, (int)sizeof buf);
     unit_close(&client);
     unit_close(&server);
     unit_pair(listener, &client, &server);
@@ -326,6 +351,7 @@ static Suite *http_suite(void)
     tcase_add_test(tc, test_http_head_length);
     tcase_add_test(tc, test_http_request_line);
     tcase_add_test(tc, test_http_request_line_errors);
+    tcase_add_test(tc, test_http_head_refused);
     tcase_add_test(tc, test_http_target_limit);
     suite_add_tcase(s, tc);
 
