@@ -16,11 +16,6 @@ TYPES = {"html": "text/html", "htm": "text/html", "css": "text/css",
          "js": "text/javascript", "png": "image/png", "txt": "text/plain"}
 OCTETS = "application/octet-stream"
 
-# Error answers to HEAD have no body (section 3). The reference sends one still where
-# parse_request refuses a HEAD before it has read its method (the version, the
-# target): such requests are left out of the generated ones until it does not.
-HEAD_ERRORS_WITHOUT_BODY = False
-
 
 class Verdict:
     """What the README allows for one input: the statuses (a set) and why, with the
@@ -461,35 +456,29 @@ def server_cases(draw, names):
 
 def answer_for(data, site):
     """What the README says the server answers DATA with: a Verdict with .body (the
-    file's bytes for 200, None for an error), .type and .method_head."""
+    file's bytes for 200, None for an error), .type and .method_head. A request that
+    starts "HEAD " gets no body, whatever the status (section 3)."""
+    head_method = data.startswith(b"HEAD ")
     if head_length(data[:HEAD_LIMIT]) == 0:
         status = 414 if b"\n" not in data[:HEAD_LIMIT] else 431
         return Verdict(status, "no blank line within HEAD_LIMIT (8192) bytes, " +
                        ("before the request line ended" if status == 414 else
-                        "in the headers"), 2, body=None, type="text/plain", method_head=False)
+                        "in the headers"), 2, body=None, type="text/plain",
+                       method_head=head_method)
     head = data[:head_length(data)]
     v = parse(head)
-    v.method_head = head.startswith(b"HEAD ") and not v.early
+    v.method_head = head_method
     v.body, v.type = None, "text/plain"
     if v.statuses != {200}:
         return v
     m = map_path(b"", v.target, PATH_LIMIT)
     if 0 not in m.statuses:
-        m.method_head, m.body, m.type = bool(v.head), None, "text/plain"
+        m.method_head, m.body, m.type = head_method, None, "text/plain"
         return m
     status, body, ctype = site.lookup(refused(v.target)[1])
     why = "the file under the folder" if status == 200 else "no such file under the folder"
     return Verdict(status, why, 1 if status == 200 else 3, body=body, type=ctype,
                    method_head=bool(v.head))
-
-
-def head_error_with_body(data):
-    """A HEAD the reference answers with a body still (HEAD_ERRORS_WITHOUT_BODY)."""
-    if HEAD_ERRORS_WITHOUT_BODY or not data.startswith(b"HEAD "):
-        return False
-    if head_length(data[:HEAD_LIMIT]) == 0:
-        return True
-    return parse(data[:head_length(data)]).early
 
 
 SERVER_HINT = ("Send this request yourself (printf '...' | ncat 127.0.0.1 PORT, or "
@@ -528,8 +517,6 @@ def check_server(start, workdir, rng, seed):
 
 def _serve(servers, site, case):
     data, cuts = case
-    if head_error_with_body(data):
-        data = b"GET" + data[4:]
     proc = servers.get()
     before = servers.served
     servers.served += 1
