@@ -237,14 +237,20 @@ def report_of(result):
     return report or None
 
 
+def settle(proc, wait=REPORT_WAIT):
+    """Waits up to WAIT s for a program that has begun a sanitizer's report to finish
+    it and exit, so that stopping it does not cut the report short."""
+    if proc.poll() is None and REPORT_START.search(bytes(proc.err.data)):
+        proc.exited(wait)
+
+
 def finished(processes, wait=REPORT_WAIT):
     """The Results of PROCESSES once each has ended: a program that has started a
     sanitizer's report gets up to WAIT s to finish it and exit; the others still
     running are stopped, as the test's end would."""
     deadline = time.monotonic() + wait
     for proc in processes:
-        if proc.poll() is None and REPORT_START.search(bytes(proc.err.data)):
-            proc.exited(max(0.0, deadline - time.monotonic()))
+        settle(proc, max(0.0, deadline - time.monotonic()))
     return [proc.stop() for proc in processes]
 
 
