@@ -8,13 +8,14 @@ import re
 import shutil
 import signal
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from gradelib import build, calls, expect, memory, platform, safety, starters  # noqa: E402
+from gradelib import budget, build, calls, expect, memory, platform, safety, starters  # noqa: E402
 from gradelib import report as scoring  # noqa: E402
 from gradelib.proc import Process, Transcript, on_interrupt, stop_everything  # noqa: E402
 
@@ -214,14 +215,39 @@ def tree(request, transcript):
     _tree.update(out=OUT, env=None, sanitized=False)
 
 
+@pytest.fixture(autouse=True)
+def clock(request, transcript):
+    """The test's time (gradelib.budget): what is left of its lab's, a watchdog that
+    stops the test's programs when it runs out, and the test's seconds counted in its
+    lab's, which all of the run's workers share."""
+    lab = budget.Lab(WORK, scoring.lab_of(request.node.nodeid))
+    seconds, why = lab.verdict()
+    request.node.kit_time = (seconds, why)
+    started = time.monotonic()
+    watchdog = budget.Watchdog(transcript.processes, seconds) if seconds else None
+    if why:
+        transcript.note(f"# time: {why}")
+    yield watchdog
+    if watchdog is not None:
+        watchdog.stop()
+    rep = getattr(request.node, "rep_call", None)
+    lab.add(time.monotonic() - started, rep is not None and rep.failed,
+            scoring.title_of(request.node))
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_pyfunc_call(pyfuncitem):
-    """Runs the test, then fails it with the first memory error one of its programs
-    stopped at (gradelib.memory), whatever the test itself saw: the line a sanitizer's
-    report happened in fails, in the student's terms."""
+    """Runs the test, unless its lab's time is up (gradelib.budget); then fails it with
+    the first memory error one of its programs stopped at (gradelib.memory), whatever
+    the test itself saw, so that the line a sanitizer's report happened in fails, in
+    the student's terms; or, when the test's time ran out, says so."""
     funcargs = pyfuncitem.funcargs
     args = {name: funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
     record = funcargs.get("transcript")
+    watchdog = funcargs.get("clock")
+    seconds, why = getattr(pyfuncitem, "kit_time", (budget.TEST_SECONDS, None))
+    if seconds is None:
+        raise expect.Failure(f"not run: {why}", hint=budget.UNRUN_HINT)
     try:
         pyfuncitem.obj(**args)
     except (pytest.skip.Exception, pytest.xfail.Exception, pytest.exit.Exception,
@@ -230,6 +256,8 @@ def pytest_pyfunc_call(pyfuncitem):
     except Exception as seen:
         if record is not None:
             memory.check(record.processes, seen)
+        if watchdog is not None and watchdog.fired:
+            raise budget.ran_out(watchdog, why, seen) from seen
         raise
     if record is not None:
         memory.check(record.processes)

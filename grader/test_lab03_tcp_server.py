@@ -311,11 +311,16 @@ ERROR_LINE = r"tcp_server: \S+: WSA\w+ \(\d+\): .+"
 
 def reset_mid_stream(proc, rng):
     """A client that fills the server's buffers, then resets its connection while the
-    server is still sending it the echo: the server's send fails."""
+    server is still sending it the echo: the server's send fails. It waits for the
+    server to have accepted it: a connection that resets in the backlog fails the
+    server's accept instead (or, on Windows, is never seen), which --max-clients
+    counts only where accept saw it."""
+    accepted = servers.accepts(proc)
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         sock.settimeout(CLIENT_TIMEOUT)
         sock.connect((proc.host, proc.port))
+        servers.wait_accepted(proc, accepted + 1, CLIENT_TIMEOUT)
         fill_until_blocked(sock, rng)
         peers.reset(sock)
 

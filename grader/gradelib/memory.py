@@ -245,13 +245,14 @@ def settle(proc, wait=REPORT_WAIT):
 
 
 def finished(processes, wait=REPORT_WAIT):
-    """The Results of PROCESSES once each has ended: a program that has started a
-    sanitizer's report gets up to WAIT s to finish it and exit; the others still
-    running are stopped, as the test's end would."""
+    """The Results of those of PROCESSES that have ended, a program that has begun a
+    sanitizer's report given up to WAIT s to finish it and exit. The others are left
+    running, for the test's end to stop: only a program that ended can have ended at
+    a report."""
     deadline = time.monotonic() + wait
     for proc in processes:
         settle(proc, max(0.0, deadline - time.monotonic()))
-    return [proc.stop() for proc in processes]
+    return [proc.stop() for proc in processes if proc.poll() is not None]
 
 
 def check(processes, seen=None):

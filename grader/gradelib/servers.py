@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from . import expect, memory, peers
+from . import budget, expect, memory, peers
 
 # How long a server may take to announce itself.
 ANNOUNCE_TIMEOUT = 10
@@ -120,7 +120,7 @@ def wait_accepted(proc, count, timeout):
     returned: a test that resets a client waits so, else the reset may come while
     the client is still in the backlog, and the server's accept fails for it (or, on
     Windows, never sees it) instead of its recv or send. True once it does."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + budget.left(timeout)
     while accepts(proc) < count:
         if time.monotonic() > deadline or proc.poll() is not None:
             return False
