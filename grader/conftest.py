@@ -215,24 +215,37 @@ def tree(request, transcript):
     _tree.update(out=OUT, env=None, sanitized=False)
 
 
+# The current test's time (gradelib.budget): its lab's count, and its watchdog.
+_clock = {"lab": None, "watchdog": None}
+
+
 @pytest.fixture(autouse=True)
 def clock(request, transcript):
-    """The test's time (gradelib.budget): what is left of its lab's, a watchdog that
-    stops the test's programs when it runs out, and the test's seconds counted in its
-    lab's, which all of the run's workers share."""
+    """The test's time (gradelib.budget): a watchdog that stops the test's programs
+    when it runs out (sooner once the test runs a program that has hung), and the
+    test's seconds and the programs it ran counted in its lab's count, which all of
+    the run's workers share."""
     lab = budget.Lab(WORK, scoring.lab_of(request.node.nodeid))
     seconds, why = lab.verdict()
     request.node.kit_time = (seconds, why)
     started = time.monotonic()
-    watchdog = budget.Watchdog(transcript.processes, seconds) if seconds else None
-    if why:
-        transcript.note(f"# time: {why}")
+    watchdog = budget.Watchdog(transcript.processes, seconds, lab, ran) if seconds else None
+    _clock.update(lab=lab, watchdog=watchdog)
     yield watchdog
+    _clock.update(lab=None, watchdog=None)
     if watchdog is not None:
         watchdog.stop()
     rep = getattr(request.node, "rep_call", None)
     lab.add(time.monotonic() - started, rep is not None and rep.failed,
-            scoring.title_of(request.node))
+            scoring.title_of(request.node), [ran(p) for p in transcript.processes])
+
+
+def ran(proc):
+    """The program PROC ran, as the lab's count knows it: its name, or for a unit-test
+    program its name and case (each case a test of its own: one that hangs says
+    nothing of the others)."""
+    words = platform.typed_command(proc.argv).split(" ")
+    return " ".join(words[:2]) if words[0].endswith("_units") else words[0]
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -257,7 +270,7 @@ def pytest_pyfunc_call(pyfuncitem):
         if record is not None:
             memory.check(record.processes, seen)
         if watchdog is not None and watchdog.fired:
-            raise budget.ran_out(watchdog, why, seen) from seen
+            raise budget.ran_out(watchdog, seen) from seen
         raise
     if record is not None:
         memory.check(record.processes)
@@ -300,6 +313,7 @@ def program(name):
     """The student's built program NAME, or a failure saying it did not build. From
     the build with the sanitizers where the test runs it; from the plain build where
     that one has no such program (its build failed: the build line says so)."""
+    timed(name)
     path = platform.program_path(_tree["out"], name)
     if _tree["sanitized"] and not path.exists():
         path = platform.program_path(OUT, name)
@@ -315,6 +329,19 @@ def program(name):
                              got="no such file",
                              hint="Run 'make' and fix the compiler's errors first.")
     return path
+
+
+def timed(name):
+    """A program that has hung before (gradelib.budget): the test gets less time, or,
+    once the tests in which it hung have taken its lab's time for it, does not run it."""
+    lab, watchdog = _clock["lab"], _clock["watchdog"]
+    if lab is None:
+        return
+    seconds, why = lab.program(name)
+    if seconds is None:
+        raise expect.Failure(f"not run: {why}", hint=budget.UNRUN_HINT)
+    if why and watchdog is not None:
+        watchdog.shorten(seconds, why)
 
 
 @pytest.fixture
