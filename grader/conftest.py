@@ -1,7 +1,6 @@
 """The grader: pytest fixtures for running the student's programs, and the scoring
 that turns test outcomes into points (gradelib.report)."""
 import atexit
-import functools
 import itertools
 import os
 import random
@@ -9,14 +8,15 @@ import re
 import shutil
 import signal
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from gradelib import (build, calls, expect, models, platform, safety, starters,  # noqa: E402
-                     units)
+from gradelib import (budget, build, calls, expect, memory, models, platform, safety,  # noqa: E402
+                     starters, units)
 from gradelib import report as scoring  # noqa: E402
 from gradelib.proc import Process, Transcript, on_interrupt, stop_everything  # noqa: E402
 
@@ -46,10 +46,7 @@ def pytest_configure(config):
         config.option.xmlpath = str(scoring.GRADE_DIR / "junit.xml")
     config.addinivalue_line("markers", "points(n): what the behaviour is worth")
     config.addinivalue_line("markers", "memcheck: the kit's tests also run this behaviour "
-                                       "of the reference under valgrind, and the grader "
-                                       "in the build with the sanitizers")
-    config.addinivalue_line("markers", "sanitized: runs the programs of the build with "
-                                       "the sanitizers")
+                                       "of the reference under valgrind")
     config.addinivalue_line("markers", "challenge: a lab's optional challenge; its points are "
                                        "a bonus, shown apart from the lab's score")
     config.addinivalue_line("markers", "faults(*names): the faults the layer injects into "
@@ -72,8 +69,7 @@ LAB_FILE = re.compile(r"^test_lab\d+_\w+\.py$")
 
 
 def pytest_collectstart(collector):
-    """Each lab's file gets the lines every lab has: its build, and its unit tests and
-    memcheck behaviours again in the build with the sanitizers."""
+    """Each lab's file gets the line every lab has: its build."""
     if not isinstance(collector, pytest.Module) or not LAB_FILE.match(collector.path.name) \
             or collector.path.parent != Path(__file__).parent:     # not grader/hidden/
         return
@@ -82,26 +78,6 @@ def pytest_collectstart(collector):
     except Exception:           # its collection reports the error
         return
     module.test_builds = lab_builds
-    if hasattr(module, "UNITS"):
-        module.test_units_sanitized = lab_units_sanitized
-    for name, function in list(vars(module).items()):
-        marks = getattr(function, "pytestmark", [])
-        if name.startswith("test_") and any(m.name == "memcheck" for m in marks):
-            setattr(module, name + "_sanitized", sanitized(function))
-
-
-def sanitized(function):
-    """A memcheck behaviour, again, with the programs of the build with the sanitizers."""
-    @functools.wraps(function)
-    def behaviour(**fixtures):
-        return function(**fixtures)
-    title = (function.__doc__ or function.__name__).strip().splitlines()[0]
-    behaviour.__doc__ = f"{title}, built with ASan and UBSan"
-    behaviour.__name__ = behaviour.__qualname__ = function.__name__ + "_sanitized"
-    behaviour.pytestmark = [m for m in function.pytestmark
-                            if m.name not in ("points", "memcheck")] + [
-        pytest.mark.points(build.SANITIZED_POINTS).mark, pytest.mark.sanitized.mark]
-    return behaviour
 
 
 def pytest_collection_modifyitems(config, items):
@@ -155,6 +131,9 @@ def pytest_runtest_makereport(item, call):
                                 ("challenge", scoring.is_challenge(item)),
                                 ("not_started", getattr(item, "kit_not_started", False)),
                                 ("index", getattr(item, "kit_index", 0))]
+    if not any(k == "build" for k, _ in rep.user_properties) and \
+            getattr(item, "kit_build", None):
+        rep.user_properties.append(("build", item.kit_build))
     setattr(item, "rep_" + rep.when, rep)
     seed = getattr(item, "kit_seed", None)
     if rep.failed and seed is not None and not any(k == "replay" for k, _ in
@@ -223,23 +202,83 @@ def transcript(request, seed):
                         encoding="utf-8", errors="replace")
 
 
-# The tree the current test runs programs from: the plain build, or the build with the
-# sanitizers for a line marked sanitized.
-_tree = {"out": OUT, "env": None, "lab": "", "what": ""}
+# The tree the current test runs programs from: the build with the sanitizers where
+# there is one (gradelib.build.sanitizing), the plain build otherwise.
+_tree = {"out": OUT, "env": None, "lab": "", "sanitized": False}
 
 
 @pytest.fixture(autouse=True)
-def tree(request):
-    sanitizing = request.node.get_closest_marker("sanitized") is not None
-    if sanitizing and not build.SANITIZERS:
-        pytest.xfail(build.NO_SANITIZERS)
-    if sanitizing and SANITIZED_OUT is None:
-        pytest.xfail(build.NO_SANITIZED_BUILD)
-    _tree.update(out=SANITIZED_OUT if sanitizing else OUT, lab=scoring.lab_of(request.node.nodeid),
-                 env=build.SANITIZER_ENV if sanitizing else None,
-                 what=" with the sanitizers" if sanitizing else "")
+def tree(request, transcript):
+    sanitizing = build.sanitizing(SANITIZED_OUT)
+    _tree.update(out=SANITIZED_OUT if sanitizing else OUT, sanitized=sanitizing,
+                 lab=scoring.lab_of(request.node.nodeid),
+                 env=build.SANITIZER_ENV if sanitizing else None)
+    request.node.kit_build = "sanitized" if sanitizing else "plain"
+    transcript.note(f"# programs: {build.described(_tree['out'], sanitizing)}")
     yield _tree
-    _tree.update(out=OUT, env=None, what="")
+    _tree.update(out=OUT, env=None, sanitized=False)
+
+
+# The current test's time (gradelib.budget): its lab's count, and its watchdog.
+_clock = {"lab": None, "watchdog": None}
+
+
+@pytest.fixture(autouse=True)
+def clock(request, transcript):
+    """The test's time (gradelib.budget): a watchdog that stops the test's programs
+    when it runs out (sooner once the test runs a program that has hung), and the
+    test's seconds and the programs it ran counted in its lab's count, which all of
+    the run's workers share."""
+    lab = budget.Lab(WORK, scoring.lab_of(request.node.nodeid))
+    seconds, why = lab.verdict()
+    request.node.kit_time = (seconds, why)
+    started = time.monotonic()
+    watchdog = budget.Watchdog(transcript.processes, seconds, lab, ran) if seconds else None
+    _clock.update(lab=lab, watchdog=watchdog)
+    yield watchdog
+    _clock.update(lab=None, watchdog=None)
+    if watchdog is not None:
+        watchdog.stop()
+    rep = getattr(request.node, "rep_call", None)
+    lab.add(time.monotonic() - started, rep is not None and rep.failed,
+            scoring.title_of(request.node), [ran(p) for p in transcript.processes])
+
+
+def ran(proc):
+    """The program PROC ran, as the lab's count knows it: its name, or for a unit-test
+    program its name and case (each case a test of its own: one that hangs says
+    nothing of the others)."""
+    words = platform.typed_command(proc.argv).split(" ")
+    return " ".join(words[:2]) if words[0].endswith("_units") else words[0]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem):
+    """Runs the test, unless its lab's time is up (gradelib.budget); then fails it with
+    the first memory error one of its programs stopped at (gradelib.memory), whatever
+    the test itself saw, so that the line a sanitizer's report happened in fails, in
+    the student's terms; or, when the test's time ran out, says so."""
+    funcargs = pyfuncitem.funcargs
+    args = {name: funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
+    record = funcargs.get("transcript")
+    watchdog = funcargs.get("clock")
+    seconds, why = getattr(pyfuncitem, "kit_time", (budget.TEST_SECONDS, None))
+    if seconds is None:
+        raise expect.Failure(f"not run: {why}", hint=budget.UNRUN_HINT)
+    try:
+        pyfuncitem.obj(**args)
+    except (pytest.skip.Exception, pytest.xfail.Exception, pytest.exit.Exception,
+            KeyboardInterrupt):
+        raise
+    except Exception as seen:
+        if record is not None:
+            memory.check(record.processes, seen)
+        if watchdog is not None and watchdog.fired:
+            raise budget.ran_out(watchdog, seen) from seen
+        raise
+    if record is not None:
+        memory.check(record.processes)
+    return True
 
 
 @pytest.mark.points(build.BUILD_POINTS)
@@ -262,24 +301,14 @@ def lab_builds():
                                   f"from it. 'make lab-{status.name}' shows them all, and "
                                   f"{scoring.shown(status.log_path)} keeps them. The "
                                   "programs that did not build are not graded.")
-
-
-@pytest.mark.points(build.SANITIZED_POINTS)
-@pytest.mark.sanitized
-def lab_units_sanitized(request, run, workdir):
-    """the unit tests, built with ASan and UBSan"""
-    result, problem = run_units(run, workdir, request.module.UNITS, timeout=60.0)
-    if result.returncode == 0 and not result.timed_out and problem is None:
-        return
-    failures = [line.split(":", 4)[-1].strip() for line in result.lines
-                if re.search(r":\d+:[FE]:", line)] + [result.crash or ""]
-    if result.returncode == 0 and not result.timed_out:
-        failures.append(problem)
-    # The sanitizer's report is on stderr, which the message shows.
-    raise expect.Failure("the unit tests failed in the build with the sanitizers",
-                         got="\n".join(f for f in failures if f).strip() or None,
-                         result=result,
-                         hint="The lines above without sanitizers say more: fix those first.")
+    twin = build.Status(SANITIZED_OUT, _tree["lab"]) if _tree["sanitized"] else None
+    if twin is not None and twin.ok is False:
+        raise expect.Failure(f"{status.name} builds, but not with the sanitizers: the "
+                             "compiler's first errors", got=build.first_errors(twin.log),
+                             hint="The sanitizers' build (-fsanitize=address,undefined) "
+                                  "warns about more: fix these as any other warning. "
+                                  f"'make SANITIZE=1 lab-{status.name}' shows them all. "
+                                  "Until then the lab's behaviours run in the plain build.")
 
 
 @pytest.fixture
@@ -294,14 +323,17 @@ def workdir(request):
 
 
 def program(name):
-    """The student's built program NAME, or a failure saying it did not build."""
+    """The student's built program NAME, or a failure saying it did not build. From
+    the build with the sanitizers where the test runs it; from the plain build where
+    that one has no such program (its build failed: the build line says so)."""
+    timed(name)
     path = platform.program_path(_tree["out"], name)
-    status = build.Status(_tree["out"], _tree["lab"]) if not path.exists() else None
+    if _tree["sanitized"] and not path.exists():
+        path = platform.program_path(OUT, name)
+    status = build.Status(OUT, _tree["lab"]) if not path.exists() else None
     if status is not None and status.ok is False:
-        # Short: the lab's build line shows the errors (the sanitizers' build has none).
-        raise expect.Failure(f"{name} was not built{_tree['what']}: {status.name} "
-                             "did not compile", got=build.first_errors(status.log, 2)
-                             if _tree["what"] else None,
+        # Short: the lab's build line shows the errors.
+        raise expect.Failure(f"{name} was not built: {status.name} did not compile",
                              hint="Fix the compiler's errors first: the line 'the lab's "
                                   "programs and unit tests build' shows them.")
     if not path.exists():
@@ -310,6 +342,19 @@ def program(name):
                              got="no such file",
                              hint="Run 'make' and fix the compiler's errors first.")
     return path
+
+
+def timed(name):
+    """A program that has hung before (gradelib.budget): the test gets less time, or,
+    once the tests in which it hung have taken its lab's time for it, does not run it."""
+    lab, watchdog = _clock["lab"], _clock["watchdog"]
+    if lab is None:
+        return
+    seconds, why = lab.program(name)
+    if seconds is None:
+        raise expect.Failure(f"not run: {why}", hint=budget.UNRUN_HINT)
+    if why and watchdog is not None:
+        watchdog.shorten(seconds, why)
 
 
 @pytest.fixture

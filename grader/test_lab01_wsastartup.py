@@ -3,7 +3,6 @@
 Lab 01's behaviours: the unit tests of wsabasics.c, then wsainfo and resolve run as
 programs. Ports and versions are random, so no answer can be written in advance.
 """
-import random
 import re
 import socket
 
@@ -87,10 +86,10 @@ def test_wsainfo_default(run):
 
 
 @pytest.mark.points(3)
-def test_wsainfo_negotiates(run):
+def test_wsainfo_negotiates(run, rng):
     """wsainfo MAJOR.MINOR shows the version Winsock negotiated"""
-    requests = random.sample([(1, 0), (1, 1), (1, 7), (2, 0), (2, 1), (2, 9), (3, 0)], 3)
-    requests.append((random.randint(3, 255), random.randint(0, 255)))
+    requests = rng.sample([(1, 0), (1, 1), (1, 7), (2, 0), (2, 1), (2, 9), (3, 0)], 3)
+    requests.append((rng.randint(3, 255), rng.randint(0, 255)))
     for major, minor in requests:
         result = run("wsainfo", f"{major}.{minor}")
         expect.exits(result, 0)
@@ -101,9 +100,9 @@ def test_wsainfo_negotiates(run):
 
 
 @pytest.mark.points(2)
-def test_wsainfo_refuses_old_version(run):
+def test_wsainfo_refuses_old_version(run, rng):
     """wsainfo 0.N fails with WSAVERNOTSUPPORTED and exit 2"""
-    minor = random.randint(0, 255)
+    minor = rng.randint(0, 255)
     result = run("wsainfo", f"0.{minor}")
     expect.exits(result, 2, hint="WSAStartup returns its error code: report it with "
                                  "kit_error and exit 2.")
@@ -114,9 +113,9 @@ def test_wsainfo_refuses_old_version(run):
 
 
 @pytest.mark.points(1)
-def test_wsainfo_usage(run):
+def test_wsainfo_usage(run, rng):
     """wsainfo with a malformed version, or two versions, prints usage and exits 1"""
-    for args in [[arg] for arg in random.sample(["2", "2.", "x.y", "2.2.2", "256.1", "-1.0",
+    for args in [[arg] for arg in rng.sample(["2", "2.", "x.y", "2.2.2", "256.1", "-1.0",
                                                  "1.2a", "2. 2", "2.+2"], 3)] + [["2.2", "1.1"]]:
         result = run("wsainfo", *args)
         expect.exits(result, 1, hint="parse_version must refuse anything but MAJOR.MINOR "
@@ -127,19 +126,19 @@ def test_wsainfo_usage(run):
 
 # --- resolve ---------------------------------------------------------------------------
 
-def random_port():
+def random_port(rng):
     # Ports whose two bytes differ, so a missing ntohs cannot go unseen.
     while True:
-        port = random.randint(1024, 65535)
+        port = rng.randint(1024, 65535)
         if port >> 8 != port & 0xFF:
             return port
 
 
 @pytest.mark.points(2)
 @pytest.mark.memcheck
-def test_resolve_ipv4(run):
+def test_resolve_ipv4(run, rng):
     """resolve 127.0.0.1 PORT prints the IPv4 endpoint"""
-    port = random_port()
+    port = random_port(rng)
     result = run("resolve", "127.0.0.1", port)
     expect.exits(result, 0)
     expect.has_lines(result, [f"AF_INET 127.0.0.1:{port}"], exact=True,
@@ -147,9 +146,9 @@ def test_resolve_ipv4(run):
 
 
 @pytest.mark.points(2)
-def test_resolve_ipv6(run):
+def test_resolve_ipv6(run, rng):
     """resolve ::1 PORT prints the IPv6 endpoint in brackets"""
-    port = random_port()
+    port = random_port(rng)
     result = run("resolve", "::1", port)
     expect.exits(result, 0)
     expect.has_lines(result, [f"AF_INET6 [::1]:{port}"], exact=True,
@@ -158,9 +157,9 @@ def test_resolve_ipv6(run):
 
 
 @pytest.mark.points(2)
-def test_resolve_localhost(run):
+def test_resolve_localhost(run, rng):
     """resolve localhost PORT prints each distinct address once"""
-    port = random_port()
+    port = random_port(rng)
     result = run("resolve", "localhost", port)
     expect.exits(result, 0)
     expect.has_lines(result, [f"AF_INET 127.0.0.1:{port}"],
@@ -177,10 +176,10 @@ def test_resolve_localhost(run):
 
 @pytest.mark.points(2)
 @pytest.mark.memcheck
-def test_resolve_raw(run):
+def test_resolve_raw(run, rng):
     """resolve --raw shows port and address bytes in network order"""
-    port = random_port()
-    octets = [10, random.randint(0, 255), random.randint(0, 255), random.randint(1, 254)]
+    port = random_port(rng)
+    octets = [10, rng.randint(0, 255), rng.randint(0, 255), rng.randint(1, 254)]
     address = ".".join(map(str, octets))
     result = run("resolve", "--raw", address, port)
     expect.exits(result, 0)
@@ -197,9 +196,9 @@ AF_INET6_NUMBER = 23 if platform.WINDOWS_PROGRAMS else int(socket.AF_INET6)
 
 
 @pytest.mark.points(1)
-def test_resolve_raw_family(run):
+def test_resolve_raw_family(run, rng):
     """resolve --raw shows the family as a number in host byte order, and IPv6's scope"""
-    port = random_port()
+    port = random_port(rng)
     v4 = run("resolve", "--raw", "127.0.0.1", port)
     expect.exits(v4, 0)
     expect.has_lines(v4, [f"AF_INET 127.0.0.1:{port}", "  family: 2 (AF_INET, host byte order)"],
@@ -215,10 +214,10 @@ def test_resolve_raw_family(run):
 
 
 @pytest.mark.points(2)
-def test_resolve_unknown_host(run):
+def test_resolve_unknown_host(run, rng):
     """resolve of an unknown host fails with WSAHOST_NOT_FOUND and exit 2"""
     # Not a valid host name at all, so no resolver sends a query: no DNS is needed.
-    result = run("resolve", "no_such_host!.invalid", random_port())
+    result = run("resolve", "no_such_host!.invalid", random_port(rng))
     expect.exits(result, 2, hint="When getaddrinfo fails, report its result with kit_error "
                                  "and exit 2.")
     expect.error_line(result, "getaddrinfo", "WSAHOST_NOT_FOUND", 11001,
@@ -250,9 +249,9 @@ def name_of(address):
 
 @pytest.mark.challenge
 @pytest.mark.points(2)
-def test_challenge_names(run):
+def test_challenge_names(run, rng):
     """challenge: resolve --names prints the name an address resolves back to"""
-    port = random_port()
+    port = random_port(rng)
     result = run("resolve", "--names", "127.0.0.1", port)
     expect.exits(result, 0, hint="--names is an option like --raw: take it out of the "
                                  "arguments and go on as without it.")

@@ -212,7 +212,7 @@ LARGE_LIMIT = 60
 @pytest.mark.faults("short-send", "short-recv")
 def test_large_reply(start, rng):
     """tcp_client prints a large reply of random bytes exactly, however it arrives"""
-    reply = peers.payload(LARGE_REPLY + rng.randrange(LARGE_REPLY // 48), rng.random())
+    reply = peers.payload(LARGE_REPLY + rng.randrange(LARGE_REPLY // 48), rng)
     chunks = [rng.choice([1, 7, 1000, 1460])]      # alone: peers.FIRST_PIECE_PAUSE
     while sum(chunks) < len(reply):
         chunks.append(rng.choice([1, 7, 1000, 1460, 4096, 65536, 200000]))
@@ -250,7 +250,7 @@ def test_slow_reader(run, rng):
 @pytest.mark.faults("short-send", "short-recv")
 def test_drip(run, rng):
     """tcp_client prints a reply that arrives one byte at a time"""
-    reply = peers.payload(300, rng.random())
+    reply = peers.payload(300, rng)
     talk(run, peers.IPV4, reply, rng, chunks=[1] * len(reply), pause=0.002)
 
 
@@ -291,7 +291,7 @@ def test_reset_mid_reply(run, rng, request):
     platform.wine_differs(request, "reset-mid-reply-read-as-eof")
     message = word(rng, rng.randint(5, 40))
     line = (message + "\n").encode()
-    part = peers.payload(rng.randint(1000, 60000), rng.random())
+    part = peers.payload(rng.randint(1000, 60000), rng)
 
     def resetting(conn):
         got = read_line(conn, len(line))

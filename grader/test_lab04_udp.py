@@ -5,16 +5,15 @@ as programs against the grader's own UDP peers on loopback. Payloads, sizes, por
 timeouts and the number of datagrams lost are random, so no answer can be written in
 advance.
 """
-import random
 import string
 import time
 
 import pytest
 
-from gradelib import expect, platform
+from gradelib import expect, platform, servers
 from gradelib.datagrams import (MAX_IPV4, MAX_IPV6, Server, closed_port, receive,
                                 udp_socket, vanishing_send)
-from gradelib.peers import IPV4, IPV6, announced, payload
+from gradelib.peers import IPV4, IPV6, payload
 
 UNITS = "lab04_units"
 # How long the grader waits for one echo: generous, as Wine starts slowly.
@@ -58,28 +57,26 @@ def test_unit_retry(unit):
 
 # --- udp_server -------------------------------------------------------------------
 
-def start_server(start, *args, host=IPV4):
-    """Starts udp_server on HOST; returns the process and its announced address."""
-    server = start("udp_server", "--bind", host, *args)
-    return server, announced(server)
+# udp_server; each test gives it its --bind address (127.0.0.1, or ::1).
+server = servers.fixture("udp_server", timeout=30)
 
 
-def no_echo(server, what, expected, got, hint):
+def no_echo(proc, what, expected, got, hint):
     """The failure of an echo that did not come, with how the server ended if it did."""
     return expect.Failure(what, expected=expected, got=got, hint=hint,
-                          result=server.ended_within(1.0))
+                          result=proc.ended_within(1.0))
 
 
 def shown_sizes(sizes):
     return ", ".join(f"{n} bytes" for n in sizes) or "nothing"
 
 
-def check_echo(server, sock, addr, data, hint):
+def check_echo(proc, sock, addr, data, hint):
     """Sends DATA from SOCK to the server at ADDR and checks the echo."""
     sock.sendto(data, addr)
-    back, source = receive(sock, ECHO_WAIT, sender=server)
+    back, source = receive(sock, ECHO_WAIT, sender=proc)
     if back is None:
-        raise no_echo(server, "no echo came back", f"a datagram of {len(data)} bytes",
+        raise no_echo(proc, "no echo came back", f"a datagram of {len(data)} bytes",
                       f"nothing within {ECHO_WAIT:g} s", hint)
     if source[:2] != addr[:2]:
         raise expect.Failure("the echo came from another address",
@@ -95,23 +92,25 @@ def check_echo(server, sock, addr, data, hint):
 
 
 @pytest.mark.points(2)
-def test_udp_server_echoes(start):
+def test_udp_server_echoes(server, rng):
     """udp_server announces itself and echoes datagrams, unchanged"""
-    server, addr = start_server(start)
+    proc = server("--bind", IPV4)
+    addr = proc.address
     with udp_socket() as sock:
-        for size in (random.randint(1, 40), random.randint(500, 1400)):
-            check_echo(server, sock, addr, payload(size),
+        for size in (rng.randint(1, 40), rng.randint(500, 1400)):
+            check_echo(proc, sock, addr, payload(size, rng),
                        "Echo the n bytes recvfrom returned, as they are: any byte, NUL "
                        "included, can be in a datagram, so no string functions.")
 
 
 @pytest.mark.points(1)
-def test_udp_server_ipv6(start, rng):
+def test_udp_server_ipv6(server, rng):
     """with --bind ::1 udp_server echoes datagrams from IPv6 senders"""
-    server, addr = start_server(start, host=IPV6)
+    proc = server("--bind", IPV6)
+    addr = proc.address
     with udp_socket(IPV6) as sock:
         for size in (rng.randint(1, 40), rng.randint(500, 1400)):
-            check_echo(server, sock, addr, payload(size, rng.random()),
+            check_echo(proc, sock, addr, payload(size, rng),
                        "recvfrom writes the sender's address into the buffer you give "
                        "it: an IPv6 address does not fit a struct sockaddr_in (recvfrom "
                        "fails with WSAEFAULT). Use a struct sockaddr_storage and pass "
@@ -119,23 +118,24 @@ def test_udp_server_ipv6(start, rng):
 
 
 @pytest.mark.points(3)
-def test_udp_server_sizes(start):
+def test_udp_server_sizes(server, rng):
     """three datagrams sent at once come back as three, of the same sizes"""
-    server, addr = start_server(start)
-    sizes = [random.randint(1, 20), random.randint(100, 3000), random.randint(8000, 30000)]
-    random.shuffle(sizes)
-    sent = [payload(n) for n in sizes]
+    proc = server("--bind", IPV4)
+    addr = proc.address
+    sizes = [rng.randint(1, 20), rng.randint(100, 3000), rng.randint(8000, 30000)]
+    rng.shuffle(sizes)
+    sent = [payload(n, rng) for n in sizes]
     got = []
     with udp_socket() as sock:
         for data in sent:
             sock.sendto(data, addr)
         for _ in sent:
-            back, _ = receive(sock, ECHO_WAIT, addr, server)
+            back, _ = receive(sock, ECHO_WAIT, addr, proc)
             if back is None:
                 break
             got.append(back)
     if got != sent:
-        raise no_echo(server, "the echoes are not the datagrams sent",
+        raise no_echo(proc, "the echoes are not the datagrams sent",
                       expected=shown_sizes(sizes), got=shown_sizes(map(len, got)),
                       hint="UDP keeps boundaries: one recvfrom takes one whole datagram. "
                            "Send back exactly the length recvfrom returned, once per "
@@ -143,33 +143,36 @@ def test_udp_server_sizes(start):
 
 
 @pytest.mark.points(2)
-def test_udp_server_largest(start):
+def test_udp_server_largest(server, rng):
     """the largest IPv4 datagram, 65507 bytes, comes back whole"""
-    server, addr = start_server(start)
+    proc = server("--bind", IPV4)
+    addr = proc.address
     with udp_socket() as sock:
-        check_echo(server, sock, addr, payload(MAX_IPV4),
+        check_echo(proc, sock, addr, payload(MAX_IPV4, rng),
                    f"The buffer must hold {MAX_IPV4} bytes (MAX_DATAGRAM), the largest "
                    "UDP payload over IPv4; a static or global array keeps it off the "
                    "stack.")
 
 
 @pytest.mark.points(1)
-def test_udp_server_empty(start):
+def test_udp_server_empty(server):
     """an empty datagram comes back as an empty datagram"""
-    server, addr = start_server(start)
+    proc = server("--bind", IPV4)
+    addr = proc.address
     with udp_socket() as sock:
-        check_echo(server, sock, addr, b"",
+        check_echo(proc, sock, addr, b"",
                    "A datagram of 0 bytes is a datagram: recvfrom returns 0 (it is not "
                    "an end-of-file, UDP has none), and sendto of 0 bytes sends one back.")
 
 
 @pytest.mark.points(3)
-def test_udp_server_interleaved(start):
+def test_udp_server_interleaved(server, rng):
     """several clients interleaved, each answered at its own address"""
-    server, addr = start_server(start)
-    clients = [udp_socket() for _ in range(random.randint(3, 5))]
+    proc = server("--bind", IPV4)
+    addr = proc.address
+    clients = [udp_socket() for _ in range(rng.randint(3, 5))]
     rounds = 3
-    sent = {i: [payload(random.randint(1, 200)) for _ in range(rounds)]
+    sent = {i: [payload(rng.randint(1, 200), rng) for _ in range(rounds)]
             for i in range(len(clients))}
     try:
         for r in range(rounds):
@@ -178,12 +181,12 @@ def test_udp_server_interleaved(start):
         for i, sock in enumerate(clients):
             got = []
             for _ in range(rounds):
-                back, _ = receive(sock, ECHO_WAIT, addr, server)
+                back, _ = receive(sock, ECHO_WAIT, addr, proc)
                 if back is None:
                     break
                 got.append(back)
             if got != sent[i]:
-                raise no_echo(server, f"client {i + 1} of {len(clients)} did not get its "
+                raise no_echo(proc, f"client {i + 1} of {len(clients)} did not get its "
                               "own echoes", expected=shown_sizes(map(len, sent[i])),
                               got=shown_sizes(map(len, got)),
                               hint="Answer each datagram at the address recvfrom gave "
@@ -196,43 +199,45 @@ def test_udp_server_interleaved(start):
 
 @pytest.mark.points(2)
 @pytest.mark.memcheck
-def test_udp_server_max_datagrams(start):
+def test_udp_server_max_datagrams(server, rng):
     """--max-datagrams N echoes N datagrams, then exits with 0"""
-    count = random.randint(2, 5)
-    server, addr = start_server(start, "--max-datagrams", count)
+    count = rng.randint(2, 5)
+    proc = server("--bind", IPV4, "--max-datagrams", count)
+    addr = proc.address
     with udp_socket() as sock:
         for n in range(count):
-            check_echo(server, sock, addr, payload(random.randint(1, 100)),
+            check_echo(proc, sock, addr, payload(rng.randint(1, 100), rng),
                        f"Count the datagrams echoed; exit only after the {count}th "
                        f"(this was datagram {n + 1}).")
-    result = server.wait(ECHO_WAIT)
+    result = proc.wait(ECHO_WAIT)
     expect.exits(result, 0, hint=f"After echoing {count} datagrams, close the socket, "
                                  "call WSACleanup and return 0.")
 
 
 @pytest.mark.points(2)
-def test_udp_server_truncated(start):
+def test_udp_server_truncated(server, rng):
     """a datagram longer than 65507 bytes (IPv6) is skipped or echoed whole, and the server goes on"""
-    server, addr = start_server(start, "--max-datagrams", 2, host=IPV6)
-    big = payload(random.randint(MAX_IPV4 + 1, MAX_IPV6))
-    smalls = [payload(random.randint(1, 50)) for _ in range(2)]
+    proc = server("--bind", IPV6, "--max-datagrams", 2)
+    addr = proc.address
+    big = payload(rng.randint(MAX_IPV4 + 1, MAX_IPV6), rng)
+    smalls = [payload(rng.randint(1, 50), rng) for _ in range(2)]
     with udp_socket(IPV6) as sock:
         sock.sendto(big, addr)
         sock.sendto(smalls[0], addr)
-        back, _ = receive(sock, ECHO_WAIT, addr, server)
+        back, _ = receive(sock, ECHO_WAIT, addr, proc)
         # A buffer of 64 KiB holds it, and echoing it whole is right; 65507 bytes do
         # not, and then nothing is echoed for it.
         whole = back == big
         if whole:
-            back, _ = receive(sock, ECHO_WAIT, addr, server)
+            back, _ = receive(sock, ECHO_WAIT, addr, proc)
         elif back is not None and back != smalls[0]:
-            raise no_echo(server, f"a datagram of {len(big)} bytes came back cut",
+            raise no_echo(proc, f"a datagram of {len(big)} bytes came back cut",
                           expected=f"the whole {len(big)} bytes, or no echo at all",
                           got=f"{len(back)} bytes",
                           hint="When recvfrom fails with WSAEMSGSIZE, the buffer holds "
                                "only a part of the datagram: send nothing back for it.")
         if back != smalls[0]:
-            raise no_echo(server, f"after a datagram of {len(big)} bytes, the next one "
+            raise no_echo(proc, f"after a datagram of {len(big)} bytes, the next one "
                           "was not echoed", expected=f"the echo of {len(smalls[0])} bytes",
                           got="nothing" if back is None else f"{len(back)} bytes",
                           hint="recvfrom fails with WSAEMSGSIZE when a datagram does not "
@@ -240,9 +245,9 @@ def test_udp_server_truncated(start):
                                "it with kit_error and receive the next one; send nothing "
                                "back for it.")
         if not whole:
-            check_echo(server, sock, addr, smalls[1],
+            check_echo(proc, sock, addr, smalls[1],
                        "Only datagrams echoed count towards --max-datagrams.")
-    result = server.wait(ECHO_WAIT)
+    result = proc.wait(ECHO_WAIT)
     expect.exits(result, 0, hint="Only datagrams echoed count towards --max-datagrams.")
     if not whole:
         expect.error_line(result, "recvfrom", "WSAEMSGSIZE", 10040,
@@ -258,18 +263,19 @@ def free_udp_port(host=IPV4):
 
 
 @pytest.mark.points(1)
-def test_udp_server_port(start):
+def test_udp_server_port(server, rng):
     """udp_server --port N binds port N and echoes there"""
     port = free_udp_port()
-    server, addr = start_server(start, "--port", port)
+    proc = server("--bind", IPV4, "--port", port)
+    addr = proc.address
     if addr[1] != port:
-        raise no_echo(server, "udp_server did not bind the port it was given",
+        raise no_echo(proc, "udp_server did not bind the port it was given",
                       expected=f"listening on 127.0.0.1:{port}",
                       got=f"listening on {addr[0]}:{addr[1]}",
                       hint="Pass --port (args.port) to getaddrinfo as the service, and "
                            "bind the address it returns.")
     with udp_socket() as sock:
-        check_echo(server, sock, addr, payload(random.randint(1, 500)),
+        check_echo(proc, sock, addr, payload(rng.randint(1, 500), rng),
                    "Echo each datagram from the socket bound to --port.")
 
 
@@ -284,15 +290,16 @@ def test_udp_server_port_in_use(run):
 
 
 @pytest.mark.points(1)
-def test_udp_server_stdout_one_line(start):
+def test_udp_server_stdout_one_line(server, rng):
     """on stdout udp_server prints its 'listening on' line and nothing else"""
-    count = random.randint(2, 3)
-    server, addr = start_server(start, "--max-datagrams", count)
+    count = rng.randint(2, 3)
+    proc = server("--bind", IPV4, "--max-datagrams", count)
+    addr = proc.address
     with udp_socket() as sock:
         for _ in range(count):
-            check_echo(server, sock, addr, payload(random.randint(1, 100)),
+            check_echo(proc, sock, addr, payload(rng.randint(1, 100), rng),
                        "Echo each datagram, then exit after --max-datagrams.")
-    result = server.wait(ECHO_WAIT)
+    result = proc.wait(ECHO_WAIT)
     expect.exits(result, 0, hint=f"After echoing {count} datagrams, close the socket, "
                                  "call WSACleanup and return 0.")
     expect.has_lines(result, [f"listening on {addr[0]}:{addr[1]}"], exact=True,
@@ -301,12 +308,12 @@ def test_udp_server_stdout_one_line(start):
                           "at all.")
 
 
-def vanish_then_serve(server, addr):
+def vanish_then_serve(proc, addr, rng):
     """A client that is gone before its echo comes, then a normal client; returns the
     normal client's socket after its first echo."""
-    vanishing_send(addr[0], addr[1], payload(random.randint(1, 100)))
+    vanishing_send(addr[0], addr[1], payload(rng.randint(1, 100), rng))
     sock = udp_socket()
-    check_echo(server, sock, addr, payload(random.randint(1, 100)),
+    check_echo(proc, sock, addr, payload(rng.randint(1, 100), rng),
                "The echo to a client that has gone is answered with an ICMP port "
                "unreachable, which Windows reports as WSAECONNRESET on the next "
                "recvfrom. It is not this socket's failure: report it and carry on.")
@@ -314,38 +321,40 @@ def vanish_then_serve(server, addr):
 
 
 @pytest.mark.points(2)
-def test_udp_server_client_vanishes(start):
+def test_udp_server_client_vanishes(server, rng):
     """a client that vanishes before its echo arrives, then a normal client"""
-    server, addr = start_server(start)
-    with vanish_then_serve(server, addr) as sock:
-        check_echo(server, sock, addr, payload(random.randint(1, 100)),
+    proc = server("--bind", IPV4)
+    addr = proc.address
+    with vanish_then_serve(proc, addr, rng) as sock:
+        check_echo(proc, sock, addr, payload(rng.randint(1, 100), rng),
                    "Keep serving after WSAECONNRESET from recvfrom.")
 
 
 @pytest.mark.points(1)
-def test_udp_server_reports_reset(start, request):
+def test_udp_server_reports_reset(server, request, rng):
     """the server reports WSAECONNRESET from recvfrom after a vanished client"""
     platform.wine_differs(request, "udp-unreachable-unreported")
-    server, addr = start_server(start)
-    with vanish_then_serve(server, addr) as sock:
-        if server.wait_line(r"\S+: recvfrom: WSAECONNRESET \(10054\): .+", 3.0,
+    proc = server("--bind", IPV4)
+    addr = proc.address
+    with vanish_then_serve(proc, addr, rng) as sock:
+        if proc.wait_line(r"\S+: recvfrom: WSAECONNRESET \(10054\): .+", 3.0,
                             stderr=True) is None:
-            raise no_echo(server, "no WSAECONNRESET was reported",
+            raise no_echo(proc, "no WSAECONNRESET was reported",
                           expected="udp_server: recvfrom: WSAECONNRESET (10054): ... on "
-                                   "stderr", got=server.err.data.decode("utf-8", "replace")
+                                   "stderr", got=proc.err.data.decode("utf-8", "replace")
                           .strip() or "(nothing on stderr)",
                           hint="When recvfrom fails with WSAECONNRESET, report it with "
                                "kit_error(PROG, \"recvfrom\", code) and receive again.")
-        check_echo(server, sock, addr, payload(random.randint(1, 100)),
+        check_echo(proc, sock, addr, payload(rng.randint(1, 100), rng),
                    "Keep serving after WSAECONNRESET from recvfrom.")
 
 
 @pytest.mark.points(1)
-def test_udp_server_usage(run):
+def test_udp_server_usage(run, rng):
     """udp_server with bad arguments prints usage and exits 1"""
     cases = [["--port", "65536"], ["--max-datagrams", "0"], ["--max-datagrams", "x"],
              ["--bogus", "1"], ["--port"], ["extra"]]
-    for args in random.sample(cases, 4):
+    for args in rng.sample(cases, 4):
         result = run("udp_server", *args)
         expect.exits(result, 1, hint="kit_server_args(argc, argv, \"--max-datagrams\", "
                                      "&args) returns -1 for these: print usage, exit 1.")
@@ -354,14 +363,14 @@ def test_udp_server_usage(run):
 
 # --- udp_client -------------------------------------------------------------------
 
-def message(low=8, high=60):
+def message(rng, low=8, high=60):
     """A random message that survives any command line: letters, digits, - and _.
 
     It starts with a letter or a digit, so that no client takes it for an option."""
     first = string.ascii_letters + string.digits
     rest = first + "-_"
-    return random.choice(first) + "".join(random.choice(rest)
-                                          for _ in range(random.randint(low, high) - 1))
+    return rng.choice(first) + "".join(rng.choice(rest)
+                                          for _ in range(rng.randint(low, high) - 1))
 
 
 def client(run, port, text, *args, timeout=20.0, host=IPV4):
@@ -379,9 +388,9 @@ def check_reply(result, reply, hint):
 
 @pytest.mark.points(2)
 @pytest.mark.memcheck
-def test_udp_client_echo(run):
+def test_udp_client_echo(run, rng):
     """udp_client sends its message and prints the reply"""
-    texts = [message(), ""]
+    texts = [message(rng), ""]
     with Server(lambda n, data: data) as server:
         for text in texts:
             result = client(run, server.port, text)
@@ -397,22 +406,22 @@ def test_udp_client_echo(run):
 
 
 @pytest.mark.points(2)
-def test_udp_client_binary_reply(run):
+def test_udp_client_binary_reply(run, rng):
     """udp_client prints a binary reply byte for byte"""
-    reply = payload(random.randint(200, 3000))
+    reply = payload(rng.randint(200, 3000), rng)
     with Server(lambda n, data: reply) as server:
-        result = client(run, server.port, message())
+        result = client(run, server.port, message(rng))
     check_reply(result, reply, "Write the reply with fwrite(reply, 1, n, stdout): it may "
                 "hold NUL and any other byte. On Windows, put stdout in binary mode "
                 "(_setmode) so that \\n is not turned into \\r\\n.")
 
 
 @pytest.mark.points(3)
-def test_udp_client_retries(run):
+def test_udp_client_retries(run, rng):
     """a server that drops the first datagrams: the client sends again and succeeds"""
-    dropped = random.randint(1, 2)
-    reply = payload(random.randint(10, 100))
-    text = message()
+    dropped = rng.randint(1, 2)
+    reply = payload(rng.randint(10, 100), rng)
+    text = message(rng)
     with Server(lambda n, data: None if n < dropped else reply) as server:
         result = client(run, server.port, text, "--timeout", 400, "--retries", 3)
         got = [data for data, _, _ in server.received]
@@ -430,14 +439,14 @@ def test_udp_client_retries(run):
 
 
 @pytest.mark.points(3)
-def test_udp_client_silent_server(run):
+def test_udp_client_silent_server(run, rng):
     """a silent server: exit 3 with a timeout message, after timeout x (retries + 1)"""
     # At least a second: a struct timeval passed for the DWORD reads as 1 ms then.
-    timeout_ms = random.randrange(1000, 1400, 50)
-    retries = random.randint(1, 2)
+    timeout_ms = rng.randrange(1000, 1400, 50)
+    retries = rng.randint(1, 2)
     bound = timeout_ms * (retries + 1) / 1000
     with Server(lambda n, data: None) as server:
-        result = client(run, server.port, message(), "--timeout", timeout_ms,
+        result = client(run, server.port, message(rng), "--timeout", timeout_ms,
                         "--retries", retries, timeout=bound + 10)
         ended = time.monotonic()
         times = [t for _, _, t in server.received]
@@ -473,13 +482,13 @@ def test_udp_client_silent_server(run):
 
 @pytest.mark.challenge
 @pytest.mark.points(2)
-def test_udp_client_backoff(run):
+def test_udp_client_backoff(run, rng):
     """with --backoff each wait before a retry is twice the one before"""
     # Short waits keep the test short: 150 to 250 ms doubled three times, under 4 s.
-    timeout_ms = random.randrange(150, 250, 10)
+    timeout_ms = rng.randrange(150, 250, 10)
     retries = 3
     with Server(lambda n, data: None) as server:
-        result = client(run, server.port, message(), "--timeout", timeout_ms,
+        result = client(run, server.port, message(rng), "--timeout", timeout_ms,
                         "--retries", retries, "--backoff", timeout=20)
         times = [t for _, _, t in server.received]
     hint = ("With --backoff, before each retry double the timeout (set_receive_timeout "
@@ -501,24 +510,24 @@ def test_udp_client_backoff(run):
 
 
 @pytest.mark.points(3)
-def test_udp_client_ignores_stranger(run):
+def test_udp_client_ignores_stranger(run, rng):
     """a datagram from another port comes first: the client waits for the server's"""
-    reply = payload(random.randint(10, 100))
-    stranger = payload(random.randint(10, 100))
+    reply = payload(rng.randint(10, 100), rng)
+    stranger = payload(rng.randint(10, 100), rng)
     with Server(lambda n, data: reply, stranger=stranger) as server:
-        result = client(run, server.port, message(), "--timeout", 3000)
+        result = client(run, server.port, message(rng), "--timeout", 3000)
     check_reply(result, reply, "Anyone may send to your port. Compare the address "
                 "recvfrom fills in with the server's (same_endpoint) and wait on if it "
                 "is not the server's.")
 
 
 @pytest.mark.points(1)
-def test_udp_client_first_address_refuses(run):
+def test_udp_client_first_address_refuses(run, rng):
     """a name whose first address has nothing listening: udp_client asks the next one"""
-    reply = payload(random.randint(10, 100))
+    reply = payload(rng.randint(10, 100), rng)
     with Server(lambda n, data: reply) as server:
         # Where nothing reports the closed port (Wine), the first address times out.
-        result = run("udp_client", IPV4, server.port, message(), "--timeout", 800,
+        result = run("udp_client", IPV4, server.port, message(rng), "--timeout", 800,
                      "--retries", 0, timeout=20.0, faults=("first-refuses",),
                      refuser=f"{IPV4}:{closed_port()}")
     check_reply(result, reply, "getaddrinfo gave two addresses, the first with nothing "
@@ -528,10 +537,10 @@ def test_udp_client_first_address_refuses(run):
 
 
 @pytest.mark.points(1)
-def test_udp_client_port_unreachable(run, request):
+def test_udp_client_port_unreachable(run, request, rng):
     """a closed server port: exit 2 with WSAECONNRESET, without waiting out the timeout"""
     platform.wine_differs(request, "udp-unreachable-unreported")
-    result = client(run, closed_port(), message(), "--timeout", 1500, "--retries", 0)
+    result = client(run, closed_port(), message(rng), "--timeout", 1500, "--retries", 0)
     expect.exits(result, 2, hint="On Windows, a datagram sent to a closed port makes the "
                                  "next recvfrom fail with WSAECONNRESET: report it with "
                                  "kit_error and exit 2.")
@@ -546,13 +555,13 @@ def test_udp_client_port_unreachable(run, request):
 
 
 @pytest.mark.points(1)
-def test_udp_client_usage(run):
+def test_udp_client_usage(run, rng):
     """udp_client with bad arguments prints usage and exits 1"""
     cases = [[], ["127.0.0.1"], ["127.0.0.1", "9"], ["127.0.0.1", "65536", "m"],
              ["127.0.0.1", "9", "m", "--timeout", "0"], ["127.0.0.1", "9", "m", "--timeout"],
              ["127.0.0.1", "9", "m", "--retries", "-1"], ["127.0.0.1", "9", "m", "x"],
              ["127.0.0.1", "9", "m", "--bogus"]]
-    for args in random.sample(cases, 5):
+    for args in rng.sample(cases, 5):
         result = run("udp_client", *args)
         expect.exits(result, 1, hint="Check HOST PORT MESSAGE and the options before "
                                      "anything else; --timeout 1 to 3600000, --retries "

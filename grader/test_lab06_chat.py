@@ -16,15 +16,13 @@ import time
 
 import pytest
 
-from gradelib import calls as call_record, expect, peers
+from gradelib import calls as call_record, expect, peers, servers
+from gradelib.servers import failure
 
 UNITS = "lab06_units"
 # Every wait of a test is bounded by one of these.
-ANNOUNCE_TIMEOUT = 10
 LINE_TIMEOUT = 20
 EXIT_TIMEOUT = 10
-# How long the record may lag behind a closesocket the client has already seen.
-RECORD_LAG = 5.0
 # What chat.h says a client may leave untaken, and the longest line.
 OUT_MAX = 65536
 LINE_MAX = 1024
@@ -83,20 +81,7 @@ def test_reused_open_listener(unit):
 
 # --- helpers ------------------------------------------------------------------------------
 
-@pytest.fixture
-def server(start):
-    """server(*ARGS) starts chat_server and waits for its announcement; returns the
-    Process, with .host and .port set from the announcement."""
-    def start_server(*args, faults=None):
-        proc = start("chat_server", *args, timeout=120, faults=faults)
-        proc.host, proc.port = peers.announced(proc, ANNOUNCE_TIMEOUT)
-        return proc
-    return start_server
-
-
-def failure(proc, what, expected, got, hint):
-    """A failed behaviour of a running server: stops it to show its stderr."""
-    return expect.Failure(what, expected=expected, got=got, hint=hint, result=proc.stop())
+server = servers.fixture("chat_server", timeout=120)
 
 
 def name_of(sock):
@@ -155,13 +140,8 @@ class Chatter:
 def join(proc, host=None):
     """A new client, connected and greeted ("* you are NAME"): from then on the server
     counts it in."""
-    try:
-        sock = peers.connect(host or proc.host, proc.port, LINE_TIMEOUT)
-    except OSError as e:
-        raise failure(proc, "the grader could not connect to the chat server",
-                      f"a connection to {proc.host}:{proc.port}", str(e),
-                      "Keep the listener in the read set of every select; when select "
-                      "says it is readable, accept.") from None
+    sock = servers.connected(proc, LINE_TIMEOUT, "Keep the listener in the read set of every "
+                             "select; when select says it is readable, accept.", host=host)
     c = Chatter(proc, sock)
     c.expect_line(f"* you are {c.name}\n".encode(), "a new client was not greeted with "
                   "its name", "On accept, name the client (client_name of the address "
@@ -190,35 +170,17 @@ RELAY_HINT = ("When take_line gives a line, queue \"NAME: \" and the line to eve
 
 
 def still_running(proc, after):
-    if proc.poll() is not None:
-        result = proc.stop()
-        raise expect.Failure(f"the server ended after {after}",
-                             expected="still running, serving the other clients",
-                             got=result.ended(), result=result,
-                             hint="A client that goes wrong is dropped on its own "
-                                  "(closesocket, out of the list); the loop goes on. "
-                                  "Only --max-clients ends the server.")
+    servers.still_running(proc, after, "A client that goes wrong is dropped on its own "
+                          "(closesocket, out of the list); the loop goes on. Only "
+                          "--max-clients ends the server.",
+                          expected="still running, serving the other clients")
 
 
-def only_the_listener(proc, keep=0, timeout=RECORD_LAG):
-    """Checks from the server's record that it holds the listener and KEEP clients'
-    sockets, no more (waiting up to TIMEOUT s for the record to catch up)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        record = proc.calls
-        still = [s for s in record.open_now() if record.backlog(s.name) is None]
-        if len(still) <= keep or time.monotonic() > deadline:
-            break
-        time.sleep(0.05)        # polling the record, bounded by the deadline
-    if len(still) > keep:
-        raise failure(proc, f"the server holds {len(still) - keep} socket(s) of clients "
-                      "that have gone",
-                      f"the listener and the {keep} client(s) still connected",
-                      "\n".join(f"{s.name}, made by {s.made.where()}" for s in still[:5]) +
-                      (f"\n... and {len(still) - 5} more" if len(still) > 5 else ""),
-                      "When read_client returns 0 or fails, closesocket the client's "
-                      "socket and take it out of the list: a server that keeps them "
-                      "runs out of sockets and of room in its fd_set.")
+def only_the_listener(proc, keep=0):
+    servers.only_the_listener(proc, "When read_client returns 0 or fails, closesocket the "
+                              "client's socket and take it out of the list: a server that "
+                              "keeps them runs out of sockets and of room in its fd_set.",
+                              keep=keep)
 
 
 # --- chat_server --------------------------------------------------------------------------
@@ -578,20 +540,13 @@ def test_max_clients(server, rng):
                                  "have, close every socket, WSACleanup and return 0.")
 
 
-ACCEPT_LINE = re.compile(r"^chat_server: accept: WSA\w+ \(\d+\): .+$", re.M)
-
-
 @pytest.mark.points(2)
 @pytest.mark.faults("accept-reset")
 def test_accept_reset(server, rng):
     """an accept that fails for a client that reset is reported, and counted as one that came and went"""
     # With --max-clients 3, the client that reset and the two that chat are the three.
     proc = server("--max-clients", 3)
-    try:
-        with peers.connect(proc.host, proc.port, LINE_TIMEOUT) as sacrificed:
-            peers.recv_until_close(sacrificed, LINE_TIMEOUT)
-    except ConnectionResetError:
-        pass        # the reset came before connect had returned: as expected
+    servers.sacrifice(proc, LINE_TIMEOUT)
     still_running(proc, "an accept that failed")
     a, b = join(proc), join(proc)
     text = words(rng)
@@ -605,12 +560,9 @@ def test_accept_reset(server, rng):
     expect.exits(result, 0, hint="A failed accept counts as a client that came and went "
                                  "(joined and left): with --max-clients 3, a failed accept "
                                  "and two clients that leave end the server.")
-    if not ACCEPT_LINE.search(result.errors):
-        raise expect.Failure("the server did not report the failed accept",
-                             expected="chat_server: accept: WSANAME (CODE): TEXT on stderr",
-                             got=result.errors.strip() or "(nothing on stderr)",
-                             hint="When accept fails (other than WSAEWOULDBLOCK), "
-                                  "kit_error(PROG, \"accept\", WSAGetLastError()).")
+    servers.accept_reported(result, "chat_server", "When accept fails (other than "
+                            "WSAEWOULDBLOCK), kit_error(PROG, \"accept\", "
+                            "WSAGetLastError()).")
 
 
 @pytest.mark.points(2)

@@ -19,10 +19,10 @@ import struct
 
 import pytest
 
-from gradelib import browser, expect, peers
+from gradelib import browser, expect, peers, servers
+from gradelib.servers import failure
 
 UNITS = "lab07_units"
-ANNOUNCE_TIMEOUT = 10
 CLIENT_TIMEOUT = 20
 EXIT_TIMEOUT = 10
 # The --timeout the grader gives the server where a test waits it out.
@@ -131,8 +131,8 @@ class Site:
             "app.js": f"var word = '{word()}';\n".encode(),
             "image.png": png(self.width, self.height, self.color),
             "notes.txt": f"{word()}\r\n{word()}\n".encode(),
-            "data.bin": peers.payload(300000 + rng.randrange(65536), rng.random()),
-            "Photo.PNG": peers.payload(2000, rng.random()),
+            "data.bin": peers.payload(300000 + rng.randrange(65536), rng),
+            "Photo.PNG": peers.payload(2000, rng),
             "sub/index.html": f"<p>{word()}</p>\n".encode(),
             "sub/page.htm": f"<p>{word()}</p>\n".encode(),
             "a b.txt": word().encode(),
@@ -164,20 +164,8 @@ def site(workdir, rng):
     return Site(workdir, rng)
 
 
-@pytest.fixture
-def server(start, site):
-    """server(*ARGS) starts http_server on the site's folder and waits for its
-    announcement; returns the Process, with .host and .port set."""
-    def start_server(*args, faults=None):
-        proc = start("http_server", "--root", "root", *args, timeout=90, faults=faults)
-        proc.host, proc.port = peers.announced(proc, ANNOUNCE_TIMEOUT)
-        return proc
-    return start_server
-
-
-def failure(proc, what, expected, got, hint):
-    """A failed behaviour of a running server: stops it to show its stderr."""
-    return expect.Failure(what, expected=expected, got=got, hint=hint, result=proc.stop())
+# http_server on the site's folder.
+server = servers.fixture("http_server", "--root", "root", timeout=90, needs=("site",))
 
 
 class Answer:
@@ -202,13 +190,8 @@ class Answer:
 
 def send_request(proc, data, pieces=None, pause=0.0):
     """Connects and sends DATA (or each of PIECES, PAUSE s apart). Returns the socket."""
-    try:
-        sock = peers.connect(proc.host, proc.port, CLIENT_TIMEOUT)
-    except OSError as e:
-        raise failure(proc, "the grader could not connect to the server",
-                      f"a connection to {proc.host}:{proc.port}", str(e),
-                      "Keep the listening socket open and accept the next client after "
-                      "each one.") from None
+    sock = servers.connected(proc, CLIENT_TIMEOUT, "Keep the listening socket open and "
+                             "accept the next client after each one.")
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         for piece in pieces or [data]:
@@ -271,13 +254,8 @@ def expect_answer(proc, answer, what, status, body=None, content_type=None, hint
 
 
 def still_running(proc, after):
-    if proc.poll() is not None:
-        result = proc.stop()
-        raise expect.Failure(f"the server ended after {after}",
-                             expected="still running, waiting for the next client",
-                             got=result.ended(), result=result,
-                             hint="A client that goes wrong ends its own connection: "
-                                  "close it and accept the next.")
+    servers.still_running(proc, after, "A client that goes wrong ends its own "
+                          "connection: close it and accept the next.")
 
 
 # --- http_server ------------------------------------------------------------------------
@@ -633,24 +611,9 @@ def test_sockets_after_clients(server, site, rng):
     only_the_listener(proc)
 
 
-RECORD_LAG = 5.0
-
-
-def only_the_listener(proc, timeout=RECORD_LAG):
-    """Checks from the server's record that it holds only the listening socket."""
-    deadline = time.monotonic() + timeout
-    while True:
-        record = proc.calls
-        still = [s for s in record.open_now() if record.backlog(s.name) is None]
-        if not still or time.monotonic() > deadline:
-            break
-        time.sleep(0.05)        # polling the record, bounded by the deadline
-    if still:
-        raise failure(proc, f"the server holds {len(still)} client socket(s) it is done with",
-                      "only the listening socket open once every client has gone",
-                      "\n".join(f"{s.name}, made by {s.made.where()}" for s in still[:5]),
-                      "Close every client's socket (closesocket) after its answer, and "
-                      "after a client that left or failed too.")
+def only_the_listener(proc):
+    servers.only_the_listener(proc, "Close every client's socket (closesocket) after its "
+                              "answer, and after a client that left or failed too.")
 
 
 @pytest.mark.points(2)

@@ -1,6 +1,6 @@
 """What make grade built: each lab's build status and log (grader/build.sh writes
 them under OUT/build/), the compiler's first errors in the student's terms, and the
-build with the sanitizers beside the plain one."""
+build with the sanitizers beside the plain one, which every test runs where it can."""
 import re
 import sys
 from pathlib import Path
@@ -9,8 +9,6 @@ from . import platform
 
 # The points of each lab's build line: the lab's programs and unit tests compile.
 BUILD_POINTS = 1
-# The points of each line graded in the build with the sanitizers.
-SANITIZED_POINTS = 1
 # The most compiler errors a build line shows; the log has them all.
 ERRORS_SHOWN = 6
 
@@ -22,10 +20,6 @@ ERROR_LINE = re.compile(r"^(?:\S[^:\n]*:\d+(?::\d+)?: (?:fatal )?error: .*"
 # AddressSanitizer and UndefinedBehaviorSanitizer: gcc and clang have them on Linux
 # and macOS; MinGW (cross or MSYS2) has none.
 SANITIZERS = platform.TARGET == "native" and not platform.HOST.on_windows
-NO_SANITIZERS = ("not graded on this platform: MinGW has no sanitizers (these lines "
-                 "are graded on Linux and macOS)")
-NO_SANITIZED_BUILD = ("not graded here: the tree was not built with the sanitizers "
-                      "(make grade builds it so)")
 NO_STATUS = "not graded here: the tree was not built by make grade"
 
 # What the sanitizers do when they find something: the program ends at once, with
@@ -38,6 +32,21 @@ SANITIZER_ENV = {
     "UBSAN_OPTIONS": f"halt_on_error=1:exitcode={platform.MEMORY_ERROR_EXIT}:"
                      "print_stacktrace=1",
 }
+
+
+def sanitizing(sanitized_out, environ=None):
+    """Whether the tests run the programs of the build with the sanitizers: where the
+    platform has them and the tree has that build beside the plain one (SANITIZED_OUT,
+    which make grade builds), and no KIT_WRAPPER (valgrind, in the kit's own tests)
+    runs the programs, which needs the plain build. Otherwise every test runs the
+    plain build: the same lines and points, without the sanitizers' checks."""
+    return SANITIZERS and sanitized_out is not None and not platform.wrapper(environ)
+
+
+def described(out, sanitized):
+    """The tree at OUT in a transcript's words."""
+    what = "with ASan and UBSan" if sanitized else "plain, without the sanitizers"
+    return f"{out} ({what})"
 
 
 class Status:

@@ -4,7 +4,7 @@ import socket
 import threading
 import time
 
-from . import platform
+from . import budget, platform
 from .peers import IPV4, family
 
 # The largest UDP payload over IPv4 (65535 less the IPv4 and UDP headers), and over
@@ -37,7 +37,7 @@ def receive(sock, timeout, source=None, sender=None):
     TIMEOUT seconds: (data, address), or (None, None) if none came. With SENDER, a
     Process, the wait ends early once that program has exited and nothing is left
     to read."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + budget.left(timeout)
     while True:
         left = deadline - time.monotonic()
         if left <= 0:

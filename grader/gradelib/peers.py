@@ -8,7 +8,7 @@ import struct
 import threading
 import time
 
-from . import expect
+from . import budget, expect
 
 IPV4 = "127.0.0.1"
 IPV6 = "::1"
@@ -17,8 +17,11 @@ AWKWARD = b"\x00\n\r\x1a\r\n\xff"
 
 
 def payload(size, seed=None):
-    """SIZE random bytes that include every AWKWARD byte (when SIZE allows); without
-    SEED, from the random module, which the grader seeds for each test."""
+    """SIZE random bytes that include every AWKWARD byte (when SIZE allows), from SEED:
+    a test's rng (a random.Random, which gives the seed), or a number; without it, from
+    the random module, which the grader seeds for each test."""
+    if isinstance(seed, random.Random):
+        seed = seed.random()
     rng = random.Random(random.random() if seed is None else seed)
     data = bytearray(rng.randbytes(size))
     for byte in AWKWARD if size else b"":
@@ -39,6 +42,7 @@ def family(host):
 
 def connect(host, port, timeout=10.0):
     """A TCP connection to HOST:PORT whose every call times out after TIMEOUT s."""
+    timeout = max(budget.left(timeout), 0.001)
     sock = socket.create_connection((host, port), timeout=timeout)
     sock.settimeout(timeout)
     return sock
@@ -64,11 +68,12 @@ def recv_until_close(sock, timeout, limit=1 << 30, progress=None):
     (a gradelib.progress.Progress), its limits replace TIMEOUT, and how is "stopped"
     or "slow" when one is reached."""
     data = bytearray()
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + budget.left(timeout)
     while len(data) < limit:
         left = progress.left() if progress else deadline - time.monotonic()
-        if left <= 0:
-            return bytes(data), progress.state() if progress else "timeout"
+        left = budget.left(left)
+        if left <= 0:         # a limit of the progress, or of the test's time
+            return bytes(data), (progress.state() if progress else None) or "timeout"
         sock.settimeout(min(left, 1.0))
         try:
             chunk = sock.recv(min(1 << 20, limit - len(data)))
@@ -93,12 +98,12 @@ def exchange(sock, data, timeout, shut=True, chunk=1 << 16, progress=None):
     sock.setblocking(False)
     received = bytearray()
     sent = 0
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + budget.left(timeout)
     try:
         while sent < len(data):
-            left = progress.left() if progress else deadline - time.monotonic()
+            left = budget.left(progress.left() if progress else deadline - time.monotonic())
             if left <= 0:
-                return bytes(received), progress.state() if progress else "stalled"
+                return bytes(received), (progress.state() if progress else None) or "stalled"
             readable, writable, _ = select.select([sock], [sock], [], min(left, 0.5))
             if readable:
                 try:
@@ -159,7 +164,8 @@ class Listener:
     def _accept(self, deadline):
         """The next connection, or None once close() was called or the deadline passed.
         Waits in short steps: closing a socket does not wake an accept everywhere."""
-        while not self._closed.is_set() and time.monotonic() < deadline:
+        while not self._closed.is_set() and time.monotonic() < deadline and \
+                not budget.expired():
             self.sock.settimeout(0.1)
             try:
                 return self.sock.accept()[0]
@@ -186,7 +192,7 @@ class Listener:
     def result(self, timeout=None):
         """What the handler of the first connection returned. Raises what it raised,
         or TimeoutError if no client came in time."""
-        self._thread.join(self.timeout if timeout is None else timeout)
+        self._thread.join(budget.left(self.timeout if timeout is None else timeout))
         if not self.results:
             raise TimeoutError("no connection came")
         if isinstance(self.results[0], BaseException):

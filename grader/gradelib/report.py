@@ -78,6 +78,7 @@ class Scoreboard:
                      "status": "passed", "output": "", "duration": 0.0,
                      "challenge": bool(props.get("challenge")),
                      "not_started": bool(props.get("not_started")),
+                     "build": props.get("build"),
                      "index": props.get("index", len(self.order))}
             self.entries[report.nodeid] = entry
             self.order.append(report.nodeid)
@@ -149,6 +150,8 @@ class Scoreboard:
             name, score, top = f"Lab {e['lab']} challenge (bonus {score}/{top}): {e['name']}", 0, 0
         if e["not_started"]:
             extra["not_started"] = True
+        if e.get("build"):       # which build its programs came from (gradelib.build)
+            extra["build"] = e["build"]
         return {"name": name, "score": score, "max_score": top, "status": e["status"],
                 "output": clip(e["output"]), "extra_data": extra}
 

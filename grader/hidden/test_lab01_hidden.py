@@ -3,7 +3,6 @@
 Lab 01's hidden behaviours: written like the public ones in grader/, graded by the
 autograders, and left out of the students' handout, which counts them only.
 """
-import random
 
 import pytest
 
@@ -11,9 +10,9 @@ from gradelib import expect
 
 
 @pytest.mark.points(2)
-def test_resolve_raw_ipv6(run):
+def test_resolve_raw_ipv6(run, rng):
     """resolve --raw ::1 PORT shows the port bytes and all 16 address bytes"""
-    port = random.choice([p for p in range(1024, 65536) if p >> 8 != p & 0xFF])
+    port = rng.choice([p for p in range(1024, 65536) if p >> 8 != p & 0xFF])
     result = run("resolve", "--raw", "::1", port)
     expect.exits(result, 0)
     port_line = f"  port:   {port >> 8:02x} {port & 0xFF:02x} " \

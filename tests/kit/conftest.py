@@ -190,6 +190,21 @@ def build_patched(kind, patch, sanitize=False):
     return out
 
 
+# Where make grade builds a tree with the sanitizers too (native Linux and macOS) and
+# grades every line in that build: the kit's tests grade a patched tree there alike.
+SANITIZERS = TARGET == "native" and not platform.HOST.on_windows
+
+
+def build_graded(kind, patch):
+    """Builds PATCH as make grade would grade it: with the sanitizers where they run
+    (every test runs that build; gradelib.build.sanitizing), plainly elsewhere.
+    Returns (OUT, the grading run's extra environment)."""
+    if not SANITIZERS:
+        return build_patched(kind, patch), {}
+    out = build_patched(kind, patch, sanitize=True)
+    return out, {"KIT_SANITIZED_OUT": str(out)}
+
+
 def patched_programs(patch, out):
     """The programs (and unit test programs) of the labs PATCH changes, and of the
     later labs that link what it changes (lab 05 links lab 02's connect.c), with the unit

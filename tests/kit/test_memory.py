@@ -1,10 +1,14 @@
-"""Memory and undefined behaviour. The reference solutions and labs/common, built
-with AddressSanitizer and UndefinedBehaviorSanitizer (make test builds them into
-build/native/asan/), score full marks with no report; the behaviours each grader
-file marks @pytest.mark.memcheck pass under valgrind; and the memory mutants in
-tests/kit/memory/ (which the plain build survives) are caught by what their
-Found-by: line names. Native Linux and macOS only: MinGW has no sanitizers, and
-valgrind does not run Windows programs."""
+"""Memory and undefined behaviour. Natively on Linux and macOS the grader runs every
+test in the build with AddressSanitizer and UndefinedBehaviorSanitizer (make test
+builds the reference so, into build/native/asan/, and test_reference.py grades it
+there); a tree without that build still grades, in the plain build, to the same
+total. The behaviours each grader file marks @pytest.mark.memcheck pass under
+valgrind, in the plain build. The memory mutants in tests/kit/memory/ (which the plain
+build survives) are caught by what their Found-by: line names, by the line their
+Caught-by: line names, in the student's terms; those with an Unreached-before: line
+(one per lab) plant the error in a function that no line graded with the sanitizers
+reached when only the unit tests and the memcheck behaviours ran there. Native Linux
+and macOS only: MinGW has no sanitizers, and valgrind does not run Windows programs."""
 import re
 import shutil
 import sys
@@ -12,7 +16,7 @@ import sys
 import pytest
 
 from conftest import BUILD, ROOT, TARGET, build_patched, grade, patch_fields
-from gradelib import platform
+from gradelib import memory, platform
 from gradelib.proc import Process
 from test_common_layer import CASES, case_env
 
@@ -40,12 +44,17 @@ memcheck = pytest.mark.skipif(TARGET != "native" or not sys.platform.startswith(
 
 
 @sanitizers
-def test_reference_under_sanitizers(tmp_path):
-    graded = grade(SANITIZED / "solutions", tmp_path, env=SANITIZER_ENV)
-    results = graded.results
-    assert results["max_score"] > 0
-    assert results["score"] == results["max_score"], graded.output
-    assert "Sanitizer" not in graded.output
+def test_a_tree_without_its_sanitized_build_grades_the_same(tmp_path):
+    """The grader run alone, on a tree make grade did not build with the sanitizers:
+    every line runs the plain build, to the same total and full marks."""
+    lab = "test_lab03_tcp_server.py"
+    twin = grade(BUILD / "solutions", tmp_path / "twin", lab)
+    alone = grade(BUILD / "solutions", tmp_path / "alone", lab, env={"KIT_SANITIZED_OUT": ""})
+    for graded, build in ((twin, "sanitized"), (alone, "plain")):
+        results = graded.results
+        assert results["score"] == results["max_score"] > 0, graded.report()
+        assert {t["extra_data"].get("build") for t in results["tests"]} == {build}
+    assert alone.results["max_score"] == twin.results["max_score"]
 
 
 @sanitizers
@@ -92,6 +101,19 @@ def test_every_memory_mutant_says_how_it_is_found():
             assert fields.get(f"Says-{finder}"), patch.name
 
 
+LABS = sorted(p.name.split("_")[1] for p in (ROOT / "grader").glob("test_lab*_*.py"))
+UNREACHED = [p for p in MEMORY if "Unreached-before" in patch_fields(p)]
+
+
+def test_every_lab_has_a_memory_error_no_sanitized_line_reached_before():
+    planted = {p.name.split("-")[0] for p in UNREACHED}
+    assert planted >= set(LABS), f"no Unreached-before: memory mutant for " \
+        f"{', '.join(sorted(set(LABS) - planted))}"
+    for patch in UNREACHED:
+        lab = patch.name.split("-")[0]
+        assert patch_fields(patch)["Caught-by"][0].startswith(f"test_{lab}_"), patch.name
+
+
 def found_by(finder):
     return [p for p in MEMORY if finder in patch_fields(p)["Found-by"][0].split()]
 
@@ -117,12 +139,30 @@ def test_plain_build_misses_memory_mutant(patch, tmp_path):
 @sanitizers
 @pytest.mark.parametrize("patch", found_by("sanitizers"), ids=lambda p: p.stem)
 def test_sanitizers_catch_memory_mutant(patch, tmp_path):
+    """Graded as make grade grades it: the line that reaches the error fails with the
+    error, the function and the file of the student's code."""
     fields = patch_fields(patch)
     if not LEAKS and "LeakSanitizer" in " ".join(fields["Says-sanitizers"]):
         pytest.skip("LeakSanitizer runs on Linux only")
     out = build_patched("memory", patch, sanitize=True)
-    graded = grade(out, tmp_path, fields["Caught-by"][0], env=SANITIZER_ENV)
+    graded = grade(out, tmp_path, fields["Caught-by"][0], env={"KIT_SANITIZED_OUT": str(out)})
     check_caught(graded, fields, "sanitizers")
+
+
+@sanitizers
+@pytest.mark.parametrize("patch", UNREACHED, ids=lambda p: p.stem)
+def test_lines_sanitized_before_miss_it(patch, tmp_path):
+    """The lines that ran in the sanitizers' build before every line did (the lab's
+    unit tests and its memcheck behaviours) pass on the mutant built with the
+    sanitizers: no sanitized line reached the function it breaks."""
+    lab_file = patch_fields(patch)["Caught-by"][0].split("::")[0]
+    named = memcheck_tests(ROOT / "grader" / lab_file)
+    out = build_patched("memory", patch, sanitize=True)
+    graded = grade(out, tmp_path, lab_file, env={"KIT_SANITIZED_OUT": str(out)},
+                   options=["-k", " or ".join(["test_unit_", *named])])
+    tests = graded.results["tests"]
+    assert len(tests) > len(named), graded.output
+    assert all(t["status"] == "passed" for t in tests), graded.report()
 
 
 @memcheck
@@ -132,3 +172,102 @@ def test_valgrind_catches_memory_mutant(patch, tmp_path):
     graded = grade(build_patched("memory", patch), tmp_path, fields["Caught-by"][0],
                    env=MEMCHECK_ENV)
     check_caught(graded, fields, "valgrind")
+
+
+# --- reading a report (gradelib.memory) ---------------------------------------------
+
+HEAP_OVERFLOW = """\
+==1==ERROR: AddressSanitizer: heap-buffer-overflow on address 0x602000000019 at pc 0x7f
+WRITE of size 10 at 0x602000000019 thread T0
+    #0 0x7f37d9848060 in __interceptor_memcpy ../../../../src/libsanitizer/sanitizer_common/sanitizer_common_interceptors.inc:827
+    #1 0x55e25dc9deae in main labs/01-wsastartup/resolve.c:116
+    #2 0x7f37d8e45249 in __libc_start_call_main ../sysdeps/nptl/libc_start_call_main.h:58
+
+0x602000000019 is located 0 bytes to the right of 9-byte region [0x602000000010,0x602000000019)
+allocated by thread T0 here:
+    #0 0x7f37d98b89cf in __interceptor_malloc ../../../../src/libsanitizer/asan/asan_malloc_linux.cpp:69
+    #1 0x55e25dc9de7d in main labs/01-wsastartup/resolve.c:115
+"""
+UNDEFINED = """\
+labs/01-wsastartup/resolve.c:66:21: runtime error: signed integer overflow: 1928444070 * 31 cannot be represented in type 'int'
+    #0 0x55c6a3778f2d in seen_before labs/01-wsastartup/resolve.c:66
+    #1 0x55c6a3778f2d in print_addresses labs/01-wsastartup/resolve.c:102
+    #2 0x55c6a3778f2d in main labs/01-wsastartup/resolve.c:133
+"""
+LEAKED = """\
+==2==ERROR: LeakSanitizer: detected memory leaks
+
+Direct leak of 46 byte(s) in 1 object(s) allocated from:
+    #0 0x7fc2a34b89cf in __interceptor_malloc ../../../../src/libsanitizer/asan/asan_malloc_linux.cpp:69
+    #1 0x562d2dd48038 in format_endpoint labs/01-wsastartup/wsabasics.c:83
+    #2 0x562d2dd4762c in print_addresses labs/01-wsastartup/resolve.c:93
+"""
+STACK = """\
+==3==ERROR: AddressSanitizer: stack-buffer-overflow on address 0x7ffd at pc 0x7f bp 0x7ffd
+READ of size 9 at 0x7ffd thread T0
+    #0 0x7f5 in printf_common ../../../../src/libsanitizer/sanitizer_common/sanitizer_common_interceptors_format.inc:553
+    #1 0x7f6 in __interceptor_vfprintf ../../../../src/libsanitizer/sanitizer_common/sanitizer_common_interceptors.inc:1661
+    #2 0x7f7 in __interceptor_fprintf ../../../../src/libsanitizer/sanitizer_common/sanitizer_common_interceptors.inc:1718
+    #3 0x55c in usage labs/02-tcp-client/tcp_client.c:22
+    #4 0x55d in main labs/02-tcp-client/tcp_client.c:131
+
+Address 0x7ffd is located in stack of thread T0 at offset 40 in frame
+    #0 0x55b in main labs/02-tcp-client/tcp_client.c:117
+
+  This frame has 1 object(s):
+    [32, 40) 'host' (line 18) <== Memory access at offset 40 overflows this variable
+"""
+
+
+@pytest.mark.parametrize("report, headline, details", [
+    (HEAP_OVERFLOW, "AddressSanitizer found heap-buffer-overflow",
+     ["a WRITE of 10 bytes reached byte 9 of a 9-byte block (bytes 0 to 8)",
+      "in memcpy, called from main (labs/01-wsastartup/resolve.c:116)",
+      "the block was allocated in main (labs/01-wsastartup/resolve.c:115)"]),
+    (UNDEFINED, "UndefinedBehaviorSanitizer: signed integer overflow: 1928444070 * 31 "
+                "cannot be represented in type 'int'",
+     ["in seen_before (labs/01-wsastartup/resolve.c:66)",
+      "called from print_addresses (labs/01-wsastartup/resolve.c:102)"]),
+    (LEAKED, "LeakSanitizer found memory leaks",
+     ["46 bytes in 1 allocation(s) never freed",
+      "allocated in malloc, called from format_endpoint (labs/01-wsastartup/wsabasics.c:83)"]),
+    (STACK, "AddressSanitizer found stack-buffer-overflow",
+     ["a READ of 9 bytes that overflows the local variable 'host'",
+      "in fprintf, called from usage (labs/02-tcp-client/tcp_client.c:22)",
+      "called from main (labs/02-tcp-client/tcp_client.c:131)"]),
+], ids=["heap", "undefined", "leak", "stack"])
+def test_a_report_is_read_in_the_students_terms(report, headline, details):
+    """The error, then the first frame of the lab's own code (the C library's and the
+    sanitizer's frames left out), and where the block came from."""
+    read = memory.Report(("prog: a line first\n" + report).encode())
+    assert read.headline() == headline
+    for words in details:
+        assert words in read.details(), read.details()
+
+
+class _Exited:
+    """A program's end, as memory.check reads it (gradelib.proc.Process)."""
+
+    def __init__(self, returncode, stderr):
+        self.result = type("Result", (), {"returncode": returncode, "stderr": stderr,
+                                          "argv": ["resolve", "::1", "80"]})()
+        self.err = type("Stream", (), {"data": bytearray(stderr)})()
+
+    def poll(self):
+        return self.result.returncode
+
+    def stop(self):
+        return self.result
+
+
+def test_a_report_fails_the_line_whatever_the_test_saw():
+    with pytest.raises(AssertionError) as failed:
+        memory.check([_Exited(0, b""), _Exited(platform.MEMORY_ERROR_EXIT,
+                                                 HEAP_OVERFLOW.encode())],
+                     seen=AssertionError("the echo differs"))
+    message = str(failed.value)
+    assert message.startswith("'resolve ::1 80' stopped at a memory error: "
+                              "AddressSanitizer found heap-buffer-overflow")
+    assert "(and then the test saw: the echo differs)" in message
+    assert "hint:" in message
+    memory.check([_Exited(0, HEAP_OVERFLOW.encode()), _Exited(1, b"resolve: usage\n")])

@@ -1,12 +1,13 @@
 """Each mutant (a deliberately broken solution) is caught by the grader test it names,
-which passes on the reference solution. A mutant whose bug exists in one kind of
+which passes on the reference solution, graded as make grade grades it (in the build
+with the sanitizers, where they run). A mutant whose bug exists in one kind of
 programs only says so in a Targets: line, windows or posix (text-mode stdout is a bug
 of Windows programs, natively on Windows and under Wine alike); in the other kind it is
 the reference, and is skipped."""
 
 import pytest
 
-from conftest import (PROGRAM_KINDS, ROOT, build_patched, grade, patch_applies, patch_fields,
+from conftest import (PROGRAM_KINDS, ROOT, build_graded, grade, patch_applies, patch_fields,
                       patch_header, patch_targets)
 from gradelib import platform
 from gradelib.platform import Host
@@ -72,10 +73,7 @@ def test_mutant_is_caught(patch, tmp_path):
     if not patch_applies(patch):
         pytest.skip(f"not a bug of {platform.HOST.programs} programs "
                     f"(Targets: {patch_fields(patch)['Targets'][0]}): {what}")
-    out = build_patched("mutants", patch)
-    env = None
-    if caught_by.endswith("_sanitized"):        # a line graded in the sanitizers' build
-        env = {"KIT_SANITIZED_OUT": str(build_patched("mutants", patch, sanitize=True))}
+    out, env = build_graded("mutants", patch)
     graded = grade(out, tmp_path, caught_by, env=env)
     entry = graded.test(caught_by.split("::")[-1])
     assert entry["status"] == "failed", \

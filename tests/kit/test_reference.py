@@ -2,7 +2,7 @@
 hint on every failed line."""
 import pytest
 
-from conftest import BUILD, grade, leftovers
+from conftest import BUILD, SANITIZERS, grade, leftovers
 
 STARTER_SHARE = 0.20      # the most a starter may score, per the issue of each lab
 
@@ -15,6 +15,9 @@ def test_reference_scores_full_marks(tmp_path):
     assert results["score"] == results["max_score"], graded.report()
     assert all(t["status"] == "passed" for t in results["tests"])
     assert f"Score: {results['score']}/{results['max_score']}" in graded.output
+    # Every line ran the build with the sanitizers, where they run (make test built it).
+    builds = {t["extra_data"].get("build") for t in results["tests"]}
+    assert builds == {"sanitized" if SANITIZERS else "plain"}, builds
     assert (graded.grade_dir / "junit.xml").exists()
 
 

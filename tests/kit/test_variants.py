@@ -1,11 +1,12 @@
 """Correct programs in other styles than the reference's score full marks: each
 variant (tests/kit/variants/*.patch) is a patch of the reference solution that a
 student could have written, and the grader tests its Graded-by: line names must all
-pass on it. A variant that one target cannot grade yet says so in a Targets: line,
-as a mutant does."""
+pass on it, graded as make grade grades it (in the build with the sanitizers, where
+they run). A variant that one target cannot grade yet says so in a Targets: line, as a
+mutant does."""
 import pytest
 
-from conftest import ROOT, TARGET, build_patched, grade, patch_fields
+from conftest import ROOT, TARGET, build_graded, grade, patch_fields
 
 VARIANTS = sorted((ROOT / "tests" / "kit" / "variants").glob("*.patch"))
 
@@ -27,10 +28,10 @@ def test_variant_scores_full_marks(patch, tmp_path):
     what = fields["Variant"][0]
     if TARGET not in fields.get("Targets", ["native mingw"])[0].split():
         pytest.skip(f"not graded on {TARGET}: {what}")
-    out = build_patched("variants", patch)
+    out, env = build_graded("variants", patch)
     # Behind the boundary, as an instructor's tools grade: a correct program in any
     # style gets full marks there too.
-    graded = grade(out, tmp_path, *fields["Graded-by"][0].split(), boundary=True)
+    graded = grade(out, tmp_path, *fields["Graded-by"][0].split(), env=env, boundary=True)
     results = graded.results
     lost = [f"{t['name']}: {t['output']}" for t in results["tests"]
             if t["status"] != "passed" and t["score"] != t["max_score"]]

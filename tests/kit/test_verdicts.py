@@ -14,7 +14,7 @@ from conftest import ROOT, TARGET, build_patched, grade, grader_env
 from gradelib import platform
 
 # A short grade of every lab: its build line, its unit tests (in the build with the
-# sanitizers too, where they run), and the usage lines of lab 01's programs.
+# sanitizers, where they run), and the usage lines of lab 01's programs.
 SHORT = '-k "builds or unit or wsainfo_usage or resolve_usage"'
 MAKE_TIMEOUT = 600
 
