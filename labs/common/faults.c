@@ -32,7 +32,7 @@ static struct {
     struct addrinfo *added[16];     /* getaddrinfo's entries the layer made */
 } faults;
 
-static int asked(enum fault f)
+static int wanted(enum fault f)
 {
     return (faults.asked >> f) & 1u;
 }
@@ -140,7 +140,7 @@ const char *faults_read_refuser(const char *text)
 
 const char *faults_missing(void)
 {
-    if (asked(FAULT_FIRST_REFUSES) && faults.refuser_len == 0)
+    if (wanted(FAULT_FIRST_REFUSES) && faults.refuser_len == 0)
         return "first-refuses needs KIT_REFUSER=ADDRESS:PORT";
     return NULL;
 }
@@ -170,14 +170,14 @@ static int shorter(int len)
 
 int fault_send_length(SOCKET s, int len)
 {
-    if (!asked(FAULT_SHORT_SEND) || len <= 1 || !record_is_stream(s))
+    if (!wanted(FAULT_SHORT_SEND) || len <= 1 || !record_is_stream(s))
         return len;
     return shorter(len);
 }
 
 int fault_recv_length(SOCKET s, int len)
 {
-    if (!asked(FAULT_SHORT_RECV) || len <= 1 || !record_is_stream(s))
+    if (!wanted(FAULT_SHORT_RECV) || len <= 1 || !record_is_stream(s))
         return len;
     /* One recv in four may still fill the whole buffer, as a real one does when
        enough has arrived: a program that writes one byte past what recv filled must
@@ -195,7 +195,7 @@ int fault_reset_in_backlog(SOCKET s)
     struct linger abort = { 1, 0 };
     SOCKET c;
 
-    if (done || !asked(FAULT_ACCEPT_RESET))
+    if (done || !wanted(FAULT_ACCEPT_RESET))
         return 0;
     c = wsa_accept(s, NULL, NULL);
     if (c == INVALID_SOCKET)
@@ -223,7 +223,7 @@ struct addrinfo *fault_refuser_first(const struct addrinfo *hints, struct addrin
     size_t slot;
     const size_t slots = sizeof faults.added / sizeof faults.added[0];
 
-    if (!asked(FAULT_FIRST_REFUSES) || list == NULL || !refuser_fits(hints))
+    if (!wanted(FAULT_FIRST_REFUSES) || list == NULL || !refuser_fits(hints))
         return list;
     for (slot = 0; slot < slots && faults.added[slot]; slot++)
         ;
