@@ -117,10 +117,8 @@ def symbols(nm, obj):
     return defined, undefined
 
 
-def test_layers_link_only_below():
-    """The same at link time, from the built objects: no object of labs/common calls
-    a function (or reads a variable) that a layer above it defines, as a prototype
-    written by hand would let it."""
+def symbol_table():
+    """{source file: (defined, undefined)} of labs/common's built objects."""
     nm = nm_tool()
     if nm is None:
         pytest.skip("no nm for this target's objects (binutils)")
@@ -128,7 +126,14 @@ def test_layers_link_only_below():
                if p.suffix == ".c"}
     missing = [str(o) for o in objects.values() if not o.exists()]
     assert not missing, f"not built (make test builds them): {missing}"
-    table = {name: symbols(nm, obj) for name, obj in objects.items()}
+    return {name: symbols(nm, obj) for name, obj in objects.items()}
+
+
+def test_layers_link_only_below():
+    """The same at link time, from the built objects: no object of labs/common calls
+    a function (or reads a variable) that a layer above it defines, as a prototype
+    written by hand would let it."""
+    table = symbol_table()
     owner = {sym: name for name, (defined, _) in table.items() for sym in defined}
     wrong = [f"labs/common/{name} uses {sym}, defined by {owner[sym]} "
              f"({LAYERS[LAYER[owner[sym]]][0]})"
@@ -136,6 +141,17 @@ def test_layers_link_only_below():
              if sym in owner and LAYER[owner[sym]] > LAYER[name]]
     assert not wrong, "\n".join(wrong)
     assert "wsa_socket" in table["sockcompat.c"][0] and "rec_socket" in table["calls.c"][0]
+
+
+def test_students_header_is_the_platform():
+    """sockcompat.h, the header students read, names nothing a layer above defines
+    (the recorder's rec_ calls, the record, the faults, the helpers)."""
+    table = symbol_table()
+    above = {sym for name, (defined, _) in table.items() if LAYER[name] > 0 for sym in defined}
+    header = (COMMON / "sockcompat.h").read_text(encoding="utf-8")
+    named = sorted(sym for sym in above if re.search(rf"\b{re.escape(sym)}\b", header))
+    assert not named, f"sockcompat.h names what the layers above define: {named}"
+    assert "rec_socket" in above and "kit_announce" in above
 
 
 def test_platform_in_sockcompat_only():
