@@ -37,7 +37,7 @@ endif
 
 CFLAGS ?= -g -O1
 KIT_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -MD -MP -Ilabs/common $(PLATFORM_CFLAGS) \
-	$(SANITIZE_FLAGS)
+	$(SANITIZE_FLAGS) $(RECORDER_CFLAGS)
 
 # Platform detection, the common layer and the Check library: the one place that
 # knows about platforms.

@@ -1,5 +1,6 @@
 """A program's own socket calls, as the portability layer records them
-(labs/common/calls.c), and the faults the grader asks the layer to inject.
+(labs/common/calls.c, record.c), and the faults the grader asks the layer to inject
+(faults.c).
 
 Every program the grader starts gets a record file of its own (KIT_CALLS), the test's
 seed (KIT_SEED) and the test's faults (KIT_FAULTS). The record has one line per call,
@@ -17,15 +18,44 @@ the options set on a socket, listen's backlog, whether the announcement came aft
 listen."""
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
+# What the layer and the grader agree on, written once, in the layer: the record's
+# bound and the faults' names (the layer includes the same file as C).
+DEFINITIONS = Path(__file__).resolve().parents[2] / "labs" / "common" / "calls.def"
+
+_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+_LIMIT_ENTRY = re.compile(r"CALLS_LIMIT\((?P<name>[A-Z_]+), (?P<value>\d+)\)")
+_FAULT_ENTRY = re.compile(r'CALLS_FAULT\((?P<id>[A-Z_]+), "(?P<name>[a-z-]+)"\)')
+
+
+def read_definitions(path=DEFINITIONS):
+    """calls.def's entries: ({limit name: value}, (fault name, ...)). Its lines are
+    comments, the preprocessor's (#...), and one entry each; any other line is an
+    error that names it."""
+    limits, faults = {}, []
+    for number, line in enumerate(_COMMENT.sub(lambda m: "\n" * m.group().count("\n"),
+                                               path.read_text(encoding="utf-8"))
+                                  .splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        limit, fault = _LIMIT_ENTRY.fullmatch(line), _FAULT_ENTRY.fullmatch(line)
+        if limit:
+            limits[limit.group("name")] = int(limit.group("value"))
+        elif fault:
+            faults.append(fault.group("name"))
+        else:
+            raise ValueError(f"{path}:{number}: not an entry of calls.def: {line}")
+    return limits, tuple(faults)
+
+
+_LIMITS, FAULTS = read_definitions()
 # The faults the layer knows (KIT_FAULTS), as a test marks them:
 # @pytest.mark.faults("short-send", "short-recv").
-FAULTS = ("short-send", "short-recv", "accept-reset", "first-refuses")
-
-# The lines a record holds (RECORD_LIMIT in labs/common/calls.c): later calls are only
-# counted, in a "not recorded" line at exit, so a record this long may be missing the
-# calls a program made since.
-RECORD_LIMIT = 20000
+# The lines a record holds: later calls are only counted, in a "not recorded" line at
+# exit, so a record this long may be missing the calls a program made since.
+RECORD_LIMIT = _LIMITS["RECORD_LIMIT"]
 
 # Lines shown of a record in a transcript: around the first failed call, and its end.
 AROUND = 6

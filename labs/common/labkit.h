@@ -1,7 +1,7 @@
 /*
  * labkit.h - helpers every lab program uses for what is not the lesson: exit codes,
  * error lines, announcing a server and reading a port number. Plain C on top of
- * sockcompat.h; the same on every platform.
+ * sockcompat.h (and the call record, record.h); the same on every platform.
  */
 #ifndef LABKIT_H
 #define LABKIT_H
@@ -17,17 +17,14 @@ enum {
     EXIT_TIMEOUT = 3    /* a wait timed out */
 };
 
-/* Winsock's symbol for a WSA error code ("WSAECONNREFUSED"), or "WSA_UNKNOWN". */
-const char *wsa_error_name(int code);
-
-/* Windows' English text for a WSA error code; never NULL. */
-const char *wsa_error_text(int code);
-
-/* Prints "PROG: CALL: WSANAME (CODE): TEXT" on stderr. */
+/* Prints "PROG: CALL: WSANAME (CODE): TEXT" on stderr (wsa_error_name and
+   wsa_error_text, sockcompat.h); returns nothing. */
 void kit_error(const char *prog, const char *call, int code);
 
 /* Prints "listening on ADDR:PORT" for a bound socket, read back with getsockname,
-   and flushes stdout. Returns 0, or the WSA error code of getsockname. */
+   and flushes stdout, having written "announce(sN, ADDR:PORT)" in the call record
+   (where the kit's getsockname is not shown: it is not the program's). Returns 0,
+   or the WSA error code of getsockname. */
 int kit_announce(SOCKET s);
 
 /* Parses a decimal port number from 0 to 65535. Returns 0, or -1 if text is not one. */

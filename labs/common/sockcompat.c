@@ -1,10 +1,13 @@
 /*
  * sockcompat.c - the platform's socket calls, sockcompat.h's wsa_ functions. On
  * Windows they are ws2_32's own; on POSIX, Winsock's behaviour on top of Berkeley
- * sockets.
+ * sockets. Where Windows refuses what POSIX or Wine lets pass, the last part gives
+ * Windows' answer on both, so that code that breaks on Windows breaks everywhere.
  */
 #define SOCKCOMPAT_IMPL
 #include "sockcompat.h"
+
+#include <string.h>
 
 #ifdef _WIN32
 
@@ -42,8 +45,8 @@ int wsa_sendto(SOCKET s, const char *buf, int len, int flags,
     return sendto(s, buf, len, flags, to, tolen);
 }
 
-int wsa_recvfrom(SOCKET s, char *buf, int len, int flags,
-                 struct sockaddr *from, int *fromlen)
+static int system_recvfrom(SOCKET s, char *buf, int len, int flags,
+                           struct sockaddr *from, int *fromlen)
 {
     return recvfrom(s, buf, len, flags, from, fromlen);
 }
@@ -97,7 +100,6 @@ void wsa_freeaddrinfo(struct addrinfo *list) { freeaddrinfo(list); }
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/uio.h>
 
@@ -478,8 +480,8 @@ int wsa_sendto(SOCKET s, const char *buf, int len, int flags,
     return io_result(s, send_keeping_reports(s, buf, len, flags, to, (socklen_t)tolen));
 }
 
-int wsa_recvfrom(SOCKET s, char *buf, int len, int flags,
-                 struct sockaddr *from, int *fromlen)
+static int system_recvfrom(SOCKET s, char *buf, int len, int flags,
+                           struct sockaddr *from, int *fromlen)
 {
     if (io_refused(len) || bad_address_length(from, fromlen) || datagram_reset(s, 0))
         return SOCKET_ERROR;
@@ -756,3 +758,31 @@ int _setmode(int fd, int mode)
 }
 
 #endif /* POSIX */
+
+/* --- Windows' strictness, on every platform ------------------------------------- */
+
+/* recvfrom into a from buffer too short for the sender's address (a sockaddr_in for
+   an IPv6 sender) fails with WSAEFAULT on Windows, the datagram taken all the same.
+   Wine fills what fits, and POSIX would truncate: the sender's address is received
+   into a buffer of the layer's own, and given only if it fits. */
+int wsa_recvfrom(SOCKET s, char *buf, int len, int flags, struct sockaddr *from,
+                 int *fromlen)
+{
+    struct sockaddr_storage sender;
+    int size = (int)sizeof sender;
+    int rc;
+
+    if (from == NULL || fromlen == NULL || *fromlen < (int)sizeof(struct sockaddr) ||
+        *fromlen >= size)
+        return system_recvfrom(s, buf, len, flags, from, fromlen);
+    rc = system_recvfrom(s, buf, len, flags, (struct sockaddr *)&sender, &size);
+    if (rc == SOCKET_ERROR)
+        return rc;
+    if (size > *fromlen) {
+        WSASetLastError(WSAEFAULT);
+        return SOCKET_ERROR;
+    }
+    memcpy(from, &sender, (size_t)size);
+    *fromlen = size;
+    return rc;
+}

@@ -7,9 +7,10 @@
  * the same everywhere. This header and sockcompat.c are the kit's only room for
  * platform conditionals: no other file may test _WIN32.
  *
- * On every platform the socket calls a program makes go through calls.c, which
- * records them when the grader asks (KIT_CALLS) and injects the grader's faults
- * (KIT_FAULTS); the program still calls them by their Winsock names.
+ * A program calls the sockets by their Winsock names; at the end of this header
+ * they are the wsa_ calls below, on every platform. The kit's build also records
+ * them for the grader: see calls.h, which it puts before the first line of each
+ * program's files.
  */
 #ifndef SOCKCOMPAT_H
 #define SOCKCOMPAT_H
@@ -145,22 +146,16 @@ int _setmode(int fd, int mode); /* the previous mode */
 #endif /* POSIX */
 
 /* The platform's socket calls with Winsock's behaviour: ws2_32 itself on Windows,
-   sockcompat.c's Winsock on top of Berkeley sockets on POSIX. Winsock's signatures
+   sockcompat.c's Winsock on top of Berkeley sockets on POSIX, and where POSIX or
+   Wine is lax, Windows' strictness on both (sockcompat.c). Winsock's signatures
    (int lengths, char buffers); on POSIX each fails with WSANOTINITIALISED until
-   wsa_startup has succeeded, as on Windows. Programs call them through calls.c. */
-int wsa_startup(WORD requested, WSADATA *data);  /* 0, or a WSA error code */
-int wsa_cleanup(void);                            /* 0, or SOCKET_ERROR */
-SOCKET wsa_socket(int af, int type, int protocol);
+   wsa_startup has succeeded, as on Windows. */
+
+/* 0, or SOCKET_ERROR and WSAGetLastError says why. */
+int wsa_cleanup(void);
 int wsa_bind(SOCKET s, const struct sockaddr *addr, int addrlen);
 int wsa_connect(SOCKET s, const struct sockaddr *addr, int addrlen);
 int wsa_listen(SOCKET s, int backlog);
-SOCKET wsa_accept(SOCKET s, struct sockaddr *addr, int *addrlen);
-int wsa_send(SOCKET s, const char *buf, int len, int flags);
-int wsa_recv(SOCKET s, char *buf, int len, int flags);
-int wsa_sendto(SOCKET s, const char *buf, int len, int flags,
-               const struct sockaddr *to, int tolen);
-int wsa_recvfrom(SOCKET s, char *buf, int len, int flags,
-                 struct sockaddr *from, int *fromlen);
 int wsa_shutdown(SOCKET s, int how);
 int wsa_closesocket(SOCKET s);
 int wsa_setsockopt(SOCKET s, int level, int optname, const char *optval, int optlen);
@@ -168,69 +163,64 @@ int wsa_getsockopt(SOCKET s, int level, int optname, char *optval, int *optlen);
 int wsa_getsockname(SOCKET s, struct sockaddr *addr, int *addrlen);
 int wsa_getpeername(SOCKET s, struct sockaddr *addr, int *addrlen);
 int wsa_ioctlsocket(SOCKET s, long cmd, u_long *argp);
+
+/* A count (bytes sent or received, 0 when the peer has closed; sockets ready, 0
+   when the timeout ran out), or SOCKET_ERROR and WSAGetLastError says why.
+   wsa_recvfrom fails with WSAEFAULT when *fromlen is too short for the sender's
+   address, having taken the datagram, as Windows does. */
+int wsa_send(SOCKET s, const char *buf, int len, int flags);
+int wsa_recv(SOCKET s, char *buf, int len, int flags);
+int wsa_sendto(SOCKET s, const char *buf, int len, int flags,
+               const struct sockaddr *to, int tolen);
+int wsa_recvfrom(SOCKET s, char *buf, int len, int flags,
+                 struct sockaddr *from, int *fromlen);
 int wsa_select(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfds,
                const struct timeval *timeout);
+
+/* A socket, or INVALID_SOCKET and WSAGetLastError says why. */
+SOCKET wsa_socket(int af, int type, int protocol);
+SOCKET wsa_accept(SOCKET s, struct sockaddr *addr, int *addrlen);
+
+/* 0, or a WSA error code: wsa_startup's is not in WSAGetLastError, wsa_getaddrinfo's
+   is there too. */
+int wsa_startup(WORD requested, WSADATA *data);
 int wsa_getaddrinfo(const char *node, const char *service,
                     const struct addrinfo *hints, struct addrinfo **res);
+
+/* Frees a list wsa_getaddrinfo gave; returns nothing. */
 void wsa_freeaddrinfo(struct addrinfo *list);
 
-/* The same calls as the program makes them (calls.c): each one recorded, when the
-   environment's KIT_CALLS names a file, and given the faults KIT_FAULTS asks for.
-   They return what the wsa_ calls above return. */
-int rec_WSAStartup(WORD requested, WSADATA *data);
-int rec_WSACleanup(void);
-SOCKET rec_socket(int af, int type, int protocol);
-int rec_bind(SOCKET s, const struct sockaddr *addr, int addrlen);
-int rec_connect(SOCKET s, const struct sockaddr *addr, int addrlen);
-int rec_listen(SOCKET s, int backlog);
-SOCKET rec_accept(SOCKET s, struct sockaddr *addr, int *addrlen);
-int rec_send(SOCKET s, const char *buf, int len, int flags);
-int rec_recv(SOCKET s, char *buf, int len, int flags);
-int rec_sendto(SOCKET s, const char *buf, int len, int flags,
-               const struct sockaddr *to, int tolen);
-int rec_recvfrom(SOCKET s, char *buf, int len, int flags,
-                 struct sockaddr *from, int *fromlen);
-int rec_shutdown(SOCKET s, int how);
-int rec_closesocket(SOCKET s);
-int rec_setsockopt(SOCKET s, int level, int optname, const char *optval, int optlen);
-int rec_getsockopt(SOCKET s, int level, int optname, char *optval, int *optlen);
-int rec_getsockname(SOCKET s, struct sockaddr *addr, int *addrlen);
-int rec_getpeername(SOCKET s, struct sockaddr *addr, int *addrlen);
-int rec_ioctlsocket(SOCKET s, long cmd, u_long *argp);
-int rec_select(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfds,
-               const struct timeval *timeout);
-int rec_getaddrinfo(const char *node, const char *service,
-                    const struct addrinfo *hints, struct addrinfo **res);
-void rec_freeaddrinfo(struct addrinfo *list);
+/* Winsock's symbol for a WSA error code ("WSAECONNREFUSED"), or "WSA_UNKNOWN". */
+const char *wsa_error_name(int code);
 
-/* Adds the line "announce(sN, ADDRESS)" to the record (kit_announce calls it). */
-void calls_announce(SOCKET s, const char *address);
+/* Windows' English text for a WSA error code; never NULL. */
+const char *wsa_error_text(int code);
 
-/* The program's calls go through calls.c; the layer's own files define
-   SOCKCOMPAT_IMPL to reach the platform's calls. */
+/* The Winsock names, as a program calls them, are the calls above. sockcompat.c
+   defines SOCKCOMPAT_IMPL to reach the system's own. */
 #ifndef SOCKCOMPAT_IMPL
-#define WSAStartup(requested, data) rec_WSAStartup(requested, data)
-#define WSACleanup() rec_WSACleanup()
-#define socket(af, type, protocol) rec_socket(af, type, protocol)
-#define bind(s, addr, len) rec_bind(s, addr, len)
-#define connect(s, addr, len) rec_connect(s, addr, len)
-#define listen(s, backlog) rec_listen(s, backlog)
-#define accept(s, addr, lenp) rec_accept(s, addr, lenp)
-#define send(s, buf, len, flags) rec_send(s, buf, len, flags)
-#define recv(s, buf, len, flags) rec_recv(s, buf, len, flags)
-#define sendto(s, buf, len, flags, to, tolen) rec_sendto(s, buf, len, flags, to, tolen)
+#define WSAStartup(requested, data) wsa_startup(requested, data)
+#define WSACleanup() wsa_cleanup()
+#define socket(af, type, protocol) wsa_socket(af, type, protocol)
+#define bind(s, addr, len) wsa_bind(s, addr, len)
+#define connect(s, addr, len) wsa_connect(s, addr, len)
+#define listen(s, backlog) wsa_listen(s, backlog)
+#define accept(s, addr, lenp) wsa_accept(s, addr, lenp)
+#define send(s, buf, len, flags) wsa_send(s, buf, len, flags)
+#define recv(s, buf, len, flags) wsa_recv(s, buf, len, flags)
+#define sendto(s, buf, len, flags, to, tolen) wsa_sendto(s, buf, len, flags, to, tolen)
 #define recvfrom(s, buf, len, flags, from, fromlen) \
-    rec_recvfrom(s, buf, len, flags, from, fromlen)
-#define shutdown(s, how) rec_shutdown(s, how)
-#define closesocket(s) rec_closesocket(s)
-#define setsockopt(s, level, name, val, len) rec_setsockopt(s, level, name, val, len)
-#define getsockopt(s, level, name, val, lenp) rec_getsockopt(s, level, name, val, lenp)
-#define getsockname(s, addr, lenp) rec_getsockname(s, addr, lenp)
-#define getpeername(s, addr, lenp) rec_getpeername(s, addr, lenp)
-#define ioctlsocket(s, cmd, argp) rec_ioctlsocket(s, cmd, argp)
-#define select(n, r, w, e, t) rec_select(n, r, w, e, t)
-#define getaddrinfo(node, service, hints, res) rec_getaddrinfo(node, service, hints, res)
-#define freeaddrinfo(list) rec_freeaddrinfo(list)
+    wsa_recvfrom(s, buf, len, flags, from, fromlen)
+#define shutdown(s, how) wsa_shutdown(s, how)
+#define closesocket(s) wsa_closesocket(s)
+#define setsockopt(s, level, name, val, len) wsa_setsockopt(s, level, name, val, len)
+#define getsockopt(s, level, name, val, lenp) wsa_getsockopt(s, level, name, val, lenp)
+#define getsockname(s, addr, lenp) wsa_getsockname(s, addr, lenp)
+#define getpeername(s, addr, lenp) wsa_getpeername(s, addr, lenp)
+#define ioctlsocket(s, cmd, argp) wsa_ioctlsocket(s, cmd, argp)
+#define select(n, r, w, e, t) wsa_select(n, r, w, e, t)
+#define getaddrinfo(node, service, hints, res) wsa_getaddrinfo(node, service, hints, res)
+#define freeaddrinfo(list) wsa_freeaddrinfo(list)
 #endif
 
 #endif /* SOCKCOMPAT_H */

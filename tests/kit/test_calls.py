@@ -1,6 +1,6 @@
 """The call record as the grader reads it (grader/gradelib/calls.py), and a failure
 replayed by its seed."""
-import re
+import pytest
 
 from conftest import ROOT, build_patched, grade
 from gradelib import calls
@@ -11,7 +11,6 @@ getaddrinfo("127.0.0.1", "0", AF_UNSPEC, SOCK_STREAM, AI_PASSIVE) = 0 127.0.0.1:
 socket(AF_INET, SOCK_STREAM, IPPROTO_TCP) = s1
 setsockopt(s1, SOL_SOCKET, SO_LINGER, {l_onoff 1, l_linger 0}) = 0
 bind(s1, 127.0.0.1:0) = 0
-getsockname(s1, addr[128]) = 0 127.0.0.1:40000
 announce(s1, 127.0.0.1:40000)
 listen(s1, SOMAXCONN) = 0
 accept(s1, NULL) = INVALID_SOCKET WSAECONNRESET [fault: the client reset while it waited in the backlog]
@@ -28,22 +27,20 @@ def test_record_parsed():
     assert [s.name for s in record.open_at_exit()] == ["s1", "s2"]
     assert record.sockets["s1"].options == {"SO_LINGER": "{l_onoff 1, l_linger 0}"}
     assert record.backlog("s1") == "SOMAXCONN"
-    assert record.announced_too_soon().number == 7
+    assert record.announced_too_soon().number == 6
     accepts = record.named("accept")
     assert accepts[0].error == "WSAECONNRESET" and accepts[0].fault.startswith("the client")
     assert accepts[1].made == "s2"
     assert record.sequence() == (
         "WSAStartup -> getaddrinfo -> socket -> setsockopt(SO_LINGER) -> bind -> "
-        "getsockname -> [announce] -> listen -> accept WSAECONNRESET* -> accept -> "
-        "recv* x2 -> send WSAECONNRESET")
+        "[announce] -> listen -> accept WSAECONNRESET* -> accept -> recv* x2 -> "
+        "send WSAECONNRESET")
     assert "WSACleanup was called 0 time(s)" in record.startup_problem()
 
 
 def test_full_record():
-    """A record is full at the layer's limit, and when it says calls went unrecorded."""
-    limit = re.search(r"^#define RECORD_LIMIT (\d+)$",
-                      (ROOT / "labs" / "common" / "calls.c").read_text(), re.M)
-    assert limit and int(limit.group(1)) == calls.RECORD_LIMIT
+    """A record is full at the layer's limit, and when it says calls went unrecorded.
+    (That the layer stops there: test_common_layer.test_record_is_bounded.)"""
     assert not calls.Calls(SERVER).full
     line = "select(read s1; write NULL; except NULL; no timeout) = 1\n"
     assert not calls.Calls(line * (calls.RECORD_LIMIT - 1) + "exit: open none; "
@@ -51,6 +48,18 @@ def test_full_record():
     assert calls.Calls(line * calls.RECORD_LIMIT).full
     assert calls.Calls(SERVER.replace("exit:", "not recorded: 3 calls after the first "
                                       "20000\nexit:")).full
+
+
+def test_definitions_read(tmp_path):
+    """calls.def's entries as the grader reads them; a line that is no entry is an
+    error naming it, not a fault or a bound quietly lost."""
+    path = tmp_path / "calls.def"
+    path.write_text('/* a comment\n   CALLS_FAULT(NOT_ONE, "no") */\n#ifndef CALLS_FAULT\n'
+                    'CALLS_LIMIT(RECORD_LIMIT, 7)\nCALLS_FAULT(SHORT_SEND, "short-send")\n')
+    assert calls.read_definitions(path) == ({"RECORD_LIMIT": 7}, ("short-send",))
+    path.write_text(path.read_text() + 'CALLS_FAULT(SHORT_RECV, short-recv)\n')
+    with pytest.raises(ValueError, match=r"calls.def:6: .*CALLS_FAULT\(SHORT_RECV"):
+        calls.read_definitions(path)
 
 
 def test_startup_order():

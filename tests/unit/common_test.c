@@ -738,8 +738,8 @@ START_TEST(test_common_record_lines)
     ck_assert_ptr_nonnull(strstr(text, "socket(AF_INET, SOCK_STREAM, IPPROTO_TCP) = s"));
     ck_assert_ptr_nonnull(strstr(text, ", SOL_SOCKET, SO_EXCLUSIVEADDRUSE, 1) = 0\n"));
     ck_assert_ptr_nonnull(strstr(text, ", 127.0.0.1:0) = 0\n"));
-    ck_assert_ptr_nonnull(strstr(text, ", SOMAXCONN) = 0\n"));
-    ck_assert_ptr_nonnull(strstr(text, "announce(s"));
+    /* kit_announce's own getsockname is not the program's: not in its record */
+    ck_assert_ptr_nonnull(strstr(text, ", SOMAXCONN) = 0\nannounce(s"));
     ck_assert_ptr_nonnull(strstr(text, ", 127.0.0.1:"));
 }
 END_TEST
