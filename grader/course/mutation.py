@@ -257,19 +257,19 @@ class Mutant:
     FILE:LINE:COL:OPERATOR, is the same on every run of the same reference."""
 
     FIELDS = ("id", "file", "start", "end", "replacement", "operator", "function", "line",
-              "col", "end_line", "original")
+              "col", "end_line", "original", "given")
 
     def __init__(self, **fields):
         for name in self.FIELDS:
             setattr(self, name, fields[name])
 
     @classmethod
-    def at(cls, source, start, end, replacement, operator, function):
+    def at(cls, source, start, end, replacement, operator, function, given):
         line, col = source.line_col(start)
         return cls(id=f"{source.name}:{line}:{col}:{operator}", file=source.name, start=start,
                    end=end, replacement=replacement, operator=operator, function=function,
                    line=line, col=col, end_line=source.line_col(max(start, end - 1))[0],
-                   original=source.at(start, end))
+                   original=source.at(start, end), given=given)
 
     def fields(self):
         return {name: getattr(self, name) for name in self.FIELDS}
@@ -366,6 +366,11 @@ def parse_mutants(cindex, lab):
     return mutants
 
 
+def squeeze(text):
+    """TEXT with every run of white space one space."""
+    return " ".join(text.split())
+
+
 class Finder:
     """Walks one file's syntax tree and makes its mutants."""
 
@@ -377,14 +382,35 @@ class Finder:
         self.symmetric = set()      # where a call of SYMMETRIC is compared with == or !=
 
     def add(self, start, end, replacement, operator, function):
-        self.mutants.append(Mutant.at(self.source, start, end, replacement, operator, function))
+        if function:
+            given = self.given.get(function, False)
+        else:       # file scope: the line as the starter has it
+            line = self.source.line_col(start)[0]
+            text = self.source.text.splitlines()[line - 1].decode("utf-8", "replace")
+            given = squeeze(text) in self.starter_lines
+        self.mutants.append(Mutant.at(self.source, start, end, replacement, operator, function,
+                                      given))
 
     def run(self):
+        starter = self.source.path.parents[2] / "labs" / self.source.path.parent.name / \
+            self.source.name
+        text = starter.read_text(encoding="utf-8", errors="replace") if starter.exists() else ""
+        self.starter_lines = {squeeze(line) for line in text.splitlines()}
+        starter_text = squeeze(text)
+        # A function the starter has as the reference does is given: a student does
+        # not write it (a mistake in it is no student's).
+        self.given = {}
+        top = []
         for cursor in self.source.tu.cursor.get_children():
             loc = cursor.location
             if loc.file is None or os.path.realpath(loc.file.name) != \
                     os.path.realpath(str(self.source.path)):
                 continue
+            top.append(cursor)
+            span = self.source.span(cursor)
+            if cursor.kind == self.K.FUNCTION_DECL and cursor.is_definition() and span:
+                self.given[cursor.spelling] = squeeze(self.source.at(*span)) in starter_text
+        for cursor in top:
             if cursor.kind == self.K.MACRO_DEFINITION:
                 self.macro(cursor)
             else:
@@ -1121,7 +1147,8 @@ def report(lab, mutants, results, equivalents, tests, texts, stale, elapsed, job
             m = r.mutant
             ran = f"; ran {len(r.tests)} test(s): {', '.join(short(n) for n in r.tests)}" \
                 if r.tests else ""
-            lines.append(f"  {m.id}  in {m.function or '(file scope)'}: {m.edit()}{ran}")
+            given = " (given: the starter has it as is)" if m.given else ""
+            lines.append(f"  {m.id}  in {m.function or '(file scope)'}{given}: {m.edit()}{ran}")
             if r.note:
                 lines.append(f"    {r.note}")
             lines += ["    " + l for l in m.diff(texts[m.file]).splitlines()[2:]]
@@ -1150,7 +1177,8 @@ def report(lab, mutants, results, equivalents, tests, texts, stale, elapsed, job
             "score": round(percent, 1), "stale": stale, "left_out": tests.left_out,
             "mutants": [{"id": r.mutant.id, "file": r.mutant.file, "line": r.mutant.line,
                          "col": r.mutant.col, "operator": r.mutant.operator,
-                         "function": r.mutant.function, "edit": r.mutant.edit(),
+                         "function": r.mutant.function, "given": r.mutant.given,
+                         "edit": r.mutant.edit(),
                          "status": r.status, "equivalent": r.equivalent, "test": r.test,
                          "tests": r.tests, "seconds": round(r.seconds, 2), "note": r.note,
                          "diff": r.mutant.diff(texts[r.mutant.file])} for r in results]}
@@ -1245,8 +1273,8 @@ def analyse(args, argv):
             say(f"{m.id:44s} {m.function or '(file scope)'}: {m.edit()}")
         lab.work.mkdir(parents=True, exist_ok=True)
         listing = [{"id": m.id, "file": m.file, "line": m.line, "col": m.col,
-                    "operator": m.operator, "function": m.function, "original": m.original,
-                    "replacement": m.replacement} for m in chosen]
+                    "operator": m.operator, "function": m.function, "given": m.given,
+                    "original": m.original, "replacement": m.replacement} for m in chosen]
         (lab.work / "mutants.json").write_text(json.dumps(listing, indent=1) + "\n")
         say(f"mutation: {count(len(chosen), 'mutant')} of lab {lab.number} (and in "
             f"{rel(lab.work / 'mutants.json')})")

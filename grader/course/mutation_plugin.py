@@ -36,14 +36,18 @@ def pytest_sessionstart(session):
 
 
 def pytest_collection_finish(session):
+    # Where the tests run: in pytest-xdist's workers (each collects them all, and
+    # writes the same list) or in the one process without them.
     path = os.environ.get("KIT_MUTATION_COLLECT")
-    if not path or not _controller(session.config):
+    if not path or not session.items:
         return
     tests = [{"nodeid": item.nodeid,
               "sanitized": item.get_closest_marker("sanitized") is not None}
              for item in session.items]
-    with open(path, "w", encoding="utf-8") as f:
+    temporary = f"{path}.{os.getpid()}"
+    with open(temporary, "w", encoding="utf-8") as f:
         json.dump(tests, f, indent=1)
+    os.replace(temporary, path)
 
 
 @pytest.hookimpl(tryfirst=True)
