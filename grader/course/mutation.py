@@ -181,10 +181,6 @@ def load_clang(argv):
                   f"({'; '.join(errors[:2])}).\n{HOW_TO_INSTALL}", EXIT_NO_PARSER)
 
 
-class FileLocation(ctypes.Structure):
-    pass
-
-
 class Source:
     """One C file of the reference, parsed: its text (bytes) and where in it each
     cursor is written. Locations are file locations: for code in a macro's arguments,
@@ -212,8 +208,7 @@ class Source:
                                         ctypes.POINTER(ctypes.c_uint)]
         self._file_location.restype = None
         handle = self.tu.get_file(str(path))
-        self.file_handle = ctypes.cast(handle.obj if hasattr(handle, "obj") else handle._as_parameter_,
-                                       ctypes.c_void_p).value
+        self.file_handle = ctypes.cast(handle.obj, ctypes.c_void_p).value
         self.lines = [0]            # the offset where each line starts
         for i, byte in enumerate(self.text):
             if byte == 10:
