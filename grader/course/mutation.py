@@ -864,44 +864,64 @@ def read_log(path):
 
 # --- running ------------------------------------------------------------------------------
 
-_running = set()
+_running = {}               # every process started, and the mark of its programs
 _stopping = threading.Event()
 _lock = threading.Lock()
 
 
-def make(args):
-    return subprocess.run(["make", "--no-print-directory", "TARGET=native", *args], cwd=ROOT,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          errors="replace", env={k: v for k, v in os.environ.items()
-                                                 if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")})
+class Stopped(Exception):
+    """The analysis is being stopped (Ctrl-C, SIGTERM): no process more is started."""
 
 
 class Ran:
+    """How a process run ended: its status, its output (stdout and stderr together),
+    whether it was ended for taking too long, and how long it took."""
+
     def __init__(self, returncode, output, timed_out, seconds):
         self.returncode, self.output = returncode, output
         self.timed_out, self.seconds = timed_out, seconds
+        self.stdout = output
 
 
-def run_pytest(nodeids, env, timeout, jobs=1):
-    """Runs the grader on NODEIDS, JOBS at a time, ending it (and every program it
-    started) after TIMEOUT seconds."""
+def call(args, env=None, timeout=None, run_id=None):
+    """Runs ARGS in the kit's folder, in a session of its own, so that stop_all can end
+    it and all it started; after TIMEOUT seconds it is ended so (end_run)."""
     started = time.monotonic()
-    proc = subprocess.Popen(pytest_command(*nodeids, jobs=jobs), cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, start_new_session=True)
     with _lock:
-        _running.add(proc)
+        if _stopping.is_set():
+            raise Stopped()
+        proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        _running[proc] = run_id
     timed_out = False
     try:
         output, _ = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         timed_out = True
-        end_run(proc, env.get("KIT_RUN_ID"))
+        end_run(proc, run_id)
         output, _ = proc.communicate()
+    except BaseException:       # Ctrl-C or SIGTERM in this thread: this one first
+        end_run(proc, run_id)
+        raise
     finally:
         with _lock:
-            _running.discard(proc)
+            _running.pop(proc, None)
+    if _stopping.is_set():
+        raise Stopped()
     return Ran(proc.returncode, output.decode("utf-8", "replace"), timed_out,
                time.monotonic() - started)
+
+
+def make(args):
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
+    return call(["make", "--no-print-directory", "TARGET=native", *args], env=env)
+
+
+def run_pytest(nodeids, env, timeout, jobs=1):
+    """Runs the grader on NODEIDS, JOBS at a time, ending it (and every program it
+    started) after TIMEOUT seconds."""
+    return call(pytest_command(*nodeids, jobs=jobs), env=env, timeout=timeout,
+                run_id=env.get("KIT_RUN_ID"))
 
 
 def end_run(proc, run_id):
@@ -1224,7 +1244,7 @@ def main(argv=None):
     except Problem as problem:
         print(f"mutation: {problem}", file=sys.stderr)
         return problem.code
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Stopped):
         stop_all()
         print("mutation: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -1235,11 +1255,12 @@ def interrupted(signum, frame):
 
 
 def stop_all():
-    _stopping.set()
+    """Ends every process the analysis started (make, the grader and its programs)."""
     with _lock:
-        running = list(_running)
-    for proc in running:
-        end_run(proc, None)
+        _stopping.set()
+        running = list(_running.items())
+    for proc, run_id in running:
+        end_run(proc, run_id)
 
 
 def analyse(args, argv):
@@ -1297,9 +1318,9 @@ def analyse(args, argv):
         with _lock:
             worker = free.pop()
         try:
-            if _stopping.is_set():
-                return Result(mutant, "error", note="interrupted")
             return worker.test(mutant, tests)
+        except Stopped:
+            return Result(mutant, "error", note="interrupted")
         finally:
             with _lock:
                 free.append(worker)
