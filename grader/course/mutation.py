@@ -1122,7 +1122,7 @@ def score_of(results):
     return counts, killed, total
 
 
-def report(lab, mutants, results, equivalents, tests, texts, stale, elapsed, jobs):
+def report(lab, mutants, results, tests, texts, stale, elapsed, jobs):
     """The report: printed, and written to build/mutation/labNN/report.txt and
     report.json."""
     counts, killed, total = score_of(results)
@@ -1190,6 +1190,7 @@ def report(lab, mutants, results, equivalents, tests, texts, stale, elapsed, job
     (lab.work / "report.txt").write_text(text + "\n" + "\n".join(detail) + "\n", encoding="utf-8")
     data = {"lab": lab.number, "counts": counts, "killed": killed, "total": total,
             "score": round(percent, 1), "stale": stale, "left_out": tests.left_out,
+            "test_count": len(tests.tests), "elapsed": round(elapsed, 1), "jobs": jobs,
             "mutants": [{"id": r.mutant.id, "file": r.mutant.file, "line": r.mutant.line,
                          "col": r.mutant.col, "operator": r.mutant.operator,
                          "function": r.mutant.function, "given": r.mutant.given,
@@ -1236,6 +1237,9 @@ def main(argv=None):
                         help="some of the lab's tests only: a pytest -k expression (e.g. hidden)")
     parser.add_argument("--work", default=None,
                         help="the folder of the run's trees and reports (default build/mutation/labNN)")
+    parser.add_argument("--rescore", action="store_true",
+                        help="read the list of equivalents again and report the last run, "
+                             "without running anything")
     parser.add_argument("--fresh", action="store_true",
                         help="measure the reference's coverage again, even if nothing changed")
     args = parser.parse_args(argv)
@@ -1297,6 +1301,8 @@ def analyse(args, argv):
         return EXIT_DONE
     stale = [f"{i} is listed as equivalent, and no longer exists (the reference changed): "
              f"remove it, or list the mutant it became" for i in equivalents if i not in by_id]
+    if args.rescore:
+        return rescore(lab, mutants, by_id, equivalents, stale)
 
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, interrupted)
@@ -1342,7 +1348,15 @@ def analyse(args, argv):
         raise
     pool.shutdown()
     ordered = [results[m.id] for m in chosen]
-    for r in ordered:
+    apply_equivalents(ordered, equivalents, stale)
+    report(lab, mutants, ordered, tests, texts, stale, time.monotonic() - started, len(workers))
+    return EXIT_DONE
+
+
+def apply_equivalents(results, equivalents, stale):
+    """Marks each result the list names as equivalent, unless it was killed or did not
+    compile: that is said in STALE."""
+    for r in results:
         if r.mutant.id in equivalents:
             if r.status in ("killed", "timed out"):
                 stale.append(f"{r.mutant.id} is listed as equivalent, and is now killed (by "
@@ -1351,8 +1365,32 @@ def analyse(args, argv):
                 stale.append(f"{r.mutant.id} is listed as equivalent, and no longer compiles")
             else:
                 r.equivalent = equivalents[r.mutant.id]
-    report(lab, mutants, ordered, equivalents, tests, texts, stale,
-           time.monotonic() - started, len(workers))
+
+
+def rescore(lab, mutants, by_id, equivalents, stale):
+    """The last run's results (report.json) with the list of equivalents read again:
+    the report once more, without building or testing anything."""
+    path = lab.work / "report.json"
+    if not path.exists():
+        raise Problem(f"--rescore: lab {lab.number} has no earlier run to read "
+                      f"({rel(path)}): run make mutation LAB={lab.number} first")
+    data = json.loads(path.read_text())
+    results, gone = [], 0
+    for entry in data["mutants"]:
+        mutant = by_id.get(entry["id"])
+        if mutant is None:
+            gone += 1
+            continue
+        results.append(Result(mutant, entry["status"], entry["test"], entry["tests"],
+                              entry["seconds"], entry["note"]))
+    if gone:
+        stale.append(f"{gone} result(s) of the last run are of mutants that no longer exist "
+                     f"(the reference changed): run the analysis again")
+    apply_equivalents(results, equivalents, stale)
+    tests = argparse.Namespace(tests=range(data.get("test_count", 0)),
+                               left_out=data.get("left_out", {}))
+    report(lab, mutants, results, tests, lab.texts, stale, data.get("elapsed", 0.0),
+           data.get("jobs", 1))
     return EXIT_DONE
 
 
