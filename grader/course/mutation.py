@@ -865,6 +865,7 @@ def read_log(path):
 # --- running ------------------------------------------------------------------------------
 
 _running = {}               # every process started, and the mark of its programs
+_first_build = threading.Lock()
 _stopping = threading.Event()
 _lock = threading.Lock()
 
@@ -1040,7 +1041,7 @@ class Worker:
                 continue
             if sanitize:
                 if not self.asan_ready:
-                    with _lock:     # the sanitized layer is built once, by one worker
+                    with _first_build:  # the sanitized layer is built once, by one worker
                         self.build(self.asan, sanitize=True)
                     self.asan_ready = True
                 made = self.build(self.asan, sanitize=True)
