@@ -1271,12 +1271,15 @@ def stop_all():
 def analyse(args, argv):
     lab = Lab(args.lab, args.work)
     jobs = jobs_of(args.jobs)
-    if (os.environ.get("TARGET") or "native") != "native" or sys.platform == "win32":
-        raise Problem("the mutation analysis runs natively on Linux (and macOS): it measures "
-                      "the tests, which are the same on every target; TARGET=mingw has "
-                      "nothing to add")
+    if (os.environ.get("TARGET") or "native") != "native":
+        raise Problem("the mutation analysis runs natively (TARGET=native): it measures the "
+                      "tests, which are the same on every target; TARGET=mingw has nothing "
+                      "to add")
     equivalents_path = Path(args.equivalents) if args.equivalents else lab.equivalents
     equivalents = read_equivalents(equivalents_path)
+    if not sys.platform.startswith("linux"):
+        raise Problem(f"the mutation analysis runs on Linux only (gcc's coverage read by "
+                      f"gcov, the processes in /proc), not on {sys.platform}")
     cindex = load_clang(argv)
     mutants = make_mutants(cindex, lab)
     texts = lab.texts
