@@ -1128,6 +1128,12 @@ def report(lab, mutants, results, tests, texts, stale, elapsed, jobs):
     report.json."""
     counts, killed, total = score_of(results)
     percent = 100.0 * killed / total if total else 100.0
+
+    def given(status):
+        n = sum(1 for r in results if r.status == status and r.equivalent is None and
+                r.mutant.given)
+        return f"{n} in code the starter gives as it is" if n else ""
+
     lines = [f"== Mutation analysis of lab {lab.number} (solutions/{lab.name}): "
              f"{count(len(results), 'mutant')} of {len(mutants)}, {count(len(tests.tests), 'test')}, "
              f"{elapsed:.0f} s with {jobs} job(s)",
@@ -1135,8 +1141,10 @@ def report(lab, mutants, results, tests, texts, stale, elapsed, jobs):
              + (f"  ({counts['timed out']} of them timed out: ended after "
                 f"{TIME_FACTOR:g} x the reference's time for the same tests + "
                 f"{TIME_SLACK:g} s, counted as killed)" if counts["timed out"] else ""),
-             f"  survived     {counts['survived']:4d}",
-             f"  not covered  {counts['not covered']:4d}  (no test runs the line)",
+             f"  survived     {counts['survived']:4d}" + (f"  ({given('survived')})"
+                                                          if given('survived') else ""),
+             f"  not covered  {counts['not covered']:4d}  (no test runs the line"
+             + (f"; {given('not covered')}" if given('not covered') else "") + ")",
              f"  stillborn    {counts['stillborn']:4d}  (do not compile with the kit's "
              f"flags: left out)",
              f"  equivalent   {counts['equivalent']:4d}  (listed in {rel(lab.equivalents)}: "
