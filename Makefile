@@ -12,6 +12,7 @@
 #   make starters     after changing a starter: record its files in grader/starters.json,
 #                     by which make grade tells a lab not yet started
 #   make handout      the instructor's tools: handout, autograder, classroom50, grade-batch
+#   make mutation     LAB=NN: how many mistakes lab NN's tests catch (mutation analysis)
 #   make clean        remove build/
 #
 # TARGET=native (default) uses this machine's compiler; TARGET=mingw cross-compiles

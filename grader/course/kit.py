@@ -32,7 +32,8 @@ KIT_ONLY_INCLUDES = ("include tests/Makefile.local", "include tests/fuzz/Makefil
 COURSE_INCLUDE = "-include grader/course/Makefile.local"
 # The header lines of targets a handout has not got, and the bench rule.
 KIT_ONLY_TARGETS = ("make test", "make fuzz", "make flake", "make bench", "make handout",
-                    "make autograder", "make classroom50", "make grade-batch", "make examples")
+                    "make autograder", "make classroom50", "make grade-batch", "make examples",
+                    "make mutation")
 BENCH_RULE = re.compile(r"^# A benchmark, not a test.*?\n\n", re.M | re.S)
 STUDENT_DOCS = ("docs/setup-windows.md", "docs/setup-linux-macos.md", "docs/concepts.md",
                 "docs/platform-differences.md")
