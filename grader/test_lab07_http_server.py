@@ -34,7 +34,9 @@ SHORT_TIMEOUT = 2
 @pytest.mark.points(3)
 def test_unit_request(unit):
     """head_length and parse_request: the request line, its errors and its limit (unit tests)"""
-    unit(UNITS, "Request", "The request line is METHOD SP TARGET SP HTTP/D.D and ends with "
+    unit(UNITS, "Request", "head_length looks for CR LF CR LF at each i while i + 4 <= len "
+         "(len - 4 wraps round below 4). "
+         "The request line is METHOD SP TARGET SP HTTP/D.D and ends with "
          "CR LF: one space each, nothing else, the method a token (G(T is 400). Check the "
          "version first (400 for one that is not HTTP/D.D, 505 for another major), then "
          "414 for a long target, then 405 for a method other than GET or HEAD: POST / "
@@ -433,7 +435,7 @@ def test_versions(server, site):
     proc = server()
     expect_answer(proc, request(proc, b"GET /notes.txt HTTP/1.0\r\n\r\n"),
                   "an HTTP/1.0 request without Host", 200, site.files["notes.txt"], None,
-                  "Only HTTP/1.1 requires Host; HTTP/1.0 may leave it out.")
+                  "HTTP/1.0 may leave Host out; only HTTP/1.1 (and a later 1.x) needs it.")
     for version in ("HTTP/2.0", "HTTP/3.0", "HTTP/0.9"):
         expect_answer(proc, request(proc, get("/", version=version)),
                       f"a request for {version}", 505, None, None,

@@ -1,5 +1,7 @@
 /*
  * connect.c - lab 02: connecting to a server by name, trying every address.
+ * Lab 05 links this file alone: it uses nothing of tcpclient.c, and everything in it
+ * but connect_to is static.
  */
 #include <string.h>
 

@@ -45,7 +45,8 @@ static int talk(const char *host, const char *port, const char *message)
     /* TODO(lab02): the exchange of README section 6: the line sent, the reply on
        stdout byte for byte. Returns EXIT_OK once the server has closed and the reply
        is written; EXIT_NETWORK after the kit's error line naming the failed call
-       ("cannot write to stdout" for a failed write). The socket is closed either way. */
+       (kit_error), or after "tcp_client: cannot write to stdout" (a plain line on
+       stderr, no WSA code) for a failed write. The socket is closed either way. */
     (void)host;
     (void)port;
     (void)message;

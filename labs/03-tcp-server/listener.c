@@ -1,6 +1,8 @@
 /*
  * listener.c - lab 03: a listening socket on the first address that works, its
- * port its own.
+ * port its own. Labs 05, 06 and 07 link this file alone: it uses nothing of
+ * tcpserver.c, and everything in it but open_listener is static (their programs
+ * have a send_all of their own).
  */
 #include <string.h>
 

@@ -40,7 +40,7 @@ int set_abortive_close(SOCKET s);
 int read_int_option(SOCKET s, int level, int name, int *value);
 
 /* Sends all len bytes of buf, however many send calls it takes. Returns 0, or the
-   WSA error code of send. */
+   WSA error code of send (not SOCKET_ERROR, as lab 02's send_all returns). */
 int send_all(SOCKET s, const char *buf, int len);
 
 /* Receives until the peer's end-of-file, counting the bytes in *bytes and hashing

@@ -25,7 +25,8 @@ struct http_request {
 };
 
 /* The length of the head at the start of buf, up to and including the blank line
-   (CR LF CR LF) that ends it; 0 if len bytes do not hold a whole head yet. */
+   (CR LF CR LF) that ends it; 0 if len bytes do not hold a whole head yet. len may
+   be anything from 0: it reads none of buf past len. */
 size_t head_length(const char *buf, size_t len);
 
 /* Parses a whole head (len bytes, as head_length measured it) into *req. Returns 200,
@@ -35,12 +36,13 @@ size_t head_length(const char *buf, size_t len);
       other than 1;
    2. 400 for a METHOD that is not a token (one or more of RFC 9110's tchars:
       letters, digits and !#$%&'*+-.^_`|~), or an empty TARGET or one with a byte
-      below 0x21 or 0x7F;
+      below 0x21, or 0x7F (bytes from 0x80 are allowed);
    3. 414 for a TARGET of TARGET_LIMIT bytes or more;
    4. 405 for a METHOD other than GET and HEAD;
-   5. 400 for a header line that is not NAME: VALUE (NAME a token, VALUE without a
-      control byte but tab), a CR or LF that does not end a line as CR LF, more than
-      one Host header, or an HTTP/1.1 request without one.
+   5. 400 for a header line that is not NAME:VALUE (NAME a token; VALUE, after any
+      spaces, may be empty, and holds no control byte but tab), a CR or LF that does
+      not end a line as CR LF, more than one Host header, or an HTTP/1.1 request
+      (HTTP/1.2 to 1.9 read as 1.1) without one.
    Whatever it returns, req->head is 1 if head starts with "HEAD " (so that an error
    answer to HEAD has no body either), 0 otherwise; the other fields are meaningful
    only when it returns 200. */

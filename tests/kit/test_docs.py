@@ -171,6 +171,29 @@ def test_each_concepts_section_has_a_diagram_an_experiment_and_its_labs(anchor):
         f"#{anchor} links no lab in its 'Used in'"
 
 
+def labs_linking(anchor):
+    """The numbers of the labs whose README links the concepts page's section ANCHOR."""
+    return sorted(lab.name[:2] for lab in LABS
+                  if f"../../docs/concepts.md#{anchor}" in links(lab / "README.md"))
+
+
+def labs_used_in(anchor):
+    """The numbers of the labs the concepts page's section ANCHOR lists in its 'Used in'."""
+    body = sections(CONCEPTS.read_text(encoding="utf-8")).get(anchor, "")
+    used = re.search(r"\*\*Used in:\*\*(.*)", body, re.S)
+    return sorted(set(re.findall(r"\]\(\.\./labs/(\d\d)-[a-z0-9-]+/README\.md\)",
+                                 used.group(1) if used else "")))
+
+
+@pytest.mark.parametrize("anchor", CONCEPT_ANCHORS)
+def test_each_concepts_section_lists_the_labs_that_link_it(anchor):
+    """A section's 'Used in' and the labs' links agree: a student who follows a link
+    from lab NN finds lab NN named there, and no lab is named that never sends anyone."""
+    assert labs_used_in(anchor) == labs_linking(anchor), \
+        f"docs/concepts.md#{anchor} says it is used in labs {labs_used_in(anchor)}; the " \
+        f"labs whose README links it are {labs_linking(anchor)}"
+
+
 def test_concepts_page_draws_its_diagrams_in_code_blocks():
     fences = FENCE.findall(CONCEPTS.read_text(encoding="utf-8"))
     assert len(fences) >= 5, f"docs/concepts.md has {len(fences)} diagrams"
@@ -297,6 +320,50 @@ def test_lab_answers_files_ask_the_readmes_questions(lab):
         numbers = numbered(path.read_text(encoding="utf-8"))
         assert numbers == list(range(1, asked + 1)), \
             f"{path.relative_to(ROOT)} numbers its questions {numbers}; the README asks {asked}"
+
+
+# A link of a README, [text](../../docs/page.md#anchor), as answers.txt writes it:
+# text (docs/page.md).
+README_LINK = re.compile(r"\[([^\]]*)\]\(\.\./\.\./([^)#\s]+)(?:#[^)\s]*)?\)")
+
+
+def items(text):
+    """{number: text} of the numbered items of TEXT, each running to the next,
+    whitespace collapsed."""
+    parts = re.split(r"^(\d+)\.\s", text, flags=re.M)
+    return {int(parts[i]): " ".join(parts[i + 1].split()) for i in range(1, len(parts), 2)}
+
+
+def asked(lab):
+    """{number: question} of LAB's README, its links written as answers.txt writes them."""
+    return {n: README_LINK.sub(r"\1 (\2)", q)
+            for n, q in items(section(readme(lab), "Questions") or "").items()}
+
+
+def answer_sheet(lab):
+    """{number: question} of the students' labs/NN/answers.txt: each question runs to
+    the first blank line after it, where the answer goes."""
+    text = (ROOT / "labs" / lab.name / "answers.txt").read_text(encoding="utf-8")
+    parts = re.split(r"^(\d+)\.\s", text, flags=re.M)
+    return {int(parts[i]): " ".join(parts[i + 1].split("\n\n")[0].split())
+            for i in range(1, len(parts), 2)}
+
+
+@pytest.mark.parametrize("lab", lab_params())
+def test_lab_answers_file_repeats_the_questions(lab):
+    """The students' answers.txt asks each question word for word, commands included,
+    so that nobody answers a question the README no longer asks."""
+    sheet, readme_questions = answer_sheet(lab), asked(lab)
+    differ = [n for n in readme_questions if sheet.get(n) != readme_questions[n]]
+    assert not differ, \
+        f"labs/{lab.name}/answers.txt does not repeat the README's question {differ[0]}:\n" \
+        f"README:      {readme_questions[differ[0]]}\nanswers.txt: {sheet.get(differ[0])}"
+
+
+def test_the_answers_check_can_fail(tmp_path):
+    assert README_LINK.sub(r"\1 (\2)", "see [ports](../../docs/concepts.md#ports-x).") == \
+        "see ports (docs/concepts.md)."
+    assert items("1. Why\n   so?\n\n2. How?\n") == {1: "Why so?", 2: "How?"}
 
 
 @pytest.mark.parametrize("lab", lab_params())

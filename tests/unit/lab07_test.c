@@ -19,6 +19,12 @@ START_TEST(test_http_head_length)
 {
     const char *head = "GET / HTTP/1.1\r\nHost: x\r\n\r\nbody";
 
+    /* Fewer than four bytes hold no blank line, and are all it may read. */
+    for (size_t n = 0; n < 4; n++)
+        ck_assert_msg(head_length("\r\n\r\n", n) == 0, "head_length of %u bytes returned "
+                      "%u: fewer than 4 bytes hold no blank line (loop while i + 4 <= len: "
+                      "len - 4 wraps round below 4)", (unsigned)n,
+                      (unsigned)head_length("\r\n\r\n", n));
     ck_assert_uint_eq(head_length(head, strlen(head)), strlen(head) - 4);
     /* A head cut anywhere before its last byte is not whole yet. */
     for (size_t n = 0; n < strlen(head) - 4; n++)

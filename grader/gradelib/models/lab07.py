@@ -108,8 +108,9 @@ def _headers(rest, version):
         hosts += name.lower() == b"host"
     if hosts > 1:
         return 400, f"{hosts} Host headers: more than one is 400 in any version", 1
-    if version == b"HTTP/1.1" and hosts != 1:
-        return 400, "an HTTP/1.1 request needs exactly one Host header", 1
+    # HTTP/1.2 to 1.9 are read as 1.1 (RFC 9110, 2.5): they need Host too.
+    if re.fullmatch(rb"HTTP/1\.[1-9]", version) and hosts != 1:
+        return 400, f"an {version.decode()} request needs exactly one Host header", 1
     return None
 
 
@@ -226,9 +227,9 @@ def _percent_one(path):
 
 METHODS = [b"GET"] * 6 + [b"HEAD"] * 3 + [b"POST", b"PUT", b"get", b"Head", b"OPTIONS",
                                          b"G(T", b"GE\x01T", b"X-Y"]
-VERSIONS = [b"HTTP/1.1"] * 6 + [b"HTTP/1.0"] * 2 + [b"HTTP/2.0", b"HTTP/0.9", b"HTTP/1",
-                                                   b"http/1.1", b"HTTP/11.1", b"HTTP/a.1",
-                                                   b"HTTP/1.1x", b"HTTP/3.1"]
+VERSIONS = [b"HTTP/1.1"] * 6 + [b"HTTP/1.0"] * 2 + [b"HTTP/1.2", b"HTTP/2.0", b"HTTP/0.9",
+                                                   b"HTTP/1", b"http/1.1", b"HTTP/11.1",
+                                                   b"HTTP/a.1", b"HTTP/1.1x", b"HTTP/3.1"]
 NAMES = [b"Host", b"host", b"HOST", b"Accept", b"User-Agent", b"X-Y", b"Host ", b"",
          b"X(Y", b"Ho st", b"a\x00"]
 VALUES = [b"127.0.0.1", b"", b" x ", b"a\tb", b"x\x01y", b"x\x7f", b"\xff\xfe", b"*/*"]
@@ -340,8 +341,9 @@ def _request(driver, data, cut):
                 f"(section 2) says {want}: the head ends with the first blank line "
                 "(CR LF CR LF), 0 while none has come",
                 expected=str(want), got=str(got),
-                hint=f"bytes: {shown(piece)}\nLook for \\r\\n\\r\\n at every offset, up to "
-                     "len - 4 included, by length (the bytes are not a C string).")
+                hint=f"bytes: {shown(piece)}\nLook for \\r\\n\\r\\n at every offset i while "
+                     "i + 4 <= len (len - 4 wraps round below 4: len is a size_t), by length "
+                     "(the bytes are not a C string).")
     head = data[:head_length(data)]
     reply = driver.ask("P", head)
     status, flag, minor, target = reply.int(), reply.int(), reply.int(), reply.bytes()
