@@ -55,6 +55,9 @@ def pytest_configure(config):
     config.option.reportchars = ""
     if config.pluginmanager.hasplugin("timeout") and not config.getoption("timeout", None):
         config.option.timeout = TEST_TIMEOUT
+    if not hasattr(config, "workerinput"):
+        # Behind the fallback, users of the run's own: the workers inherit the choice.
+        _state["users"] = platform.boundary.hold_users()
     platform.boundary.grader_started(platform.boundary.current(), scoring.GRADE_DIR, WORK,
                                      Path(__file__).parent / "hidden")
     if not hasattr(config, "workerinput"):          # the controlling process

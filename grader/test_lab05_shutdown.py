@@ -19,6 +19,8 @@ from gradelib.peers import (FIRST_PIECE_PAUSE, IPV4, Listener, connect, exchange
 UNITS = "lab05_units"
 # How long the grader's peers wait for the student's programs.
 PEER_WAIT = 20.0
+# A client that has ended: its connection, if it made one, waits in the backlog.
+ENDED_CLIENT_WAIT = 5.0
 
 
 # --- transfer.c, through its unit tests (tests/unit/lab05_test.c) ------------------
@@ -80,8 +82,12 @@ def test_reused_open_listener(unit):
 # --- upload -----------------------------------------------------------------------
 
 def served(server, what):
-    """What the grader server's handler returned, or a failure saying why not."""
+    """What the grader server's handler returned, once upload has ended, or a failure
+    saying why not."""
     try:
+        # A connection upload made is in the backlog already: a few seconds to accept it.
+        if not server.came(ENDED_CLIENT_WAIT):
+            raise TimeoutError
         return server.result(timeout=PEER_WAIT)
     except TimeoutError:
         raise expect.Failure(f"{what}: upload never connected", expected="a connection",

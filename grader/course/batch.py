@@ -216,7 +216,8 @@ class Batch:
         # One test at a time: the batch grades several submissions at once already.
         graded = kit.grade_tree(tree, here, target=self.target, seed=seed,
                                 timeout=self.timeout, jobs=1,
-                                extra_env={"KIT_SANDBOX_UID": str(uid)})
+                                extra_env={kit.boundary.UID_VAR: str(uid),
+                                           kit.boundary.HELD_VAR: str(uid)})
         results = graded.result()
         kit.write_private(here / "results.json", json.dumps(results, indent=2) + "\n")
         labs = {lab[:2]: {"score": 0, "max_score": 0} for lab in self.labs}

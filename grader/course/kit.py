@@ -49,7 +49,8 @@ LARGEST_SOURCE = 1 << 20
 NOT_INHERITED = ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES", "KIT_OUT", "KIT_SRC",
                  "KIT_LAB", "KIT_GRADE_DIR", "KIT_TARGET", "KIT_WRAPPER", "KIT_PASS_ENV",
                  "KIT_SEED", "KIT_GRADE_JOBS", "KIT_JOBS", "KIT_SANDBOX", "KIT_WINEPREFIX",
-                 "KIT_SANDBOX_UID", "KIT_SANDBOX_CHOSEN", "PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT",
+                 "KIT_SANDBOX_UID", "KIT_SANDBOX_UID_HELD", "KIT_SANDBOX_CHOSEN",
+                 "PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT",
                  "PYTEST_XDIST_TESTRUNUID", "PYTEST_CURRENT_TEST")
 
 
@@ -278,9 +279,14 @@ class Slots:
 
     @contextlib.contextmanager
     def taken(self):
+        """A slot's first uid, its block held from every other grading run here
+        (boundary.reserve_users) while the job grades."""
         slot = self.free.get()
         try:
-            yield boundary.STUDENT_UID + slot * boundary.JOB_UIDS
+            uid, lock = boundary.reserve_users(boundary.STUDENT_UID + slot * boundary.JOB_UIDS,
+                                               environ={})
+            with lock:
+                yield uid
         finally:
             self.free.put(slot)
 

@@ -696,7 +696,7 @@ class Tests:
         else:
             say(f"mutation: the reference's coverage of lab {lab.number} is that of the last "
                 f"run (nothing it depends on has changed): {rel(self.cache)}")
-        self.tests = data["tests"]          # {nodeid: {sanitized, passed, seconds, lines, functions}}
+        self.tests = data["tests"]          # {nodeid: {passed, seconds, lines, functions}}
         self.left_out = data["left_out"]    # {nodeid: why}
         self.executable = {f: set(lines) for f, lines in data["executable"].items()}
         for t in self.tests.values():
@@ -760,7 +760,7 @@ class Tests:
             if n in left_out:
                 continue
             lines, functions = self.read_coverage(gcov / test_key(n), out, executable)
-            data["tests"][n] = {"sanitized": t["sanitized"], "seconds": outcomes[n]["seconds"],
+            data["tests"][n] = {"seconds": outcomes[n]["seconds"],
                                 "lines": {f: sorted(v) for f, v in lines.items()},
                                 "functions": {f: sorted(v) for f, v in functions.items()}}
         data["executable"] = {f: sorted(v) for f, v in executable.items()}
@@ -1033,28 +1033,21 @@ class Worker:
                           note=self.first_error(made.stdout))
         if not covering:
             return Result(mutant, "not covered", seconds=time.monotonic() - started)
-        plain = [n for n in covering if not tests.tests[n]["sanitized"]]
-        sanitized = [n for n in covering if tests.tests[n]["sanitized"]]
-        ran = []
-        for group, sanitize in ((plain, False), (sanitized, True)):
-            if not group:
-                continue
-            if sanitize:
-                if not self.asan_ready:
-                    with _first_build:  # the sanitized layer is built once, by one worker
-                        self.build(self.asan, sanitize=True)
-                    self.asan_ready = True
-                made = self.build(self.asan, sanitize=True)
-                if made.returncode != 0:
-                    return Result(mutant, "stillborn", seconds=time.monotonic() - started,
-                                  note="with the sanitizers: " + self.first_error(made.stdout))
-            outcome = self.run(group, tests, sanitize)
-            ran += outcome.tests
-            if outcome.status != "survived":
-                outcome.tests = ran
-                outcome.mutant = mutant
-                outcome.seconds = time.monotonic() - started
-                return outcome
+        # As make grade runs them: every test in the build with the sanitizers.
+        if not self.asan_ready:
+            with _first_build:  # the sanitized layer is built once, by one worker
+                self.build(self.asan, sanitize=True)
+            self.asan_ready = True
+        made = self.build(self.asan, sanitize=True)
+        if made.returncode != 0:
+            return Result(mutant, "stillborn", seconds=time.monotonic() - started,
+                          note="with the sanitizers: " + self.first_error(made.stdout))
+        outcome = self.run(covering, tests, sanitize=True)
+        if outcome.status != "survived":
+            outcome.mutant = mutant
+            outcome.seconds = time.monotonic() - started
+            return outcome
+        ran = outcome.tests
         return Result(mutant, "survived", tests=ran, seconds=time.monotonic() - started)
 
     def run(self, nodeids, tests, sanitize):

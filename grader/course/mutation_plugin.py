@@ -1,8 +1,7 @@
 """The pytest plugin of mutation.py (make mutation): loaded into the grader with
 `-p mutation_plugin`, it reports what mutation.py needs and changes no verdict.
 
-- KIT_MUTATION_COLLECT=FILE: the tests collected, as JSON: each one's node id and
-  whether it runs the build with the sanitizers (the `sanitized` marker).
+- KIT_MUTATION_COLLECT=FILE: the tests collected, as JSON: each one's node id.
 - KIT_MUTATION_LOG=FILE: one JSON line per phase of each test (node id, phase,
   outcome, seconds, and whether it was an expected failure: a line not graded here).
 - KIT_MUTATION_STOP=1: the run stops after the first test that fails (or is skipped):
@@ -41,9 +40,7 @@ def pytest_collection_finish(session):
     path = os.environ.get("KIT_MUTATION_COLLECT")
     if not path or not session.items:
         return
-    tests = [{"nodeid": item.nodeid,
-              "sanitized": item.get_closest_marker("sanitized") is not None}
-             for item in session.items]
+    tests = [{"nodeid": item.nodeid} for item in session.items]
     temporary = f"{path}.{os.getpid()}"
     with open(temporary, "w", encoding="utf-8") as f:
         json.dump(tests, f, indent=1)

@@ -12,8 +12,9 @@ BUILD_POINTS = 1
 # The most compiler errors a build line shows; the log has them all.
 ERRORS_SHOWN = 6
 
-# gcc's and clang's "FILE:LINE:COL: error: ...", and the linker's errors.
-ERROR_LINE = re.compile(r"^(?:\S[^:\n]*:\d+(?::\d+)?: (?:fatal )?error: .*"
+# gcc's and clang's "FILE:LINE:COL: error: ...", the assembler's "FILE.s:9: Error: ...",
+# and the linker's errors.
+ERROR_LINE = re.compile(r"^(?:\S[^:\n]*:\d+(?::\d+)?: (?:fatal )?(?:error|Error): .*"
                         r"|.*undefined reference to .*|.*: multiple definition of .*"
                         r"|collect2: error: .*|ld: .*error.*)$", re.M)
 

@@ -155,6 +155,7 @@ class Listener:
         self.port = self.sock.getsockname()[1]
         self.timeout = timeout
         self.results = []
+        self.accepted = threading.Event()     # set at the first connection
         self._handler = handler
         self._closed = threading.Event()
         self._clients = clients
@@ -181,6 +182,7 @@ class Listener:
             conn = self._accept(deadline)
             if conn is None:
                 return
+            self.accepted.set()
             conn.settimeout(self.timeout)
             try:
                 self.results.append(self._handler(conn))
@@ -198,6 +200,11 @@ class Listener:
         if isinstance(self.results[0], BaseException):
             raise self.results[0]
         return self.results[0]
+
+    def came(self, timeout):
+        """Whether a client has connected, waiting up to TIMEOUT seconds. Once the
+        client has ended, a connection it made is waiting to be accepted already."""
+        return self.accepted.wait(budget.left(timeout))
 
     def close(self):
         self._closed.set()

@@ -30,6 +30,7 @@ run, without a PID namespace or user of their own (WINE_LIMITS).
 """
 import os
 import shutil
+import tempfile
 import signal
 import subprocess
 import time
@@ -46,6 +47,11 @@ UID_VAR = "KIT_SANDBOX_UID"
 # at once share a user (the fallback ends a test's processes by their user).
 STUDENT_UID = 61000
 JOB_UIDS = 16
+# A run that holds its block of users: one lock file per block, held while it grades,
+# so that two grading runs on one machine (two make grade, a batch beside them) never
+# share a user; HELD_VAR says a caller (grade-batch) holds the block already.
+UID_LOCKS = Path(tempfile.gettempdir()) / "kit-student-users"
+HELD_VAR = "KIT_SANDBOX_UID_HELD"
 
 # The system's folders a program or the compiler reads: mounted read-only, or made
 # the same symbolic links they are here (/lib -> usr/lib on a merged /usr).
@@ -117,6 +123,42 @@ def student_uid(environ=None):
     base = int(text) if text.isdigit() else STUDENT_UID
     worker = environ.get("PYTEST_XDIST_WORKER", "")
     return base + (int(worker[2:]) + 1 if worker[2:].isdigit() else 0)
+
+
+def reserve_users(start=None, environ=None):
+    """A block of JOB_UIDS users that no other grading run on this machine holds, from
+    START (default: UID_VAR's, or STUDENT_UID) up: (its first uid, the open lock file
+    that holds it until closed or the process ends). Sets UID_VAR in ENVIRON for the
+    run's processes, and forgets a choice made with another."""
+    import fcntl                                    # the fallback is Linux's alone
+    environ = os.environ if environ is None else environ
+    if start is None:
+        text = environ.get(UID_VAR, "").strip()
+        start = int(text) if text.isdigit() else STUDENT_UID
+    UID_LOCKS.mkdir(mode=0o755, exist_ok=True)
+    for uid in range(start, start + 256 * JOB_UIDS, JOB_UIDS):
+        lock = open(UID_LOCKS / f"{uid}.lock", "a")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            lock.close()
+            continue
+        environ[UID_VAR] = str(uid)
+        _chosen.clear()
+        return uid, lock
+    raise RuntimeError(f"no free block of student users from {start} ({UID_LOCKS})")
+
+
+def hold_users(environ=None):
+    """Behind the fallback, this run's block of users (reserve_users), unless its
+    caller holds one for it (HELD_VAR): the lock, or None."""
+    environ = os.environ if environ is None else environ
+    if current(environ=environ).kind != "user":
+        return None
+    held = environ.get(HELD_VAR, "")
+    if held and held == environ.get(UID_VAR, ""):
+        return None
+    return reserve_users(environ=environ)[1]
 
 
 _chosen = {}
