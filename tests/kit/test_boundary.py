@@ -63,6 +63,17 @@ def env(**extra):
     return {**{k: v for k, v in os.environ.items() if k not in CLEAN}, **extra}
 
 
+@pytest.fixture
+def outside_tmp():
+    """A folder for a grade behind the fallback, where the student's user may pass:
+    outside pytest's own temporary root, which every pytest run here (the grading
+    runs of other kit tests too) makes its user's alone again as it starts."""
+    import tempfile
+    folder = Path(tempfile.mkdtemp(prefix="kit-fallback-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 def refusing_namespaces(tmp_path):
     """PATH with a bwrap first that fails as bwrap does where namespaces are refused;
     TMP_PATH made passable for the student's user, as the fallback needs of the
@@ -241,7 +252,8 @@ def test_without_the_boundary_the_attack_works(tmp_path):
 
 
 @ROOT_ONLY
-def test_make_grade_with_namespaces_refused(tmp_path):
+def test_make_grade_with_namespaces_refused(outside_tmp):
+    tmp_path = outside_tmp
     tree = grading_tree(tmp_path, "everything")
     proc, results = make_grade(tree, "SANDBOX=1", PATH=refusing_namespaces(tmp_path))
     assert results["boundary"]["kind"] == "user", results["boundary"]
@@ -270,7 +282,8 @@ def rows_of(out):
 
 @pytest.mark.parametrize("namespaces", [True, pytest.param(False, marks=ROOT_ONLY)],
                          ids=["namespaces", "refused"])
-def test_grade_batch_behind_the_boundary(tmp_path, namespaces):
+def test_grade_batch_behind_the_boundary(tmp_path, outside_tmp, namespaces):
+    tmp_path = tmp_path if namespaces else outside_tmp
     subs, out = tmp_path / "submissions", tmp_path / "batch"
     students = {"alice": "reference", "mallory": "everything"}
     if namespaces:
