@@ -250,7 +250,9 @@ class _Exited:
 
     def __init__(self, returncode, stderr):
         self.result = type("Result", (), {"returncode": returncode, "stderr": stderr,
-                                          "argv": ["resolve", "::1", "80"]})()
+                                          "argv": platform.command(
+                                              platform.program_path(platform.ROOT, "resolve"),
+                                              ["::1", "80"])})()
         self.err = type("Stream", (), {"data": bytearray(stderr)})()
 
     def poll(self):
