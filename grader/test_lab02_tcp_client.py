@@ -212,8 +212,12 @@ LARGE_LIMIT = 60
 @pytest.mark.faults("short-send", "short-recv")
 def test_large_reply(start, rng):
     """tcp_client prints a large reply of random bytes exactly, however it arrives"""
-    reply = peers.payload(LARGE_REPLY + rng.randrange(LARGE_REPLY // 48), rng)
+    reply = bytearray(peers.payload(LARGE_REPLY + rng.randrange(LARGE_REPLY // 48), rng))
     chunks = [rng.choice([1, 7, 1000, 1460])]      # alone: peers.FIRST_PIECE_PAUSE
+    # A line end in the first piece: a client that takes the reply for one line, and
+    # stops at its end, has printed only that piece when the rest comes.
+    reply[rng.randrange(chunks[0])] = ord("\n")
+    reply = bytes(reply)
     while sum(chunks) < len(reply):
         chunks.append(rng.choice([1, 7, 1000, 1460, 4096, 65536, 200000]))
     talk_watched(start, peers.IPV4, reply, rng, LARGE_LIMIT, chunks=chunks, pause=0.0005,

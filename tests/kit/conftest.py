@@ -208,13 +208,18 @@ def build_graded(kind, patch):
 def patched_programs(patch, out):
     """The programs (and unit test programs) of the labs PATCH changes, and of the
     later labs that link what it changes (lab 05 links lab 02's connect.c), with the unit
-    tests of the earlier labs those link, as make targets under OUT: building only those
-    keeps a mutant's build short."""
+    tests of the earlier labs those link, as make targets under OUT; of those labs, only
+    the ones whose tests the patch names in Caught-by. Building only those keeps a
+    mutant's build short."""
     changed = set(re.findall(r"^\+\+\+ b/([^/\s]+)/", patch.read_text(), re.M))
     fragments = {p.parent.name: p.read_text()
                  for p in (ROOT / "labs").glob("[0-9][0-9]-*/Makefile.local")}
     labs = {lab for lab, text in fragments.items()
             if lab in changed or any(f"{c}/" in text for c in changed)}
+    # A patch that names the tests catching it is graded by those alone: only their labs.
+    caught = {f"{m}-" for m in re.findall(r"\btest_lab(\d\d)_",
+                                         " ".join(patch_fields(patch).get("Caught-by", [])))}
+    labs = {lab for lab in labs if lab[:3] in caught} or labs
     # and the unit tests of the earlier labs they link, which their grade runs too
     earlier = {need for lab in labs for need in re.findall(r"\b(\d\d-[a-z0-9-]+)/\w",
                                                           fragments[lab]) if need != lab}
