@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from conftest import ROOT, build_patched, grade, grader_env
+from conftest import ROOT, TARGET, build_patched, grade, grader_env
 
 # A mutant of each lab, and the model test that must shrink it to one case.
 MUTANTS = {
@@ -26,6 +26,11 @@ def the_case(output):
     return output.split("\nexpected:")[0].split("\nhint:")[0]
 
 
+# Natively only: under Wine a model test tries a fifth of the cases (MODEL_SCALE), too
+# few to meet each mutant's bug with this seed, and the shrinking is the grader's own
+# Python, the same on every target.
+@pytest.mark.skipif(TARGET != "native", reason="the shrinking is the same on every target; "
+                    "under Wine too few cases run to meet each mutant's bug")
 @pytest.mark.parametrize("lab", sorted(MUTANTS))
 def test_a_mutant_shrinks_to_the_same_case_twice(lab, tmp_path):
     name, test = MUTANTS[lab]
