@@ -271,3 +271,25 @@ def patch_targets(patch):
 def patch_applies(patch, host=None):
     """Whether PATCH's bug exists in the programs HOST (default: this one) runs."""
     return (host or platform.HOST).programs in patch_targets(patch)
+
+
+# Where a Windows program differs from a POSIX one, in a mutant's changed lines:
+# Winsock's own names, and the calls and options whose meaning differs between them.
+WINDOWS_NAMES = re.compile(
+    r"\b(WSA\w*|closesocket|ioctlsocket|SOCKET_ERROR|INVALID_SOCKET|SOCKET|"
+    r"SO_EXCLUSIVEADDRUSE|SO_REUSEADDR|SO_LINGER|l_onoff|l_linger|shutdown|SD_\w+|"
+    r"_WIN32|errno|select|FD_\w+|fd_set|timeval)\b")
+
+
+def patch_is_windows_bug(patch):
+    """Whether PATCH's bug lies where Windows programs differ from POSIX ones: its
+    Targets: line says windows only, its Mutant: line names Windows or Winsock, or a
+    line it changes names a Winsock call, constant or type (WINDOWS_NAMES). Any other
+    mutant is the same bug in every kind of programs."""
+    if patch_targets(patch) == ["windows"]:
+        return True
+    if re.search(r"\bWin(dows|sock)\b", patch_header(patch)[0]):
+        return True
+    diff = patch.read_text().split("\n---", 1)[1]
+    return any(WINDOWS_NAMES.search(line) for line in diff.splitlines()
+               if line[:1] in "+-" and not line.startswith(("+++", "---")))

@@ -3,12 +3,14 @@ which passes on the reference solution, graded as make grade grades it (in the b
 with the sanitizers, where they run). A mutant whose bug exists in one kind of
 programs only says so in a Targets: line, windows or posix (text-mode stdout is a bug
 of Windows programs, natively on Windows and under Wine alike); in the other kind it is
-the reference, and is skipped."""
+the reference, and is skipped. Windows programs grade the mutants whose bug lies where
+they differ from POSIX ones (conftest.patch_is_windows_bug); the others are the same bug
+on every target, and POSIX programs grade them all."""
 
 import pytest
 
 from conftest import (PROGRAM_KINDS, ROOT, build_graded, grade, patch_applies, patch_fields,
-                      patch_header, patch_targets)
+                      patch_header, patch_is_windows_bug, patch_targets)
 from gradelib import platform
 from gradelib.platform import Host
 
@@ -55,6 +57,18 @@ def test_the_platform_only_mutants_apply_where_their_bug_is():
     assert patch_applies(text_mode, HOSTS["wine"])
 
 
+def test_windows_programs_grade_the_mutants_where_windows_differs():
+    lab = ROOT / "tests" / "mutants"
+    windows = ["lab02/text-mode-stdout", "lab01/forgets-wsastartup",
+               "lab07/devices-allowed", "lab06/select-polls", "lab05/linger-not-set"]
+    same = ["lab01/compares-words", "lab07/head-sends-body", "lab03/send-once"]
+    assert all(patch_is_windows_bug(lab / f"{name}.patch") for name in windows)
+    assert not any(patch_is_windows_bug(lab / f"{name}.patch") for name in same)
+    for number in sorted({p.parent.name for p in MUTANTS}):
+        assert any(patch_is_windows_bug(p) and patch_applies(p, HOSTS["wine"])
+                   for p in MUTANTS if p.parent.name == number), number
+
+
 def test_an_unknown_kind_of_programs_is_refused(tmp_path):
     patch = tmp_path / "old.patch"
     patch.write_text("Mutant: m.\nCaught-by: x.py::t\nTargets: mingw\n\n--- a/x\n")
@@ -73,6 +87,9 @@ def test_mutant_is_caught(patch, tmp_path):
     if not patch_applies(patch):
         pytest.skip(f"not a bug of {platform.HOST.programs} programs "
                     f"(Targets: {patch_fields(patch)['Targets'][0]}): {what}")
+    if platform.HOST.programs == "windows" and not patch_is_windows_bug(patch):
+        pytest.skip("the same bug in every kind of programs, graded on POSIX programs: "
+                    "Windows programs grade the mutants of Winsock and of Windows' rules")
     out, env = build_graded("mutants", patch)
     graded = grade(out, tmp_path, caught_by, env=env)
     entry = graded.test(caught_by.split("::")[-1])
