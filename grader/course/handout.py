@@ -7,7 +7,8 @@ that grades their pushes; nothing of solutions/, the mutants, the kit's own test
 instructor's docs or the hidden tests (it counts those). Written over a clone of an
 earlier handout, it changes only what the release changes, so students merge it.
 A lab that links an earlier lab's function (lab 05 links lab 02's connect_to) brings
-that lab along. HINTS=N keeps each group of a README's hints to its first N (HINTS=2
+that lab along; the students' docs keep the words of their links to a lab left out,
+not the links. HINTS=N keeps each group of a README's hints to its first N (HINTS=2
 leaves out every "Hint 3", the full recipe).
 """
 import argparse
@@ -36,6 +37,16 @@ def hint_count(spec):
                           "first two of each group)")
     return int(spec)
 
+# A Markdown link to a lab's folder or its files: [words](../labs/NN-topic/...).
+LAB_LINK = re.compile(r"\[([^\]]+)\]\((?:\.\./)*labs/(\d\d-[a-z0-9-]+)/[^)]*\)")
+
+
+def unlink_left_out(text, labs):
+    """TEXT with each link to a lab not in LABS left as its words: a release of some
+    labs has no folder for the others."""
+    return LAB_LINK.sub(lambda m: m.group(0) if m.group(2) in labs else m.group(1), text)
+
+
 README_TEMPLATE = Path(__file__).with_name("student-README.md")
 
 
@@ -50,7 +61,7 @@ def build(out, labs, hints=None):
              ".github/workflows/grade.yml":
                  (kit.KIT / kit.STUDENT_WORKFLOW).read_text(encoding="utf-8")}
     for doc in kit.STUDENT_DOCS:
-        extra[doc] = (kit.KIT / doc).read_text(encoding="utf-8")
+        extra[doc] = unlink_left_out((kit.KIT / doc).read_text(encoding="utf-8"), labs)
     if hints is not None:
         for lab in labs:
             readme = kit.KIT / "labs" / lab / "README.md"

@@ -145,16 +145,29 @@ def whole_handout(tmp_path_factory):
     return handout.build(tmp_path_factory.mktemp("handout") / "repo", LABS)
 
 
+def dead_links(tree):
+    """The relative links of TREE's Markdown pages that lead nowhere in it."""
+    return [f"{page.relative_to(tree)}: {why}" for page in sorted(tree.rglob("*.md"))
+            for why in (broken_link(page, target, tree) for target in links(page)) if why]
+
+
 def test_every_relative_link_of_a_handout_leads_somewhere(whole_handout):
     """A students' repository has no docs/grading.md, no tests/kit, no solutions: a
     link to any of them is dead there, though it works in the kit."""
-    pages = sorted(whole_handout.rglob("*.md"))
-    assert whole_handout / "labs" / "07-http-server" / "README.md" in pages
-    dead = [f"{page.relative_to(whole_handout)}: {why}" for page in pages
-            for why in (broken_link(page, target, whole_handout) for target in links(page))
-            if why]
-    assert not dead, "links that lead nowhere in a students' handout:\n  " + \
-        "\n  ".join(dead)
+    assert (whole_handout / "labs" / "07-http-server" / "README.md").exists()
+    dead = dead_links(whole_handout)
+    assert not dead, "links that lead nowhere in a students' handout:\n  " + "\n  ".join(dead)
+
+
+def test_a_handout_of_some_labs_links_none_it_leaves_out(tmp_path):
+    """The students' docs name every lab; a release of lab 01 keeps the words of the
+    links to the others, not the links."""
+    out = handout.build(tmp_path / "repo", kit.select_labs("01"))
+    dead = dead_links(out)
+    assert not dead, "links that lead nowhere in a handout of lab 01:\n  " + "\n  ".join(dead)
+    concepts = (out / "docs" / "concepts.md").read_text(encoding="utf-8")
+    assert "(../labs/01-wsastartup/README.md)" in concepts
+    assert "labs/02-tcp-client" not in concepts
 
 
 def test_a_dead_link_of_a_handout_is_found(whole_handout, tmp_path):
