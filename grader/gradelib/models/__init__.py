@@ -113,20 +113,16 @@ class Exploration:
             # they were raised, and shrinks each kind on its own.
             raise _Found(failure)
 
-    def run(self, strategy, check):
-        """Explores; raises the expect.Failure of the smallest case found, if any."""
-        settings = hypothesis.settings(
+    def _settings(self, **more):
+        return hypothesis.settings(
             database=None, deadline=None, max_examples=self.cases,
             suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet,
             print_blob=False, report_multiple_bugs=False, derandomize=False,
-            phases=[Phase.generate, Phase.shrink])
+            phases=[Phase.generate, Phase.shrink], **more)
 
-        @settings
-        @hypothesis.seed(self.seed)
-        @hypothesis.given(strategy)
-        def explore(case):
-            self._body(check, case)
-
+    def _explore(self, explore):
+        """Runs EXPLORE (Hypothesis' search); raises the expect.Failure of the smallest
+        case it found, if any."""
         self.started = time.monotonic()
         try:
             with warnings.catch_warnings():
@@ -139,29 +135,24 @@ class Exploration:
                 raise
             raise self._told(self.first) from None
 
+    def run(self, strategy, check):
+        """Explores; raises the expect.Failure of the smallest case found, if any."""
+        @self._settings()
+        @hypothesis.seed(self.seed)
+        @hypothesis.given(strategy)
+        def explore(case):
+            self._body(check, case)
+
+        self._explore(explore)
+
     def machine(self, machine_class, **attributes):
         """Explores a RuleBasedStateMachine: its rules raise expect.Failure where the
         program differs from the model (through step()); raises the smallest."""
         from hypothesis.stateful import run_state_machine_as_test
-        settings = hypothesis.settings(
-            database=None, deadline=None, max_examples=self.cases,
-            suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet,
-            print_blob=False, report_multiple_bugs=False, derandomize=False,
-            phases=[Phase.generate, Phase.shrink],
-            stateful_step_count=machine_class.STEPS)
+        settings = self._settings(stateful_step_count=machine_class.STEPS)
         seeded = hypothesis.seed(self.seed)(type(machine_class.__name__, (machine_class,),
                                                  dict(attributes, exploration=self)))
-        self.started = time.monotonic()
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                run_state_machine_as_test(seeded, settings=settings)
-        except _Found as found:
-            raise self._told(found.failure) from None
-        except HypothesisException:
-            if self.first is None:
-                raise
-            raise self._told(self.first) from None
+        self._explore(lambda: run_state_machine_as_test(seeded, settings=settings))
 
     def _told(self, failure):
         """FAILURE, with how it was found."""
