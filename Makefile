@@ -183,7 +183,7 @@ ifeq ($(SANDBOX),1)
   BOX = python3 grader/box.py
   # $(call grade_build,OUT,COMMON): build.sh in a box that writes only OUT and COMMON.
   grade_build = MAKE="$(MAKE)" $(BOX) compile --writable $(1) --writable $(2) \
-	$(if $(CHECK_PREFIX),--readable $(CHECK_PREFIX)) -- sh grader/build.sh
+	--readable $(SRC) $(if $(CHECK_PREFIX),--readable $(CHECK_PREFIX)) -- sh grader/build.sh
   GRADE_RUN = $(BOX) run --
   export KIT_SANDBOX := 1
   # Chosen once for the whole run (what this machine allows), which every box reads.

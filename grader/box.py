@@ -31,14 +31,20 @@ def grade_dir(environ=None):
 
 
 def compile_view(writable, readable=(), root=hosts.ROOT, environ=None):
-    """What the compiler sees: the tree read-only (and READABLE: what the tree links
-    to, such as a shared build of Check), WRITABLE read-write, and neither the hidden
-    tests nor the grade's results."""
-    hidden = [root / "grader" / "hidden"]
+    """What the compiler sees: the tree read-only (and READABLE: the sources it builds,
+    and what the tree links to, such as a shared build of Check), WRITABLE read-write;
+    not the hidden tests (nor the copies of them that make autograder and make
+    classroom50 leave under build/), not the reference unless READABLE names it, and
+    not the grade's results."""
+    readable = [Path(r).resolve() for r in readable]
+    hidden = [root / "grader" / "hidden", *(root / "build").glob("*/grader/hidden"),
+              *(root / "build").glob("*/*/grader/hidden")]
+    if root / "solutions" not in readable:
+        hidden.append(root / "solutions")
     results = grade_dir(environ)
     if results.is_relative_to(root):
         hidden.append(results)
-    return boundary.View(readable=[root, *(Path(r).resolve() for r in readable)],
+    return boundary.View(readable=[root, *readable],
                          writable=[Path(w).resolve() for w in writable],
                          hidden=[h for h in hidden if h.exists()], cwd=Path.cwd())
 
@@ -65,7 +71,10 @@ def compile_command(args, chosen):
                     os.lchown(name, chosen.uid, chosen.uid)
     if chosen.kind == "user":
         boundary.close([hosts.ROOT / "grader" / "hidden"])
-        return subprocess.call(boundary.drop_to(chosen.uid) + args.command)
+        code = subprocess.call(boundary.drop_to(chosen.uid) + args.command)
+        for path in args.writable:
+            boundary.take_back(path)
+        return code
     if not chosen.boxed:
         return subprocess.call(args.command)
     return run_boxed(args.command, compile_view(args.writable, args.readable), chosen,

@@ -381,3 +381,67 @@ def test_the_run_gets_a_network_of_its_own_only_in_a_box():
     argv = boundary.run_command(on, ["make", "grade"])
     assert "--unshare-net" in argv and argv[-2:] == ["make", "grade"]
     assert boundary.run_command(boundary.Boundary("user"), ["make"]) == ["make"]
+
+
+# --- what the instructor is shown of a submission's sources ---------------------------
+
+sys.path.insert(0, str(platform.ROOT / "grader" / "course"))
+import suspicious  # noqa: E402
+
+FLAGGED = {
+    "__attribute__((used, constructor)) static void early(void) {}": "constructor",
+    "__attribute__((__constructor__)) static void early(void) {}": "constructor",
+    "static void (*f)(void) __attribute__((section(\".init_array\"))) = early;": "constructor",
+    "static void early(int c, char **v, char **envp) {": "environment",
+    "#define _ck_assert_failed(...) _mark_point(__FILE__, __LINE__)": "unit tests",
+    "#if __has_include(\"unit.h\")": "unit tests",
+    "#undef send": "unit tests",
+    "return (send)(s, buf, len, 0);": "unit tests",
+    "return wsa_send(s, buf, len, 0);": "unit tests",
+    "_exit(0);": "ends the process",
+}
+
+
+@pytest.mark.parametrize("line", sorted(FLAGGED))
+def test_a_line_a_forged_grade_needs_is_shown(line, tmp_path):
+    source = tmp_path / "x.c"
+    source.write_text(f"int a;\n{line}\n")
+    found = suspicious.scan({"labs/01-wsastartup/x.c": source})
+    assert [(f[1], FLAGGED[line] in f[2]) for f in found] == [(2, True)], found
+
+
+def test_the_reference_shows_nothing():
+    files = {str(p): p for p in (platform.ROOT / "solutions").glob("*/*.[ch]")}
+    assert files and suspicious.scan(files) == []
+
+
+def test_many_findings_of_one_kind_hide_none_of_another(tmp_path):
+    source = tmp_path / "a.c"
+    source.write_text("kill(1, 9);\n" * 40)
+    later = tmp_path / "b.c"
+    later.write_text("__attribute__((constructor)) static void f(void) {}\n")
+    found = suspicious.scan({"a.c": source, "b.c": later})
+    assert len(found) == suspicious.LIMIT
+    assert [f[0] for f in found[:2]] == ["a.c", "b.c"], found
+
+
+# --- what the compiler sees behind the boundary ---------------------------------------
+
+sys.path.insert(0, str(platform.ROOT / "grader"))
+import box  # noqa: E402
+
+
+def test_the_compiler_sees_no_hidden_test_and_no_reference_it_does_not_build(tmp_path):
+    root = tmp_path / "kit"
+    for folder in ("grader/hidden", "solutions/01-wsastartup", "labs/01-wsastartup",
+                   "build/autograder-source/grader/hidden", "build/classroom50/kit/grader/hidden"):
+        (root / folder).mkdir(parents=True)
+    environ = {"KIT_GRADE_DIR": str(root / "build" / "grade")}
+    view = box.compile_view([root / "build" / "native"], [root / "labs"], root, environ)
+    assert sorted(p.relative_to(root).as_posix() for p in view.hidden) == [
+        "build/autograder-source/grader/hidden", "build/classroom50/kit/grader/hidden",
+        "grader/hidden", "solutions"]
+    reference = box.compile_view([root / "build" / "native"], [root / "solutions"], root,
+                                 environ)
+    assert root / "solutions" not in reference.hidden and root / "grader" / "hidden" in \
+        reference.hidden

@@ -434,6 +434,20 @@ def close(paths):
             path.chmod(0o700)
 
 
+def take_back(path):
+    """After the compiler ran as the student's user: PATH (a build's folder) and what
+    is in it the grader's again, readable and runnable by all, writable by the grader
+    alone, so that no program of the student's rewrites a build, a status or a unit
+    test program the grader reads later."""
+    for folder, dirs, files in os.walk(path):
+        for name in [folder, *(os.path.join(folder, n) for n in dirs + files)]:
+            if os.path.islink(name):
+                continue
+            os.chown(name, os.getuid(), os.getgid())
+            runnable = os.path.isdir(name) or os.stat(name).st_mode & 0o100
+            os.chmod(name, 0o755 if runnable else 0o644)
+
+
 def give(path, uid, recursive=False):
     """Makes PATH (a folder the grader made) the student user's, so that student
     code running as UID writes there and nowhere else of the grader's (RECURSIVE:
