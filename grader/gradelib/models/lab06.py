@@ -230,7 +230,10 @@ class Room(StepMachine, RuleBasedStateMachine):
     @rule(who=st.integers(0, MOST - 1), data=piece_strategy())
     def send(self, who, data):
         m = self._pick(who)
-        if m is None:
+        # Only while another client reads: its reading a line shows the server read it
+        # before the next step. A line nobody reads yet may be read after a client
+        # that joins next was accepted, and go to it too, as the README allows.
+        if m is None or not any(o is not m and not o.stalled for o in self.members):
             return
         self.step(f"client {m.number} sends {shown(data, 60)}", lambda: self._send(m, data))
 
