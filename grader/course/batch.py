@@ -198,11 +198,9 @@ class Batch:
                 kit.lay_over(found, tree)
                 record["suspicious"] = suspicious.lines(suspicious.scan(found))
                 with self.slots.taken() as uid:
-                    # the kit's own hidden tests and reference, and this submission
-                    # as it came, closed too: student code runs beside them
-                    kit.close_tree(tree, here, uid, hidden=[
-                        kit.KIT / "grader" / "hidden", kit.KIT / "solutions",
-                        here / "submission"])
+                    # this submission as it came closed too: student code runs
+                    # beside it
+                    kit.close_tree(tree, here, uid, hidden=[here / "submission"])
                     record.update(self.run(tree, here, seed, uid))
         except kit.Problem as problem:
             record["status"] = "bad submission"
