@@ -96,3 +96,5 @@ def test_mutant_is_caught(patch, tmp_path):
     assert entry["status"] == "failed", \
         f"mutant '{what}' was not caught by {caught_by}:\n{graded.output}"
     assert "hint:" in entry["output"], entry["output"]
+    for phrase in patch_fields(patch).get("Says", []):
+        assert phrase in entry["output"], f"'{phrase}' not in:\n{entry['output']}"
