@@ -7,10 +7,12 @@ import shutil
 import subprocess
 import sys
 
+import pytest
+
 from conftest import BUILD, ROOT, TARGET, grade
 
 sys.path.insert(0, str(ROOT / "grader"))
-from gradelib import starters  # noqa: E402
+from gradelib import platform, starters  # noqa: E402
 
 
 def test_starter_digests_are_current():
@@ -55,6 +57,9 @@ def make_grade(src, tmp_path, *args):
 
 
 def test_labs_not_started_are_shown_so_and_not_run(tmp_path):
+    if platform.HOST.under_wine:
+        pytest.skip("a starter is told by its files' digests, whatever the target: the "
+                    "native half of make test grades a tree of starters")
     src = mixed_tree(tmp_path, ["01-wsastartup"])
     try:
         graded = make_grade(src, tmp_path)
