@@ -40,6 +40,21 @@ COMPILED = [(what, re.compile(pattern)) for what, pattern in PATTERNS]
 LIMIT = 20
 
 
+def joined(lines):
+    """(number, line) of LINES with each line a backslash continues joined to the next,
+    as the compiler reads them, numbered by its first line."""
+    number, parts = None, []
+    for n, line in enumerate(lines, 1):
+        number = number or n
+        if line.endswith("\\"):
+            parts.append(line[:-1])
+            continue
+        yield number, "".join(parts) + line
+        number, parts = None, []
+    if parts:
+        yield number, "".join(parts)
+
+
 def scan(files):
     """[(file, line number, what, the line)] for FILES ({name: path}): the first of
     each kind, then the others in order, LIMIT at most."""
@@ -49,7 +64,7 @@ def scan(files):
             lines = Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
         except OSError:
             continue
-        for number, line in enumerate(lines, 1):
+        for number, line in joined(lines):
             for what, pattern in COMPILED:
                 if pattern.search(line):
                     found.append((name, number, what, line.strip()[:120]))

@@ -3,7 +3,8 @@ alone: the student's code runs in the same process, and an exit(0) of its own (i
 constructor, say) would otherwise pass every test of the program.
 
 The program (tests/unit/unit.c) writes, after its tests have run, one line per test
-result and one with their count to the file KIT_UNIT_REPORT names, each line led by
+result, one per test that returned (Check counts a test whose process exits with 0
+as passed, wherever the exit comes from), and one with their count to the file KIT_UNIT_REPORT names, each line led by
 the secret KIT_UNIT_SECRET holds, fresh for each run. The grader counts each case's
 tests in the test's own source (tests/unit/labNN_test.c: its tcase_add_test calls), so
 a report with fewer results, another secret, or none at all is a failure.
@@ -57,7 +58,7 @@ class Request:
         except OSError:
             return ("the unit-test program wrote no report of its tests: it ended "
                     "before they had run")
-        results, ended = {}, None
+        results, reached, ended = {}, 0, None
         for line in lines:
             words = line.split()
             if not words or words[0] != self.secret:
@@ -65,6 +66,8 @@ class Request:
                        "was written by someone else"
             if len(words) == 4 and words[1] == "result":
                 results.setdefault(words[2], []).append(words[3])
+            elif len(words) == 3 and words[1] == "reached":
+                reached += 1
             elif len(words) == 3 and words[1] == "end" and words[2].isdigit():
                 ended = int(words[2])
             else:
@@ -82,6 +85,11 @@ class Request:
         if extra:
             return f"the unit-test program reported cases the grader did not ask for: " \
                    f"{', '.join(sorted(extra))}"
+        # Each test that returned says so with its own name (unit.h's START_TEST): no
+        # more tests passed than returned.
+        if sum(r.count("pass") for r in results.values()) > reached:
+            return ("a unit test passed without reaching its end: the code under test "
+                    "ended the test's process (an exit) inside it")
         failed = {c for c, r in results.items() if any(w != "pass" for w in r)}
         if failed:
             return f"unit tests of {', '.join(sorted(failed))} failed"

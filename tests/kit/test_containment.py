@@ -399,6 +399,8 @@ FLAGGED = {
     "return (send)(s, buf, len, 0);": "unit tests",
     "return wsa_send(s, buf, len, 0);": "unit tests",
     "_exit(0);": "ends the process",
+    "#if __has_\\\ninclude(\"unit.h\")": "unit tests",
+    "#define \\\n_ck_assert_failed quiet_note": "unit tests",
 }
 
 

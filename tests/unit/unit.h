@@ -10,6 +10,24 @@
 
 #include "sockcompat.h"
 
+/* A test passes only if it reaches its end. Check runs each test in a child process
+   and counts a child that exits with 0 as passed, so an exit inside the code under
+   test would pass it. Each test's body runs inside a function of the kit's, which
+   records that the body returned (unit_reached); the report counts only the tests
+   that did. */
+void unit_reached(void);
+#undef START_TEST
+#define START_TEST(name)                                                               \
+    static void name##_body(int _i);                                                  \
+    static void name##_fn(int _i)                                                     \
+    {                                                                                 \
+        name##_body(_i);                                                              \
+        unit_reached();                                                               \
+    }                                                                                 \
+    static const TTest name##_ttest = {"" #name, name##_fn, __FILE__, __LINE__};     \
+    static const TTest *name = &name##_ttest;                                         \
+    static void name##_body(int _i CK_ATTRIBUTE_UNUSED)
+
 /* Check's comparisons hand their arguments on to other macros, which expands them
    before they are quoted: a failure would show MAKEWORD(2, 2) as the layer spells
    it out. These quote the test's own words, and print what Check prints. */
