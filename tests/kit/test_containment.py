@@ -6,6 +6,8 @@ import os
 import signal
 import subprocess
 import sys
+import time
+import uuid
 
 import pytest
 
@@ -38,6 +40,14 @@ def test_members_are_the_group_and_the_marked(tmp_path):
     assert sorted(platform.linux_members(100, "abc", proc_dir=tmp_path)) == [100, 101, 102]
     assert sorted(platform.linux_members(100, None, proc_dir=tmp_path)) == [100, 101]
 
+
+
+def test_a_runs_mark_finds_its_processes(tmp_path):
+    fake_process(tmp_path, 100, 100)                                   # the grader
+    fake_process(tmp_path, 102, 102, environ=["KIT_RUN_ID=run1"])     # left the group
+    fake_process(tmp_path, 103, 103, environ=["KIT_PROCESS=run1"])    # a program's mark
+    assert sorted(platform.linux_members(100, "run1", proc_dir=tmp_path,
+                                         mark_name=platform.RUN_MARK)) == [100, 102]
 
 NET_HEADER = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
 
@@ -381,3 +391,104 @@ def test_the_run_gets_a_network_of_its_own_only_in_a_box():
     argv = boundary.run_command(on, ["make", "grade"])
     assert "--unshare-net" in argv and argv[-2:] == ["make", "grade"]
     assert boundary.run_command(boundary.Boundary("user"), ["make"]) == ["make"]
+
+
+# --- ending a tool's tree (a grading run, a browser) ----------------------------------
+
+def tool(code):
+    """Python running CODE, started as the grader starts a tool: in a tree of its own;
+    stdout a pipe on which it says it is ready."""
+    return subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, **platform.tree_options())
+
+
+def ready(proc, timeout=10):
+    """The line the tool writes once it is ready, within TIMEOUT s."""
+    import select
+    readable, _, _ = select.select([proc.stdout], [], [], timeout)
+    assert readable, f"the tool said nothing within {timeout} s"
+    return proc.stdout.readline().decode().strip()
+
+
+# A child of the tool that needs a moment after SIGTERM (a grader writing its
+# reports), or, given IGNORE, ignores it; it says so once its handler is in place.
+CHILD = """
+import os, signal, sys, time
+def done(*_):
+    time.sleep(0.5)
+    open(sys.argv[1], "w").write("reported")
+    os._exit(0)
+signal.signal(signal.SIGTERM, signal.SIG_IGN if sys.argv[2] == "ignore" else done)
+os.write(1, b"%d\\n" % os.getpid())
+time.sleep(600)
+"""
+
+
+def tool_with_child(report, mode):
+    # The tool itself ends at once on SIGTERM, as make does.
+    return tool("import subprocess, sys, time\n"
+                f"subprocess.Popen([sys.executable, '-c', {CHILD!r}, {str(report)!r}, {mode!r}])\n"
+                "time.sleep(600)\n")
+
+
+@pytest.mark.skipif(platform.ON_WINDOWS, reason="POSIX signals and Python as the tool")
+def test_a_grace_lets_the_tree_end_by_itself(tmp_path):
+    report = tmp_path / "report"
+    proc = tool_with_child(report, "report")
+    try:
+        child = int(ready(proc))
+        started = time.monotonic()
+        platform.kill_tree(proc, grace=20)
+        assert time.monotonic() - started < 10, "waited for the grace's end"
+        assert report.read_text() == "reported", "killed before it had ended by itself"
+        assert proc.wait(10) == -signal.SIGTERM
+        if platform.ON_LINUX:
+            assert _state(child) in (None, "Z"), "the child outlived the kill"
+    finally:
+        platform.kill_tree(proc)
+        proc.wait(10)
+
+
+@pytest.mark.skipif(platform.ON_WINDOWS, reason="POSIX signals and Python as the tool")
+def test_a_tree_that_outstays_its_grace_is_killed(tmp_path):
+    report = tmp_path / "report"
+    proc = tool_with_child(report, "ignore")
+    try:
+        child = int(ready(proc))
+        started = time.monotonic()
+        platform.kill_tree(proc, grace=1)
+        assert time.monotonic() - started >= 1, "killed before its grace was over"
+        assert not report.exists()
+        assert proc.wait(10) == -signal.SIGTERM
+        if platform.ON_LINUX:
+            assert _state(child) in (None, "Z"), "the child outlived the kill"
+    finally:
+        platform.kill_tree(proc)
+        proc.wait(10)
+
+
+@pytest.mark.skipif(not platform.ON_LINUX, reason="reads /proc")
+def test_a_runs_processes_that_left_its_group_are_ended(tmp_path, monkeypatch):
+    run = uuid.uuid4().hex
+    monkeypatch.setenv(platform.RUN_MARK, run)
+    detached = ("import os, sys, time\n"
+                "if os.fork() == 0:\n"
+                "    os.setsid(); os.write(1, b'%d\\n' % os.getpid()); time.sleep(600)\n"
+                "time.sleep(600)\n")
+    proc = tool(detached)
+    try:
+        escaped = int(ready(proc))
+        assert escaped in platform.linux_members(proc.pid, run, mark_name=platform.RUN_MARK)
+        started = time.monotonic()
+        platform.kill_tree(proc, mark=run, mark_name=platform.RUN_MARK, grace=5)
+        assert _state(escaped) in (None, "Z"), "the run's process outlived its end"
+        # Only the group is asked to end, and waited for: the rest is killed at once.
+        assert time.monotonic() - started < 5
+        assert proc.wait(10) == -signal.SIGTERM
+    finally:
+        try:
+            os.kill(escaped, signal.SIGKILL)
+        except (NameError, ProcessLookupError):
+            pass
+        platform.kill_tree(proc)
+        proc.wait(10)
