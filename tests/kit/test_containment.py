@@ -88,7 +88,7 @@ def test_listening_addresses_of_a_port(tmp_path):
     assert platform.listening_addresses(5000, host=MACOS, proc=tmp_path) is None
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="fakes /proc's fd links with symlinks")
+@pytest.mark.skipif(platform.ON_WINDOWS, reason="fakes /proc's fd links with symlinks")
 def test_a_servers_own_sockets_come_first(tmp_path):
     # Port 6000: the server's UDP socket on loopback, and someone else's TCP listener
     # on every interface. Only the server's own count.
@@ -186,7 +186,7 @@ def test_wrapper_goes_in_front_of_native_programs_only():
 @pytest.fixture
 def native(monkeypatch):
     """Programs run here as native ones, whatever the target: these run Python."""
-    native_host = LINUX if sys.platform.startswith("linux") else Host()
+    native_host = LINUX if platform.ON_LINUX else Host()
     monkeypatch.setattr(platform.hosts, "HOST", native_host)
     monkeypatch.setattr(platform, "HOST", native_host)
     monkeypatch.delenv("KIT_WRAPPER", raising=False)
@@ -196,7 +196,7 @@ def python(code, tmp_path, **kw):
     return proc.Process(sys.executable, ["-c", code], cwd=tmp_path, **kw)
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="POSIX pipes and Python as the program")
+@pytest.mark.skipif(platform.ON_WINDOWS, reason="POSIX pipes and Python as the program")
 def test_a_flood_is_counted_not_kept(native, tmp_path):
     size = proc.OUTPUT_LIMIT + 3 * 1024 * 1024
     result = python(f"import os; os.write(1, b'x' * {size}); os.write(2, b'y' * 10)",
@@ -209,7 +209,7 @@ def test_a_flood_is_counted_not_kept(native, tmp_path):
     assert len(message) < 3 * expect.SHOWN_LIMIT and "it wrote" in message
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="POSIX pipes and Python as the program")
+@pytest.mark.skipif(platform.ON_WINDOWS, reason="POSIX pipes and Python as the program")
 def test_only_whole_lines_are_awaited(native, tmp_path):
     # "listening on 127.0.0.1:1234" comes in two writes, the second once the test says
     # so: the first half must not match as port 1.
@@ -227,14 +227,14 @@ def test_only_whole_lines_are_awaited(native, tmp_path):
     program.stop()
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="POSIX pipes and Python as the program")
+@pytest.mark.skipif(platform.ON_WINDOWS, reason="POSIX pipes and Python as the program")
 def test_the_last_line_counts_once_the_stream_ends(native, tmp_path):
     program = python("import os; os.write(1, b'first\\nlast')", tmp_path, timeout=20)
     assert program.wait_line("last", 10) is not None
     program.stop()
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.skipif(not platform.ON_LINUX, reason="reads /proc")
 def test_a_detached_child_is_found_and_ended(native, tmp_path):
     code = ("import os, time\n"
             "if os.fork() == 0:\n"
@@ -253,7 +253,7 @@ def _state(pid):
         return None
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.skipif(not platform.ON_LINUX, reason="reads /proc")
 @pytest.mark.parametrize("code, status", [("raise SystemExit(3)", 3),
                                           ("import os; os.kill(os.getpid(), 9)", -9)])
 def test_an_exited_program_keeps_its_pid_until_its_group_is_ended(native, tmp_path,
@@ -269,7 +269,7 @@ def test_an_exited_program_keeps_its_pid_until_its_group_is_ended(native, tmp_pa
     assert _state(program.pid) is None, "never reaped"
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.skipif(not platform.ON_LINUX, reason="reads /proc")
 def test_a_program_stopped_by_the_grader_is_reaped(native, tmp_path):
     program = python("import time; time.sleep(600)", tmp_path, timeout=20)
     assert not program.exited(0.1)
@@ -278,7 +278,7 @@ def test_a_program_stopped_by_the_grader_is_reaped(native, tmp_path):
     assert _state(program.pid) is None
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and Python as the program")
+@pytest.mark.skipif(platform.ON_WINDOWS, reason="POSIX signals and Python as the program")
 def test_an_interrupt_as_a_program_starts_still_ends_it(native, tmp_path, monkeypatch):
     # Ctrl-C or SIGTERM just after the fork, before the grader has noted the program:
     # the interrupt waits until it has, so that stopping everything ends it too.
