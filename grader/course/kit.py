@@ -346,7 +346,8 @@ def run_logged(cmd, cwd, env, log, timeout):
                 except subprocess.TimeoutExpired:
                     if STOP.is_set() or time.monotonic() > deadline:
                         platform.kill_tree(proc, grace=END_GRACE)
-                        proc.wait()
+                        platform.wait_exit(proc, 10)
+                        platform.reap(proc)
                         return None
         finally:
             with RUNNING_LOCK:

@@ -931,6 +931,7 @@ def end_run(proc, run_id):
     started and writes its reports), SIGKILL after 10 s, with any process carrying
     the run's mark; then collects it."""
     platform.kill_tree(proc, mark=run_id, mark_name=platform.RUN_MARK, grace=10)
+    platform.wait_exit(proc, 5)
     platform.reap(proc)
 
 
