@@ -893,7 +893,7 @@ def call(args, env=None, timeout=None, run_id=None):
         if _stopping.is_set():
             raise Stopped()
         proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+                                stderr=subprocess.STDOUT, **platform.tree_options())
         _running[proc] = run_id
     timed_out = False
     try:
