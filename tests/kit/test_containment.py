@@ -3,6 +3,7 @@ mark that finds a program's processes, the check of where a server listens, the
 reading of sanitizer and valgrind reports, the limits on output, and the environment
 and wrapper a program gets. Each runs here, on faked /proc trees where it reads one."""
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -404,14 +405,21 @@ def tool(code):
 
 def ready(proc, timeout=10):
     """The line the tool writes once it is ready, within TIMEOUT s."""
-    import select
     readable, _, _ = select.select([proc.stdout], [], [], timeout)
     assert readable, f"the tool said nothing within {timeout} s"
     return proc.stdout.readline().decode().strip()
 
 
+def end(proc):
+    """Whatever a failed test left of the tool's tree ended (a tool already collected
+    is left alone: its group's number may be another's by now)."""
+    if proc.returncode is None:
+        platform.kill_tree(proc)
+        proc.wait(10)
+
+
 # A child of the tool that needs a moment after SIGTERM (a grader writing its
-# reports), or, given IGNORE, ignores it; it says so once its handler is in place.
+# reports), or, given "ignore", ignores it; it says so once its handler is in place.
 CHILD = """
 import os, signal, sys, time
 def done(*_):
@@ -445,8 +453,7 @@ def test_a_grace_lets_the_tree_end_by_itself(tmp_path):
         if platform.ON_LINUX:
             assert _state(child) in (None, "Z"), "the child outlived the kill"
     finally:
-        platform.kill_tree(proc)
-        proc.wait(10)
+        end(proc)
 
 
 @pytest.mark.skipif(platform.ON_WINDOWS, reason="POSIX signals and Python as the tool")
@@ -463,8 +470,7 @@ def test_a_tree_that_outstays_its_grace_is_killed(tmp_path):
         if platform.ON_LINUX:
             assert _state(child) in (None, "Z"), "the child outlived the kill"
     finally:
-        platform.kill_tree(proc)
-        proc.wait(10)
+        end(proc)
 
 
 @pytest.mark.skipif(not platform.ON_LINUX, reason="reads /proc")
@@ -475,7 +481,7 @@ def test_a_runs_processes_that_left_its_group_are_ended(tmp_path, monkeypatch):
                 "if os.fork() == 0:\n"
                 "    os.setsid(); os.write(1, b'%d\\n' % os.getpid()); time.sleep(600)\n"
                 "time.sleep(600)\n")
-    proc = tool(detached)
+    proc, escaped = tool(detached), None
     try:
         escaped = int(ready(proc))
         assert escaped in platform.linux_members(proc.pid, run, mark_name=platform.RUN_MARK)
@@ -486,9 +492,6 @@ def test_a_runs_processes_that_left_its_group_are_ended(tmp_path, monkeypatch):
         assert time.monotonic() - started < 5
         assert proc.wait(10) == -signal.SIGTERM
     finally:
-        try:
+        if escaped is not None and _state(escaped) not in (None, "Z"):
             os.kill(escaped, signal.SIGKILL)
-        except (NameError, ProcessLookupError):
-            pass
-        platform.kill_tree(proc)
-        proc.wait(10)
+        end(proc)
