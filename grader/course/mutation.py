@@ -32,7 +32,7 @@ import uuid
 from pathlib import Path
 
 import kit
-from gradelib import platform  # noqa: E402 - kit puts grader/ on the path
+from gradelib import platform  # found on the path kit (above) sets
 
 ROOT = kit.KIT
 HERE = Path(__file__).resolve().parent
