@@ -106,11 +106,10 @@ def main(argv=None):
     return run(args.command, chosen)
 
 
-def run(argv, chosen, host=None):
+def run(argv, chosen):
     """A grading run in its own network; under Wine with a prefix of its own, whose
     server is started in that network (wine.run_prefix), removed after."""
-    host = host or hosts.HOST
-    if not (chosen.boxed and host.under_wine):
+    if not (chosen.boxed and hosts.UNDER_WINE):
         return subprocess.call(boundary.run_command(chosen, argv))
     prefix = wine.KIT_PREFIX.parent / "runs" / uuid.uuid4().hex
     try:

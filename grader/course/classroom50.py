@@ -117,7 +117,7 @@ def grade_checkout(kit_tree, checkout):
     found, _ = kit.collect(checkout, kit.lab_sources(tree))
     kit.lay_over(found, tree)
     kit.close_tree(tree, work, kit.boundary.STUDENT_UID, hidden=[kit_tree / "grader" / "hidden"])
-    msys2 = (os.environ.get("KIT_MSYS2") or r"C:\msys64") if os.name == "nt" else None
+    msys2 = kit.platform.msys2_root()
     setup = os.environ.get("KIT_SKIP_SETUP") != "1"
     # A runner that may use sudo grades as root, so that student code runs as the
     # boundary's own user (docs/grading.md, "The boundary").

@@ -11,7 +11,6 @@ import os
 import queue
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import threading
@@ -21,6 +20,7 @@ from pathlib import Path
 KIT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(KIT / "grader"))
 
+from gradelib import platform  # noqa: E402
 from gradelib.platform import boundary  # noqa: E402
 
 # Exit codes of the tools: 0 done, 2 bad input (a message names it), 3 grading failed.
@@ -322,6 +322,9 @@ def close_tree(tree, outside, uid, hidden=()):
 RUNNING = set()
 RUNNING_LOCK = threading.Lock()
 STOP = threading.Event()
+# What a grading run that is ended gets, after SIGTERM, for the grader in it to end its
+# programs and write its reports, before SIGKILL (platform.kill_tree).
+END_GRACE = 20
 
 
 def run_logged(cmd, cwd, env, log, timeout):
@@ -331,10 +334,9 @@ def run_logged(cmd, cwd, env, log, timeout):
     # The grader's alone: behind the boundary's fallback the student's user could
     # otherwise read what the grader says of the hidden tests as it runs.
     with os.fdopen(os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
-        kwargs = {"start_new_session": True} if os.name == "posix" else \
-            {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                                stdout=out, stderr=subprocess.STDOUT, **kwargs)
+                                stdout=out, stderr=subprocess.STDOUT,
+                                **platform.tree_options())
         with RUNNING_LOCK:
             RUNNING.add(proc)
         try:
@@ -343,33 +345,13 @@ def run_logged(cmd, cwd, env, log, timeout):
                     return proc.wait(timeout=0.2)
                 except subprocess.TimeoutExpired:
                     if STOP.is_set() or time.monotonic() > deadline:
-                        end(proc)
+                        platform.kill_tree(proc, grace=END_GRACE)
+                        platform.wait_exit(proc, 10)
+                        platform.reap(proc)
                         return None
         finally:
             with RUNNING_LOCK:
                 RUNNING.discard(proc)
-
-
-def end(proc, grace=20):
-    """Ends PROC's process group: SIGTERM, and GRACE s for the grader in it to end its
-    programs and write its reports, then SIGKILL for what is left of the group."""
-    if os.name != "posix":
-        proc.kill()
-        proc.wait()
-        return
-    os.killpg(proc.pid, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    proc.wait()     # make goes at once; the group's number stays while any of it lives
-    while time.monotonic() < deadline:
-        try:
-            os.killpg(proc.pid, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.1)
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def stop_all(timeout=60):
@@ -394,7 +376,7 @@ def shell_command(words, msys2=None):
 def sudo_works():
     """Whether this grader, not root, may become root without a password (a GitHub
     Actions runner may): as root, the grade gets the boundary's own user."""
-    if os.name != "posix" or os.geteuid() == 0 or shutil.which("sudo") is None:
+    if platform.ON_WINDOWS or platform.running_as_root() or shutil.which("sudo") is None:
         return False
     try:
         return subprocess.run(["sudo", "-n", "true"], stdin=subprocess.DEVNULL,

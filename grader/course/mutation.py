@@ -32,6 +32,7 @@ import uuid
 from pathlib import Path
 
 import kit
+from gradelib import platform  # found on the path kit (above) sets
 
 ROOT = kit.KIT
 HERE = Path(__file__).resolve().parent
@@ -892,7 +893,7 @@ def call(args, env=None, timeout=None, run_id=None):
         if _stopping.is_set():
             raise Stopped()
         proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+                                stderr=subprocess.STDOUT, **platform.tree_options())
         _running[proc] = run_id
     timed_out = False
     try:
@@ -927,26 +928,11 @@ def run_pytest(nodeids, env, timeout, jobs=1):
 
 def end_run(proc, run_id):
     """Ends a grader run: SIGTERM first (the grader then ends every program it
-    started and writes its reports), SIGKILL after 10 s; then any process still
-    carrying the run's mark (Linux)."""
-    for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
-        try:
-            os.killpg(proc.pid, sig)
-        except (ProcessLookupError, PermissionError):
-            break
-        try:
-            proc.wait(wait)
-            break
-        except subprocess.TimeoutExpired:
-            continue
-    if run_id and Path("/proc").is_dir():
-        marker = f"KIT_RUN_ID={run_id}".encode()
-        for entry in Path("/proc").glob("[0-9]*"):
-            try:
-                if marker in (entry / "environ").read_bytes().split(b"\0"):
-                    os.kill(int(entry.name), signal.SIGKILL)
-            except (OSError, ValueError):
-                continue
+    started and writes its reports), SIGKILL after 10 s, with any process carrying
+    the run's mark; then collects it."""
+    platform.kill_tree(proc, mark=run_id, mark_name=platform.RUN_MARK, grace=10)
+    platform.wait_exit(proc, 5)
+    platform.reap(proc)
 
 
 class Result:
@@ -1278,9 +1264,9 @@ def analyse(args, argv):
                       "to add")
     equivalents_path = Path(args.equivalents) if args.equivalents else lab.equivalents
     equivalents = read_equivalents(equivalents_path)
-    if not sys.platform.startswith("linux"):
+    if not platform.ON_LINUX:
         raise Problem(f"the mutation analysis runs on Linux only (gcc's coverage read by "
-                      f"gcov, the processes in /proc), not on {sys.platform}")
+                      f"gcov, the processes in /proc), not on {platform.SYSTEM}")
     cindex = load_clang(argv)
     mutants = make_mutants(cindex, lab)
     texts = lab.texts

@@ -2,13 +2,12 @@
 student's server, and what the page's own script wrote into it is read back
 (--dump-dom). Loopback URLs only; every run is bounded, and the browser and all its
 processes are ended when it returns."""
-import os
 import shutil
-import signal
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
+
+from . import platform
 
 NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable",
          "chrome")
@@ -43,29 +42,21 @@ def dump_dom(url, timeout=60.0):
     exe = find()
     with tempfile.TemporaryDirectory(prefix="kit-browser-") as profile:
         args = [exe, *FLAGS, f"--user-data-dir={profile}", "--dump-dom", url]
-        posix = sys.platform != "win32"
         proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, start_new_session=posix)
+                                stderr=subprocess.PIPE, **platform.tree_options())
         try:
             out, err = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             raise TimeoutError(f"the browser did not finish within {timeout:g} s") from None
         finally:
-            end_tree(proc, posix)
+            end_tree(proc)
         return out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
 
 
-def end_tree(proc, posix):
+def end_tree(proc):
     """Ends the browser and every process it started (its renderers, its GPU and
-    network services)."""
-    if posix:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-    else:
-        subprocess.run(["taskkill", "/F", "/T", "/PID", str(proc.pid)],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30)
+    network services), and collects it."""
+    platform.kill_tree(proc)
     try:
         proc.communicate(timeout=10)
     except subprocess.TimeoutExpired:

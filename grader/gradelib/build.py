@@ -2,7 +2,6 @@
 them under OUT/build/), the compiler's first errors in the student's terms, and the
 build with the sanitizers beside the plain one, which every test runs where it can."""
 import re
-import sys
 from pathlib import Path
 
 from . import platform
@@ -18,18 +17,16 @@ ERROR_LINE = re.compile(r"^(?:\S[^:\n]*:\d+(?::\d+)?: (?:fatal )?(?:error|Error)
                         r"|.*undefined reference to .*|.*: multiple definition of .*"
                         r"|collect2: error: .*|ld: .*error.*)$", re.M)
 
-# AddressSanitizer and UndefinedBehaviorSanitizer: gcc and clang have them on Linux
-# and macOS; MinGW (cross or MSYS2) has none.
-SANITIZERS = platform.TARGET == "native" and not platform.HOST.on_windows
+# AddressSanitizer and UndefinedBehaviorSanitizer: where the platform has them.
+SANITIZERS = platform.SANITIZERS
 NO_STATUS = "not graded here: the tree was not built by make grade"
 
 # What the sanitizers do when they find something: the program ends at once, with
 # MEMORY_ERROR_EXIT, so that the grader reads the report (platform.memory_error).
-# LeakSanitizer runs on Linux only (macOS's refuses detect_leaks).
-_LEAKS = int(sys.platform.startswith("linux"))
+# LeakSanitizer checks where it runs (platform.LEAK_CHECKS).
 SANITIZER_ENV = {
     "ASAN_OPTIONS": f"halt_on_error=1:exitcode={platform.MEMORY_ERROR_EXIT}:"
-                    f"detect_leaks={_LEAKS}:abort_on_error=0",
+                    f"detect_leaks={int(platform.LEAK_CHECKS)}:abort_on_error=0",
     "UBSAN_OPTIONS": f"halt_on_error=1:exitcode={platform.MEMORY_ERROR_EXIT}:"
                      "print_stacktrace=1",
 }

@@ -247,8 +247,7 @@ class Process:
             return []
         if self.box:
             return platform.box_members(self.pid)
-        return platform.linux_members(self.pid, self.mark) if platform.HOST.on_linux \
-            else [self.pid]
+        return platform.tree_members(self.pid, self.mark)
 
     def stop(self):
         """Ends the program and its whole tree, then collects what it wrote."""

@@ -53,7 +53,7 @@ class Graded:
         parts = [self.output]
         for path in sorted((self.grade_dir / "transcripts").glob("*.txt")):
             parts.append(f"--- {path.name}\n{path.read_text(errors='replace')[:16384]}")
-        if platform.HOST.under_wine and platform.WINESERVER_LOG.exists():
+        if platform.UNDER_WINE and platform.WINESERVER_LOG.exists():
             tail = platform.WINESERVER_LOG.read_bytes()[-4096:].decode(errors="replace")
             parts.append(f"--- {platform.WINESERVER_LOG.name} (its end)\n{tail}")
         return "\n".join(parts)
@@ -192,7 +192,7 @@ def build_patched(kind, patch, sanitize=False):
 
 # Where make grade builds a tree with the sanitizers too (native Linux and macOS) and
 # grades every line in that build: the kit's tests grade a patched tree there alike.
-SANITIZERS = TARGET == "native" and not platform.HOST.on_windows
+SANITIZERS = platform.SANITIZERS
 
 
 def build_graded(kind, patch):

@@ -3,9 +3,12 @@ mark that finds a program's processes, the check of where a server listens, the
 reading of sanitizer and valgrind reports, the limits on output, and the environment
 and wrapper a program gets. Each runs here, on faked /proc trees where it reads one."""
 import os
+import select
 import signal
 import subprocess
 import sys
+import time
+import uuid
 
 import pytest
 
@@ -38,6 +41,14 @@ def test_members_are_the_group_and_the_marked(tmp_path):
     assert sorted(platform.linux_members(100, "abc", proc_dir=tmp_path)) == [100, 101, 102]
     assert sorted(platform.linux_members(100, None, proc_dir=tmp_path)) == [100, 101]
 
+
+
+def test_a_runs_mark_finds_its_processes(tmp_path):
+    fake_process(tmp_path, 100, 100)                                   # the grader
+    fake_process(tmp_path, 102, 102, environ=["KIT_RUN_ID=run1"])     # left the group
+    fake_process(tmp_path, 103, 103, environ=["KIT_PROCESS=run1"])    # a program's mark
+    assert sorted(platform.linux_members(100, "run1", proc_dir=tmp_path,
+                                         mark_name=platform.RUN_MARK)) == [100, 102]
 
 NET_HEADER = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
 
@@ -78,7 +89,7 @@ def test_listening_addresses_of_a_port(tmp_path):
     assert platform.listening_addresses(5000, host=MACOS, proc=tmp_path) is None
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="fakes /proc's fd links with symlinks")
+@pytest.mark.skipif(platform.ON_WINDOWS, reason="fakes /proc's fd links with symlinks")
 def test_a_servers_own_sockets_come_first(tmp_path):
     # Port 6000: the server's UDP socket on loopback, and someone else's TCP listener
     # on every interface. Only the server's own count.
@@ -176,7 +187,7 @@ def test_wrapper_goes_in_front_of_native_programs_only():
 @pytest.fixture
 def native(monkeypatch):
     """Programs run here as native ones, whatever the target: these run Python."""
-    native_host = LINUX if sys.platform.startswith("linux") else Host()
+    native_host = LINUX if platform.ON_LINUX else Host()
     monkeypatch.setattr(platform.hosts, "HOST", native_host)
     monkeypatch.setattr(platform, "HOST", native_host)
     monkeypatch.delenv("KIT_WRAPPER", raising=False)
@@ -186,7 +197,7 @@ def python(code, tmp_path, **kw):
     return proc.Process(sys.executable, ["-c", code], cwd=tmp_path, **kw)
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="POSIX pipes and Python as the program")
+@pytest.mark.skipif(platform.ON_WINDOWS, reason="POSIX pipes and Python as the program")
 def test_a_flood_is_counted_not_kept(native, tmp_path):
     size = proc.OUTPUT_LIMIT + 3 * 1024 * 1024
     result = python(f"import os; os.write(1, b'x' * {size}); os.write(2, b'y' * 10)",
@@ -199,7 +210,7 @@ def test_a_flood_is_counted_not_kept(native, tmp_path):
     assert len(message) < 3 * expect.SHOWN_LIMIT and "it wrote" in message
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="POSIX pipes and Python as the program")
+@pytest.mark.skipif(platform.ON_WINDOWS, reason="POSIX pipes and Python as the program")
 def test_only_whole_lines_are_awaited(native, tmp_path):
     # "listening on 127.0.0.1:1234" comes in two writes, the second once the test says
     # so: the first half must not match as port 1.
@@ -217,14 +228,14 @@ def test_only_whole_lines_are_awaited(native, tmp_path):
     program.stop()
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="POSIX pipes and Python as the program")
+@pytest.mark.skipif(platform.ON_WINDOWS, reason="POSIX pipes and Python as the program")
 def test_the_last_line_counts_once_the_stream_ends(native, tmp_path):
     program = python("import os; os.write(1, b'first\\nlast')", tmp_path, timeout=20)
     assert program.wait_line("last", 10) is not None
     program.stop()
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.skipif(not platform.ON_LINUX, reason="reads /proc")
 def test_a_detached_child_is_found_and_ended(native, tmp_path):
     code = ("import os, time\n"
             "if os.fork() == 0:\n"
@@ -243,7 +254,7 @@ def _state(pid):
         return None
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.skipif(not platform.ON_LINUX, reason="reads /proc")
 @pytest.mark.parametrize("code, status", [("raise SystemExit(3)", 3),
                                           ("import os; os.kill(os.getpid(), 9)", -9)])
 def test_an_exited_program_keeps_its_pid_until_its_group_is_ended(native, tmp_path,
@@ -259,7 +270,7 @@ def test_an_exited_program_keeps_its_pid_until_its_group_is_ended(native, tmp_pa
     assert _state(program.pid) is None, "never reaped"
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.skipif(not platform.ON_LINUX, reason="reads /proc")
 def test_a_program_stopped_by_the_grader_is_reaped(native, tmp_path):
     program = python("import time; time.sleep(600)", tmp_path, timeout=20)
     assert not program.exited(0.1)
@@ -268,7 +279,7 @@ def test_a_program_stopped_by_the_grader_is_reaped(native, tmp_path):
     assert _state(program.pid) is None
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and Python as the program")
+@pytest.mark.skipif(platform.ON_WINDOWS, reason="POSIX signals and Python as the program")
 def test_an_interrupt_as_a_program_starts_still_ends_it(native, tmp_path, monkeypatch):
     # Ctrl-C or SIGTERM just after the fork, before the grader has noted the program:
     # the interrupt waits until it has, so that stopping everything ends it too.
@@ -447,3 +458,106 @@ def test_the_compiler_sees_no_hidden_test_and_no_reference_it_does_not_build(tmp
                                  environ)
     assert root / "solutions" not in reference.hidden and root / "grader" / "hidden" in \
         reference.hidden
+
+
+# --- ending a tool's tree (a grading run, a browser) ----------------------------------
+
+def tool(code):
+    """Python running CODE, started as the grader starts a tool: in a tree of its own;
+    stdout a pipe on which it says it is ready."""
+    return subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, **platform.tree_options())
+
+
+def ready(proc, timeout=10):
+    """The line the tool writes once it is ready, within TIMEOUT s."""
+    readable, _, _ = select.select([proc.stdout], [], [], timeout)
+    assert readable, f"the tool said nothing within {timeout} s"
+    return proc.stdout.readline().decode().strip()
+
+
+def end(proc):
+    """Whatever a failed test left of the tool's tree ended (a tool already collected
+    is left alone: its group's number may be another's by now)."""
+    if proc.returncode is None:
+        platform.kill_tree(proc)
+        proc.wait(10)
+
+
+# A child of the tool that needs a moment after SIGTERM (a grader writing its
+# reports), or, given "ignore", ignores it; it says so once its handler is in place.
+CHILD = """
+import os, signal, sys, time
+def done(*_):
+    time.sleep(0.5)
+    open(sys.argv[1], "w").write("reported")
+    os._exit(0)
+signal.signal(signal.SIGTERM, signal.SIG_IGN if sys.argv[2] == "ignore" else done)
+os.write(1, b"%d\\n" % os.getpid())
+time.sleep(600)
+"""
+
+
+def tool_with_child(report, mode):
+    # The tool itself ends at once on SIGTERM, as make does.
+    return tool("import subprocess, sys, time\n"
+                f"subprocess.Popen([sys.executable, '-c', {CHILD!r}, {str(report)!r}, {mode!r}])\n"
+                "time.sleep(600)\n")
+
+
+@pytest.mark.skipif(platform.ON_WINDOWS, reason="POSIX signals and Python as the tool")
+def test_a_grace_lets_the_tree_end_by_itself(tmp_path):
+    report = tmp_path / "report"
+    proc = tool_with_child(report, "report")
+    try:
+        child = int(ready(proc))
+        started = time.monotonic()
+        platform.kill_tree(proc, grace=20)
+        assert time.monotonic() - started < 10, "waited for the grace's end"
+        assert report.read_text() == "reported", "killed before it had ended by itself"
+        assert proc.wait(10) == -signal.SIGTERM
+        if platform.ON_LINUX:
+            assert _state(child) in (None, "Z"), "the child outlived the kill"
+    finally:
+        end(proc)
+
+
+@pytest.mark.skipif(platform.ON_WINDOWS, reason="POSIX signals and Python as the tool")
+def test_a_tree_that_outstays_its_grace_is_killed(tmp_path):
+    report = tmp_path / "report"
+    proc = tool_with_child(report, "ignore")
+    try:
+        child = int(ready(proc))
+        started = time.monotonic()
+        platform.kill_tree(proc, grace=1)
+        assert time.monotonic() - started >= 1, "killed before its grace was over"
+        assert not report.exists()
+        assert proc.wait(10) == -signal.SIGTERM
+        if platform.ON_LINUX:
+            assert _state(child) in (None, "Z"), "the child outlived the kill"
+    finally:
+        end(proc)
+
+
+@pytest.mark.skipif(not platform.ON_LINUX, reason="reads /proc")
+def test_a_runs_processes_that_left_its_group_are_ended(tmp_path, monkeypatch):
+    run = uuid.uuid4().hex
+    monkeypatch.setenv(platform.RUN_MARK, run)
+    detached = ("import os, sys, time\n"
+                "if os.fork() == 0:\n"
+                "    os.setsid(); os.write(1, b'%d\\n' % os.getpid()); time.sleep(600)\n"
+                "time.sleep(600)\n")
+    proc, escaped = tool(detached), None
+    try:
+        escaped = int(ready(proc))
+        assert escaped in platform.linux_members(proc.pid, run, mark_name=platform.RUN_MARK)
+        started = time.monotonic()
+        platform.kill_tree(proc, mark=run, mark_name=platform.RUN_MARK, grace=5)
+        assert _state(escaped) in (None, "Z"), "the run's process outlived its end"
+        # Only the group is asked to end, and waited for: the rest is killed at once.
+        assert time.monotonic() - started < 5
+        assert proc.wait(10) == -signal.SIGTERM
+    finally:
+        if escaped is not None and _state(escaped) not in (None, "Z"):
+            os.kill(escaped, signal.SIGKILL)
+        end(proc)

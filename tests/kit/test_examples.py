@@ -73,7 +73,7 @@ def test_raw_ping_refuses_more_than_one_address(tmp_path):
 def test_raw_ping_without_rights_says_so(tmp_path):
     """Run as an ordinary user (nobody), where this runs as root on Linux: the
     socket call is refused, and the program says what it needs."""
-    if not platform.HOST.on_linux or platform.HOST.under_wine:
+    if not platform.ON_LINUX or platform.UNDER_WINE:
         pytest.skip("drops root with setpriv: native Linux only (Wine's prefix is "
                     "root's; on Windows an unelevated run is the default test)")
     if os.geteuid() != 0:

@@ -11,7 +11,6 @@ reached when only the unit tests and the memcheck behaviours ran there. Native L
 and macOS only: MinGW has no sanitizers, and valgrind does not run Windows programs."""
 import re
 import shutil
-import sys
 
 import pytest
 
@@ -25,7 +24,7 @@ SANITIZED = BUILD / "asan"
 EXIT = platform.MEMORY_ERROR_EXIT
 # A report ends the program with EXIT, whatever the program was doing.
 # LeakSanitizer runs on Linux only (macOS's refuses detect_leaks).
-LEAKS = int(sys.platform.startswith("linux"))
+LEAKS = int(platform.LEAK_CHECKS)
 SANITIZER_ENV = {
     "ASAN_OPTIONS": f"halt_on_error=1:exitcode={EXIT}:detect_leaks={LEAKS}:abort_on_error=0",
     "UBSAN_OPTIONS": f"halt_on_error=1:exitcode={EXIT}:print_stacktrace=1",
@@ -35,11 +34,9 @@ MEMCHECK_ENV = {
     "KIT_WRAPPER": f"valgrind -q --error-exitcode={EXIT} --leak-check=full "
                    "--errors-for-leak-kinds=definite --show-leak-kinds=definite",
 }
-ON_WINDOWS_HOST = sys.platform == "win32" or sys.platform == "cygwin"
-
-sanitizers = pytest.mark.skipif(TARGET != "native" or ON_WINDOWS_HOST,
+sanitizers = pytest.mark.skipif(not platform.SANITIZERS,
                                 reason="MinGW has no sanitizers")
-memcheck = pytest.mark.skipif(TARGET != "native" or not sys.platform.startswith("linux"),
+memcheck = pytest.mark.skipif(TARGET != "native" or not platform.ON_LINUX,
                               reason="valgrind runs native Linux programs")
 
 

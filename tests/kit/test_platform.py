@@ -42,6 +42,19 @@ def test_module_names_are_this_host():
                               platform.HOST.windows_programs, platform.HOST.exe)
 
 
+
+@pytest.mark.parametrize("host, sanitizers, leak_checks", [
+    (LINUX, True, True), (MACOS, True, False), (WINE, False, True), (WINDOWS, False, False),
+    (Host("win32", "mingw"), False, False)])
+def test_what_each_host_checks_memory_with(host, sanitizers, leak_checks):
+    assert (host.sanitizers, host.leak_checks) == (sanitizers, leak_checks)
+
+
+def test_more_module_names_are_this_host():
+    assert (platform.SYSTEM, platform.ON_LINUX, platform.SANITIZERS, platform.LEAK_CHECKS) == \
+        (platform.HOST.system, platform.HOST.on_linux, platform.HOST.sanitizers,
+         platform.HOST.leak_checks)
+
 # --- paths and command lines ---------------------------------------------------------
 
 @pytest.mark.parametrize("host, name", [(LINUX, "resolve"), (MACOS, "resolve"),
@@ -152,6 +165,13 @@ def test_other_pythons_can_grade(host):
     assert platform.python_problem(host, "python3") is None
 
 
+
+def test_make_runs_in_msys2_on_windows_only():
+    assert platform.msys2_root(WINDOWS, environ={}) == r"C:\msys64"
+    assert platform.msys2_root(WINDOWS, environ={"KIT_MSYS2": r"D:\msys2"}) == r"D:\msys2"
+    for host in (LINUX, MACOS, WINE):
+        assert platform.msys2_root(host, environ={"KIT_MSYS2": r"D:\msys2"}) is None
+
 # --- starting and ending processes ---------------------------------------------------
 
 @pytest.mark.parametrize("host", [LINUX, MACOS, WINE])
@@ -221,6 +241,46 @@ def test_posix_kill_ends_the_process_group(host, monkeypatch):
     assert killed == [(4242, signal.SIGKILL)]
 
 
+
+@pytest.mark.parametrize("host", [LINUX, MACOS, WINE])
+def test_posix_tools_get_a_session_of_their_own(host):
+    assert platform.tree_options(host) == {"start_new_session": True}
+
+
+def test_windows_tools_get_a_process_group_of_their_own_and_run_at_once():
+    assert platform.tree_options(WINDOWS) == {"creationflags": 0x00000200}
+
+
+@pytest.mark.parametrize("host", [MACOS, WINDOWS])
+def test_a_programs_processes_are_itself_where_proc_is_not_read(host):
+    assert platform.tree_members(4242, "abc", host) == [4242]
+
+
+class FakeGroup(FakeProcess):
+    """A process group that ends by itself once asked (SIGTERM), as a grader does."""
+
+    def __init__(self):
+        self.signals, self.returncode = [], None
+
+    def killpg(self, pid, sig):
+        self.signals.append((pid, sig))
+        if sig == signal.SIGTERM:
+            self.returncode = 0
+        elif self.returncode is not None:
+            raise ProcessLookupError(pid)
+
+    def poll(self):
+        return self.returncode
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX signals")
+def test_a_grace_asks_the_tree_to_end_before_killing_it(monkeypatch):
+    group = FakeGroup()
+    monkeypatch.setattr(os, "killpg", group.killpg, raising=False)
+    platform.kill_tree(group, MACOS, grace=20)
+    # Asked, seen gone (the group is empty), then killed whatever is left.
+    assert group.signals == [(4242, signal.SIGTERM), (4242, 0), (4242, signal.SIGKILL)]
+
 def test_windows_kill_without_a_job_runs_taskkill(monkeypatch):
     ran = []
     monkeypatch.setattr(subprocess, "run", lambda argv, **kw: ran.append(argv))
@@ -229,6 +289,15 @@ def test_windows_kill_without_a_job_runs_taskkill(monkeypatch):
     platform.kill_tree(FakeProcess(), WINDOWS)
     assert len(ran) == 1 and ran[0][1:] == ["/T", "/F", "/PID", "4242"]
 
+
+
+def test_windows_ends_a_tree_by_force_whatever_the_grace(monkeypatch):
+    ran = []
+    monkeypatch.setattr(subprocess, "run", lambda argv, **kw: ran.append(argv))
+    monkeypatch.setattr(os, "killpg", lambda *a: pytest.fail("killpg on Windows"),
+                        raising=False)
+    platform.kill_tree(FakeProcess(), WINDOWS, grace=20)
+    assert [argv[1:] for argv in ran] == [["/T", "/F", "/PID", "4242"]]
 
 class FakeKernel32:
     """Records the kernel32 (and ntdll) calls the grader makes, in place of Windows, in

@@ -30,6 +30,8 @@ from .hosts import (EXE, HOST, MARK, ON_WINDOWS, REFUSED_CONNECT_SECONDS,
                     SAME_SOCKETS_AS_PROGRAMS, STREAM_SCALE, TARGET, UDP_SENDTO_WHILE_CONNECTED, UNDER_WINE,
                     WINDOWS_PROGRAMS, WINE_DIFFERENCES, WINE_DIFFERS_AT_TIMES, Host,
                     python_problem, stream_bytes, wine_differs)
+from .hosts import (LEAK_CHECKS, ON_LINUX, RUN_MARK, SANITIZERS, SYSTEM, msys2_root,
+                    running_as_root)
 from .jobs import (CREATE_NEW_PROCESS_GROUP, CREATE_SUSPENDED, ERROR_MODE,
                    JOB_LIMIT_FLAGS, JOB_OBJECT_EXTENDED_LIMIT_INFORMATION,
                    JOB_OBJECT_LIMIT_DIE_ON_UNHANDLED_EXCEPTION,
@@ -42,6 +44,7 @@ from .programs import (PROGRAM_ENV, Box, after_start, before_start, box_members,
                        boxed_env, command, contain, exit_status, kill_tree, normalise_newlines, popen_options, program_argv,
                        program_env, program_file, program_path, reap, survivors,
                        typed_command, wait_exit, wrapper)
+from .programs import tree_members, tree_options
 from .wine import (KEEPER_READY, PREFIX_MADE, WINEPREFIX, WINESERVER_LOG,
                    WINESERVER_PERSIST, keeper_alive, prepare, wine_binary, wine_env,
                    wine_keeper_command, wine_preloader, wine_prefix_commands, wine_problem,

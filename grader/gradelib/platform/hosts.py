@@ -44,12 +44,31 @@ class Host:
         """The kind of programs: "windows" (Windows itself, Wine) or "posix"."""
         return "windows" if self.windows_programs else "posix"
 
+    @property
+    def sanitizers(self):
+        """Whether the programs can be built with AddressSanitizer and
+        UndefinedBehaviorSanitizer: gcc and clang have them on Linux and macOS; MinGW
+        (cross or MSYS2) has none."""
+        return self.target == "native" and not self.on_windows
+
+    @property
+    def leak_checks(self):
+        """Whether LeakSanitizer runs here: on Linux only (macOS's refuses
+        detect_leaks)."""
+        return self.on_linux
+
 
 HOST = Host()
 
 
-# The same facts as names, for tests that only ask.
+# The same facts as names, for modules and tests that only ask.
+SYSTEM = HOST.system
+
+
 ON_WINDOWS = HOST.on_windows
+
+
+ON_LINUX = HOST.on_linux
 
 
 UNDER_WINE = HOST.under_wine
@@ -59,6 +78,12 @@ WINDOWS_PROGRAMS = HOST.windows_programs
 
 
 EXE = HOST.exe
+
+
+SANITIZERS = HOST.sanitizers
+
+
+LEAK_CHECKS = HOST.leak_checks
 
 
 # Whether the programs' sockets are the grader's own: the same system answers
@@ -77,6 +102,12 @@ UDP_SENDTO_WHILE_CONNECTED = sys.platform.startswith("linux")
 # The environment variable that marks every process of one program run, children
 # included, so that those that left its process group are found too (Linux).
 MARK = "KIT_PROCESS"
+
+
+# The environment variable that marks every process of one grading run (the grader,
+# its workers, the programs they start), set by whoever starts the run: what is left
+# of a run that was ended is found by it (Linux).
+RUN_MARK = "KIT_RUN_ID"
 
 
 # Where Wine differs from the real Windows that the labs target. A test that meets
@@ -149,6 +180,20 @@ def python_problem(host=None, executable=None):
                 "in the 'MSYS2 UCRT64' shell run 'make setup', then 'make grade' again "
                 "(or: make grade PYTHON=/ucrt64/bin/python3).")
     return None
+
+
+def msys2_root(host=None, environ=None):
+    """Where MSYS2 is on Windows, whose UCRT64 shell runs make there (KIT_MSYS2, default
+    C:\\msys64); None elsewhere, where make runs as it is."""
+    if not (host or HOST).on_windows:
+        return None
+    environ = os.environ if environ is None else environ
+    return environ.get("KIT_MSYS2") or r"C:\msys64"
+
+
+def running_as_root():
+    """Whether the grader runs as root (POSIX's user 0; never so on Windows)."""
+    return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
 def wine_differs(request, key, host=None):

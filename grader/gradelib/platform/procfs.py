@@ -11,11 +11,11 @@ def stat_fields(process_dir):
         return f.read().rsplit(b")", 1)[1].split()
 
 
-def linux_members(pgid, mark, proc_dir="/proc"):
+def linux_members(pgid, mark, proc_dir="/proc", mark_name=None):
     """PIDs of the live (not zombie) processes in process group PGID or carrying MARK
-    in their environment, read from PROC_DIR."""
+    in their environment (as MARK_NAME, default hosts.MARK), read from PROC_DIR."""
     found = []
-    marker = f"{hosts.MARK}={mark}".encode() if mark else None
+    marker = f"{mark_name or hosts.MARK}={mark}".encode() if mark else None
     me = os.getpid()
     for entry in os.scandir(proc_dir):
         if not entry.name.isdigit() or int(entry.name) == me:

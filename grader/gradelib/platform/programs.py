@@ -206,6 +206,15 @@ def popen_options(host=None):
     return {"start_new_session": True}
 
 
+def tree_options(host=None):
+    """How a tool the grader runs (a grading run, a browser) is started so that
+    kill_tree can end it with every process it starts: a session and process group of
+    its own on POSIX, a process group of its own on Windows."""
+    if (host or hosts.HOST).on_windows:
+        return {"creationflags": jobs.CREATE_NEW_PROCESS_GROUP}
+    return {"start_new_session": True}
+
+
 def before_start(host=None):
     """Windows: the error mode the program inherits (no crash dialog). Wine: should the
     keeper be gone (it was ended, or Wine's server with it), start the server and the
@@ -273,21 +282,29 @@ def reap(popen, host=None):
         popen.wait()
 
 
-def kill_tree(proc, host=None, mark=None):
-    """Ends the program and every process it started: its Job object on Windows; its
-    process group on POSIX, and on Linux also every process carrying its MARK (a
-    child that started a session of its own, or that Wine detached)."""
+def kill_tree(proc, host=None, mark=None, grace=0.0, mark_name=None):
+    """Ends the program and every process it started: its Job object (or taskkill) on
+    Windows; its process group on POSIX, and on Linux also every process carrying MARK
+    in the environment variable MARK_NAME (default MARK: a child that started a
+    session of its own, or that Wine detached; RUN_MARK: a grading run's). With GRACE
+    (POSIX), SIGTERM to the group first, and up to GRACE seconds for the group to end
+    by itself (a grader so ends its own programs and writes its reports) before
+    SIGKILL. On Linux the program is left unreaped (reap collects it)."""
     host = host or hosts.HOST
     if host.on_windows:
         jobs.end_tree(proc)
         return
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
+    if grace > 0:
+        _signal_group(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        while (exit_status(proc, host) is None or survivors(proc, host)) \
+                and time.monotonic() < deadline:
+            time.sleep(0.1)
+    _signal_group(proc.pid, signal.SIGKILL)
     # A process may fork while it is being killed: again until none is left.
     for _ in range(5):
-        pids = procfs.linux_members(proc.pid, mark) if host.on_linux else []
+        pids = procfs.linux_members(proc.pid, mark, mark_name=mark_name) if host.on_linux \
+            else []
         if not pids:
             return
         for pid in pids:
@@ -298,7 +315,22 @@ def kill_tree(proc, host=None, mark=None):
         time.sleep(0.05)
 
 
-def survivors(proc, host=None, mark=None):
+def _signal_group(pgid, sig):
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def tree_members(pid, mark=None, host=None, mark_name=None):
+    """PIDs of the live processes of program PID's tree: on Linux its process group
+    and those carrying MARK (as kill_tree reads them), elsewhere the program itself."""
+    if not (host or hosts.HOST).on_linux:
+        return [pid]
+    return procfs.linux_members(pid, mark, mark_name=mark_name)
+
+
+def survivors(proc, host=None, mark=None, mark_name=None):
     """How many processes of the program's tree are still running, the program itself
     having exited: those it left behind. Not counted on Windows, where the console
     host Windows starts beside a console program may outlive it by a moment (its Job
@@ -307,7 +339,7 @@ def survivors(proc, host=None, mark=None):
     if host.on_windows:
         return 0
     if host.on_linux:
-        return len(procfs.linux_members(proc.pid, mark))
+        return len(procfs.linux_members(proc.pid, mark, mark_name=mark_name))
     try:
         os.killpg(proc.pid, 0)      # anyone left in the group? (a zombie counts too)
         return 1
