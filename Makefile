@@ -2,21 +2,18 @@
 #
 #   make [all]        build the labs in SRC (default: labs, your work)
 #   make grade        build and grade SRC; LAB=01 grades one lab
-#   make test         the kit's own tests (reference, starters, mutants, the grader)
-#   make fuzz         fuzz every parser of outside input (FUZZ_SECONDS each; not in CI)
-#   make flake        make test RUNS times, counting failures (tests/flake.sh)
 #   make setup        install what the kit needs (apt, pacman or brew)
-#   make bench        the reference servers next to well-known peers: tcp_server and
-#                     socat, chat_server and ncat, http_server and Python's http.server
-#   make examples     the examples (examples/): small programs beside the labs, not graded
 #   make starters     after changing a starter: record its files in grader/starters.json,
 #                     by which make grade tells a lab not yet started
-#   make handout      the instructor's tools: handout, autograder, classroom50, grade-batch
-#   make mutation     LAB=NN: how many mistakes lab NN's tests catch (mutation analysis)
 #   make clean        remove build/
 #
 # TARGET=native (default) uses this machine's compiler; TARGET=mingw cross-compiles
 # for Windows and runs under Wine. V=1 shows the commands.
+#
+# It includes the Makefile.local of each folder present: labs/NN-*/ (each lab), and
+# where the tree has them, tests/ (the kit's own tests), examples/ and grader/course/
+# (the instructor's tools). make help lists their targets too. A students' handout
+# is a selection of these folders, with this Makefile as it is.
 
 TARGET ?= native
 SRC ?= labs
@@ -34,7 +31,7 @@ Q := @
 endif
 
 .DEFAULT_GOAL := all
-.PHONY: all grade test flake setup clean help programs units bench starters
+.PHONY: all grade setup clean help programs units starters
 
 CFLAGS ?= -g -O1
 KIT_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -MD -MP -Ilabs/common $(PLATFORM_CFLAGS) \
@@ -109,17 +106,9 @@ $(OUT)/obj/tests/model.o: tests/models/model.c
 	@echo "  CC      $@"
 	$(Q)$(CC) $(KIT_CFLAGS) $(CFLAGS) -Itests/models -c -o $@ $<
 
-include labs/01-wsastartup/Makefile.local
-include labs/02-tcp-client/Makefile.local
-include labs/03-tcp-server/Makefile.local
-include labs/04-udp/Makefile.local
-include labs/05-shutdown-options/Makefile.local
-include labs/06-select-chat/Makefile.local
-include labs/07-http-server/Makefile.local
-include tests/Makefile.local
-# The examples: in the kit, not in a students' handout, which has no examples/.
--include examples/Makefile.local
-include tests/fuzz/Makefile.local
+# The labs present, by number, then the folders a students' handout leaves out.
+include $(sort $(wildcard labs/[0-9][0-9]-*/Makefile.local))
+-include tests/Makefile.local examples/Makefile.local tests/fuzz/Makefile.local
 -include grader/course/Makefile.local
 
 all: programs units
@@ -201,14 +190,6 @@ grade: $(if $(filter 1,$(SANDBOX)),$(CHECK_DEP))
 	$(Q)$(GRADE_ENV) $(GRADE_SANITIZED) KIT_JOBS=$(or $(GRADE_JOBS),2) $(GRADE_RUN) \
 		$(PYTEST) grader $(GRADE_ARGS)
 
-# A benchmark, not a test: BENCH_ARGS='--mib 256 --runs 3' (the defaults),
-# CHAT_BENCH_ARGS='--clients 10 --lines 2000 --runs 3'.
-bench:
-	$(Q)$(MAKE) --no-print-directory SRC=solutions OUT=build/$(TARGET)/solutions all
-	$(Q)python3 tests/bench/echo_throughput.py --target $(TARGET) $(BENCH_ARGS)
-	$(Q)python3 tests/bench/chat_fanout.py --target $(TARGET) $(CHAT_BENCH_ARGS)
-	$(Q)python3 tests/bench/http_requests.py --target $(TARGET) $(HTTP_BENCH_ARGS)
-
 # The starters' digests (grader/gradelib/starters.py); a kit test keeps them current.
 starters:
 	$(Q)python3 grader/gradelib/starters.py labs > grader/starters.json.tmp
@@ -220,7 +201,10 @@ clean:
 setup:
 	$(Q)sh labs/common/setup.sh $(TARGET)
 
+# The header above, then the targets each included folder documents in its own.
 help:
 	@sed -n '2,/^$$/p' Makefile | sed 's/^# \{0,1\}//'
+	@for f in $(filter-out Makefile labs/%,$(MAKEFILE_LIST)); do \
+		sed -n '/^#   make /,/^[^#]/p' $$f | grep '^#' | sed 's/^# \{0,1\}//'; done
 
 -include $(shell find $(OUT) $(COMMON_OUT) $(KIT_TEST_OUT) $(EXAMPLES_OUT) -name "*.d" 2>/dev/null)

@@ -27,14 +27,6 @@ from gradelib.platform import boundary  # noqa: E402
 EXIT_USAGE = 2
 EXIT_GRADING = 3
 
-# Lines of the kit's Makefile that a tree without the kit's own tests leaves out.
-KIT_ONLY_INCLUDES = ("include tests/Makefile.local", "include tests/fuzz/Makefile.local")
-COURSE_INCLUDE = "-include grader/course/Makefile.local"
-# The header lines of targets a handout has not got, and the bench rule.
-KIT_ONLY_TARGETS = ("make test", "make fuzz", "make flake", "make bench", "make handout",
-                    "make autograder", "make classroom50", "make grade-batch", "make examples",
-                    "make mutation")
-BENCH_RULE = re.compile(r"^# A benchmark, not a test.*?\n\n", re.M | re.S)
 STUDENT_DOCS = ("docs/setup-windows.md", "docs/setup-linux-macos.md", "docs/concepts.md",
                 "docs/platform-differences.md")
 STUDENT_WORKFLOW = ".github/classroom/grade.yml"
@@ -116,9 +108,10 @@ def count_tests(path):
 # --- trees ---------------------------------------------------------------------------
 
 def tree_files(labs, hidden=False, course=False, root=KIT):
-    """{path in the tree: path in ROOT} of a tree that grades LABS: the Makefile, labs/
-    (common and LABS), the grader with its public tests, the Check tests of LABS;
-    HIDDEN adds the hidden tests, COURSE these tools."""
+    """{path in the tree: path in ROOT} of a tree that grades LABS: the Makefile as it
+    is (it includes the labs present), labs/ (common and LABS), the grader with its
+    public tests, the Check tests and model drivers of LABS (tests/unit/labNN_*.c,
+    tests/models/labNN_*.c); HIDDEN adds the hidden tests, COURSE these tools."""
     files = {}
 
     def add(folder, pattern="*", recursive=False):
@@ -138,11 +131,10 @@ def tree_files(labs, hidden=False, course=False, root=KIT):
         if not any(name.startswith("grader/" + g) for g in graded):
             del files[name]
     for lab in labs:
-        fragment = (root / "labs" / lab / "Makefile.local").read_text(encoding="utf-8")
-        for source in re.findall(r"\btests/(?:unit|models)/\w+\.c\b", fragment):
-            files[source] = root / source
-    for name in ("tests/unit/unit.c", "tests/unit/unit.h", "tests/models/model.c",
-                 "tests/models/model.h"):
+        add("tests/unit", f"lab{lab[:2]}_*.c")
+        add("tests/models", f"lab{lab[:2]}_*.c")
+    for name in ("Makefile", "tests/unit/unit.c", "tests/unit/unit.h",
+                 "tests/models/model.c", "tests/models/model.h"):
         files[name] = root / name
     if hidden:
         for path in hidden_tests(labs, root):
@@ -153,31 +145,6 @@ def tree_files(labs, hidden=False, course=False, root=KIT):
         if (root / name).exists():
             files[name] = root / name
     return files
-
-
-def makefile_for(labs, course=False, root=KIT):
-    """The kit's Makefile for a tree of LABS without the kit's own tests: the other
-    labs' fragments, tests/ and the benchmark left out (COURSE keeps these tools)."""
-    text = (root / "Makefile").read_text(encoding="utf-8")
-    keep = set(labs)
-    lines = []
-    for line in text.splitlines(keepends=True):
-        m = re.match(r"^include labs/(\d\d-[^/]+)/Makefile\.local\s*$", line)
-        if m and m.group(1) not in keep:
-            continue
-        if line.strip() in KIT_ONLY_INCLUDES:
-            continue
-        if line.strip() == COURSE_INCLUDE and not course:
-            continue
-        if line.startswith("#   ") and line[4:].split("  ")[0].strip() in KIT_ONLY_TARGETS:
-            continue
-        lines.append(line)
-    text, found = BENCH_RULE.subn("", "".join(lines))
-    missing = [s for s in KIT_ONLY_INCLUDES if s not in (root / "Makefile").read_text()]
-    if missing or not found:
-        raise Problem("the kit's Makefile has changed: grader/course/kit.py no longer "
-                      f"finds {missing or 'the bench rule'} to leave out")
-    return text.replace(" bench\n", "\n", 1)
 
 
 def write_tree(dest, labs, hidden=False, course=False, extra=None, root=KIT):
@@ -200,8 +167,7 @@ def write_tree(dest, labs, hidden=False, course=False, extra=None, root=KIT):
     files = tree_files(labs, hidden, course, root)
     counts = {} if hidden else {lab[:2]: sum(map(count_tests, hidden_tests([lab], root)))
                                 for lab in labs}
-    texts = {"Makefile": makefile_for(labs, course, root),
-             HIDDEN_COUNTS: json.dumps(counts, indent=2, sort_keys=True) + "\n",
+    texts = {HIDDEN_COUNTS: json.dumps(counts, indent=2, sort_keys=True) + "\n",
              **(extra or {})}
     for name, source in files.items():
         target = dest / name

@@ -155,7 +155,39 @@ def test_a_later_release_merges_into_the_students_work(tmp_path):
     git(student, "pull", "-q", "--no-rebase", "--no-edit", "origin", "main")
     assert "the student's own work" in work.read_text()
     assert (student / "labs" / "02-tcp-client" / "tcp_client.c").exists()
-    assert "include labs/02-tcp-client/Makefile.local" in (student / "Makefile").read_text()
+    assert (student / "Makefile").read_bytes() == (ROOT / "Makefile").read_bytes()
+    assert "02-tcp-client/tcp_client.c" in make_n(student, "lab-02-tcp-client").stdout
+
+
+def make_n(tree, target):
+    """make -n TARGET in TREE: what it would run, and whether it has such a target."""
+    return subprocess.run(["make", "--no-print-directory", "-n", target], cwd=tree, env=env(),
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_a_handout_is_a_selection_of_files_with_the_kits_makefile(tmp_path):
+    handout = tmp_path / "handout"
+    assert tool("handout.py", "--labs", "05", "--out", handout).returncode == 0
+    assert (handout / "Makefile").read_bytes() == (ROOT / "Makefile").read_bytes()
+    assert not (handout / "tests" / "Makefile.local").exists()
+    # Its help names the targets it has, and none of the kit's own.
+    shown = make_n(handout, "help")
+    helped = subprocess.run(["make", "--no-print-directory", "help"], cwd=handout, env=env(),
+                            capture_output=True, text=True, timeout=60).stdout
+    targets = re.findall(r"^  make (\S+)", helped, re.M)
+    assert shown.returncode == 0 and targets == ["[all]", "grade", "setup", "starters", "clean"]
+    for target in targets[1:]:
+        proc = make_n(handout, target)
+        assert "No rule to make target" not in proc.stderr, (target, proc.stderr)
+    for target in ("test", "bench", "fuzz", "handout", "mutation"):
+        assert "No rule to make target" in make_n(handout, target).stderr, target
+    # The labs it holds are the labs it builds: 05 and the two whose functions 05 links.
+    built = make_n(handout, "lab-05-shutdown-options").stdout
+    assert "labs/02-tcp-client/connect.c" in built and "labs/03-tcp-server/listener.c" in built
+    kit_help = subprocess.run(["make", "--no-print-directory", "help"], cwd=ROOT, env=env(),
+                              capture_output=True, text=True, timeout=60).stdout
+    for target in ("test", "bench", "fuzz", "examples", "handout", "mutation"):
+        assert f"  make {target} " in kit_help, target
 
 
 @pytest.mark.parametrize("args, says", [
