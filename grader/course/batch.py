@@ -15,132 +15,30 @@ merge --out DIR SHARD_DIRS...` writes the CSVs of several shards' students toget
 """
 import argparse
 import concurrent.futures
-import csv
-import hashlib
 import json
 import os
 import re
 import secrets
 import shutil
 import signal
-import stat
 import subprocess
 import sys
-import tarfile
 import threading
 import time
-import zipfile
 from pathlib import Path
 
+import exports
 import kit
+import runs
+import submitted
 import suspicious
+import trees
 
-ARCHIVES = (".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")
-# What an archive may unpack to: more is not a lab submission.
-MAX_MEMBERS = 20000
-MAX_BYTES = 200 << 20
 STATUSES_DONE = ("graded", "build failed", "timed out", "grader failed", "bad submission",
                  "no lab files")
-CANVAS_IDENTITY = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
-# Ctrl-C or SIGTERM: every grading run is ended (kit.stop_all), and nothing of theirs
+# Ctrl-C or SIGTERM: every grading run is ended (runs.stop_all), and nothing of theirs
 # recorded.
 EXIT_STOPPED = 130
-
-
-# --- submissions -----------------------------------------------------------------------
-
-def student_of(path):
-    name = path.name
-    for suffix in ARCHIVES:
-        if path.is_file() and name.lower().endswith(suffix):
-            return name[:-len(suffix)]
-    return name if path.is_dir() else None
-
-
-def submissions(folder):
-    """[(student, path)] of FOLDER's submissions, by name."""
-    if not str(folder).strip():
-        raise kit.Problem("SUBMISSIONS is not given: make grade-batch SUBMISSIONS=DIR, a "
-                          "folder with one folder or archive per student")
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise kit.Problem(f"SUBMISSIONS: '{folder}' is not a folder (give "
-                          f"SUBMISSIONS=DIR, a folder with one folder or archive per student)")
-    found = {}
-    for path in sorted(folder.iterdir()):
-        student = student_of(path)
-        if path.name.startswith(".") or student is None:
-            continue
-        if not re.fullmatch(r"[\w.@+-]+", student):
-            raise kit.Problem(f"SUBMISSIONS: '{path.name}': a student's name is letters, "
-                              f"digits and . _ - @ + only")
-        if student in found:
-            raise kit.Problem(f"SUBMISSIONS: two submissions of '{student}': "
-                              f"{found[student].name} and {path.name}")
-        found[student] = path
-    if not found:
-        raise kit.Problem(f"SUBMISSIONS: '{folder}' holds no folder or archive "
-                          f"({', '.join(ARCHIVES)})")
-    return sorted(found.items())
-
-
-def digest(path):
-    """A hash of a submission's content: its archive's bytes, or its folder's files."""
-    h = hashlib.sha256()
-    if path.is_file():
-        h.update(path.read_bytes())
-        return h.hexdigest()
-    for dirpath, dirnames, filenames in os.walk(path):
-        dirnames.sort()
-        for name in sorted(filenames):
-            file = Path(dirpath) / name
-            if file.is_file() and not file.is_symlink():
-                h.update(file.relative_to(path).as_posix().encode() + b"\0")
-                h.update(file.read_bytes())
-    return h.hexdigest()
-
-
-def safe_member(name):
-    parts = Path(name.replace("\\", "/")).parts
-    return bool(parts) and not name.startswith(("/", "\\")) and ".." not in parts \
-        and not re.match(r"^[A-Za-z]:", name)
-
-
-def unpack(archive, dest):
-    """Unpacks ARCHIVE's regular files into DEST (no links, nothing outside it)."""
-    dest.mkdir(parents=True)
-    total = 0
-    try:
-        if archive.name.lower().endswith(".zip"):
-            with zipfile.ZipFile(archive) as zf:
-                members = zf.infolist()
-                if len(members) > MAX_MEMBERS:
-                    raise kit.Problem(f"{len(members)} files: more than {MAX_MEMBERS}")
-                for info in members:
-                    mode = info.external_attr >> 16
-                    if info.is_dir() or stat.S_ISLNK(mode) or not safe_member(info.filename):
-                        continue
-                    total += info.file_size
-                    if total > MAX_BYTES:
-                        raise kit.Problem(f"it unpacks to more than {MAX_BYTES >> 20} MiB")
-                    target = dest / info.filename
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_bytes(zf.read(info))
-        else:
-            with tarfile.open(archive) as tf:
-                for n, member in enumerate(tf):
-                    if n >= MAX_MEMBERS:
-                        raise kit.Problem(f"more than {MAX_MEMBERS} files")
-                    if not member.isreg() or not safe_member(member.name):
-                        continue
-                    total += member.size
-                    if total > MAX_BYTES:
-                        raise kit.Problem(f"it unpacks to more than {MAX_BYTES >> 20} MiB")
-                    target = dest / member.name
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_bytes(tf.extractfile(member).read())
-    except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError, ValueError) as e:
-        raise kit.Problem(f"{archive.name} cannot be unpacked: {e}") from e
 
 
 # --- one student -----------------------------------------------------------------------
@@ -152,9 +50,9 @@ class Batch:
         self.target = target
         self.timeout = timeout
         self.regrade = regrade
-        # Each job grades as a user of its own (kit.Slots): behind the boundary's
+        # Each job grades as a user of its own (runs.Slots): behind the boundary's
         # fallback, a test's end ends every process of its user.
-        self.slots = kit.Slots(jobs)
+        self.slots = runs.Slots(jobs)
 
     def folder(self, student):
         return self.out / "students" / student
@@ -167,7 +65,7 @@ class Batch:
 
     def needs_grading(self, student, path):
         old = self.previous(student)
-        return self.regrade or old is None or old.get("digest") != digest(path) \
+        return self.regrade or old is None or old.get("digest") != submitted.digest(path) \
             or old.get("status") not in STATUSES_DONE
 
     def grade(self, student, path):
@@ -175,7 +73,7 @@ class Batch:
         here = self.folder(student)
         old = self.previous(student) or {}
         seed = old.get("seed") or secrets.randbelow(2 ** 31 - 1) + 1
-        record = {"student": student, "submission": path.name, "digest": digest(path),
+        record = {"student": student, "submission": path.name, "digest": submitted.digest(path),
                   "seed": seed, "labs": {}, "score": 0, "max_score": 0, "notes": []}
         started = time.monotonic()
         for name in ("tree", "submission", "grade", "results.json"):
@@ -186,21 +84,21 @@ class Batch:
             source = path
             if path.is_file():
                 source = here / "submission"
-                unpack(path, source)
-            tree = kit.write_tree(here / "tree", self.labs, hidden=True)
+                submitted.unpack(path, source)
+            tree = trees.write_tree(here / "tree", self.labs, hidden=True)
             self.share_check(tree)
-            found, notes = kit.collect(source, kit.lab_sources(tree, self.labs))
+            found, notes = submitted.collect(source, submitted.lab_sources(tree, self.labs))
             record["notes"] += notes
             if not found:
                 record["status"] = "no lab files"
                 record["notes"].append("no lab source file (labs/NN-topic/*.c, *.h) in it")
             else:
-                kit.lay_over(found, tree)
+                submitted.lay_over(found, tree)
                 record["suspicious"] = suspicious.lines(suspicious.scan(found))
                 with self.slots.taken() as uid:
                     # this submission as it came closed too: student code runs
                     # beside it
-                    kit.close_tree(tree, here, uid, hidden=[here / "submission"])
+                    runs.close_tree(tree, here, uid, hidden=[here / "submission"])
                     record.update(self.run(tree, here, seed, uid))
         except kit.Problem as problem:
             record["status"] = "bad submission"
@@ -208,23 +106,23 @@ class Batch:
         finally:
             shutil.rmtree(here / "tree", ignore_errors=True)
             shutil.rmtree(here / "submission", ignore_errors=True)
-        if kit.STOP.is_set():
+        if runs.STOP.is_set():
             return None                 # cut short: graded again when the batch resumes
         record["seconds"] = round(time.monotonic() - started, 1)
-        kit.write_private(here / "record.json", json.dumps(record, indent=2) + "\n")
+        runs.write_private(here / "record.json", json.dumps(record, indent=2) + "\n")
         return record
 
     def run(self, tree, here, seed, uid):
         # One test at a time: the batch grades several submissions at once already.
-        graded = kit.grade_tree(tree, here, target=self.target, seed=seed,
+        graded = runs.grade_tree(tree, here, target=self.target, seed=seed,
                                 timeout=self.timeout, jobs=1,
                                 extra_env={kit.boundary.UID_VAR: str(uid),
                                            kit.boundary.HELD_VAR: str(uid)})
         results = graded.result()
-        kit.write_private(here / "results.json", json.dumps(results, indent=2) + "\n")
+        runs.write_private(here / "results.json", json.dumps(results, indent=2) + "\n")
         labs = {lab[:2]: {"score": 0, "max_score": 0} for lab in self.labs}
         labs.update({lab: {"score": t["score"], "max_score": t["max_score"]}
-                     for lab, t in kit.per_lab(results).items() if lab in labs})
+                     for lab, t in runs.per_lab(results).items() if lab in labs})
         notes = [f"lab {lab[:2]} did not compile" for lab in graded.build_errors()]
         if graded.status not in ("graded", "build failed"):
             notes.append(graded.why().splitlines()[0])
@@ -251,77 +149,6 @@ def prepare_check(target):
         subprocess.run(["make", "--no-print-directory", "TARGET=mingw", lib], cwd=kit.KIT,
                        check=True)
     (kit.KIT / "build" / "mingw" / "wine").mkdir(parents=True, exist_ok=True)
-
-
-# --- the CSVs --------------------------------------------------------------------------
-
-def records(folders):
-    found = {}
-    for folder in folders:
-        for path in sorted((Path(folder) / "students").glob("*/record.json")):
-            try:
-                record = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                continue
-            found[record["student"]] = record
-    return [found[k] for k in sorted(found)]
-
-
-def write_csvs(out, rows, roster=None):
-    """grades.csv and canvas.csv of ROWS (records) into OUT."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    labs = sorted({lab for r in rows for lab in r.get("labs", {})})
-    maxima = lab_maxima(rows, labs)
-    with open(out / "grades.csv.tmp", "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["student", *[f"lab{lab}" for lab in labs], "total", "max", "status",
-                    "seed"])
-        for r in rows:
-            w.writerow([r["student"], *[r["labs"].get(lab, {}).get("score", 0) for lab in labs],
-                        r["score"], sum(maxima.values()), r["status"], r["seed"]])
-    os.replace(out / "grades.csv.tmp", out / "grades.csv")
-    people = read_roster(roster) if roster else {}
-    with open(out / "canvas.csv.tmp", "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(CANVAS_IDENTITY + [f"Lab {lab}" for lab in labs])
-        w.writerow(["Points Possible", "", "", "", ""] + [maxima[lab] for lab in labs])
-        for r in rows:
-            who = people.get(r["student"], {"Student": r["student"],
-                                            "SIS Login ID": r["student"]})
-            w.writerow([who.get(k, "") for k in CANVAS_IDENTITY] +
-                       [r["labs"].get(lab, {}).get("score", 0) for lab in labs])
-    os.replace(out / "canvas.csv.tmp", out / "canvas.csv")
-    with open(out / "suspicious.csv.tmp", "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["student", "where", "what"])
-        for r in rows:
-            for line in r.get("suspicious", []):
-                where, what = line.split(": ", 1)
-                w.writerow([r["student"], where, what])
-    os.replace(out / "suspicious.csv.tmp", out / "suspicious.csv")
-
-
-def lab_maxima(rows, labs):
-    """Each lab's full marks: what a grading run that finished could score (one that
-    timed out or brought no lab files knows less)."""
-    finished = [r for r in rows if r["status"] in ("graded", "build failed")] or rows
-    return {lab: max((r["labs"].get(lab, {}).get("max_score", 0) for r in finished),
-                     default=0) for lab in labs}
-
-
-def read_roster(path):
-    """{submission name: Canvas identity} from a Canvas gradebook export: a row is
-    found by its SIS Login ID, SIS User ID, ID or Student."""
-    people = {}
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        for row in csv.DictReader(f):
-            if (row.get("Student") or "").strip() in ("", "Points Possible"):
-                continue
-            for key in ("Student", "ID", "SIS User ID", "SIS Login ID"):
-                if row.get(key):
-                    people[row[key].strip()] = row
-    return people
 
 
 # --- the run -----------------------------------------------------------------------------
@@ -360,7 +187,7 @@ class Progress:
 
 def grade_all(args):
     labs = kit.select_labs(args.labs)
-    items = shard_of(args.shard, submissions(args.submissions))
+    items = shard_of(args.shard, submitted.submissions(args.submissions))
     jobs = int(args.jobs) if str(args.jobs).strip() else (os.cpu_count() or 1)
     batch = Batch(args.out, labs, args.target, args.timeout, args.regrade, max(jobs, 1))
     todo = [(s, p) for s, p in items if batch.needs_grading(s, p)]
@@ -372,16 +199,16 @@ def grade_all(args):
                 [pool.submit(batch.grade, s, p) for s, p in todo]):
             progress.report(future.result())
     except KeyboardInterrupt:
-        kit.STOP.set()
+        runs.STOP.set()
         pool.shutdown(wait=False, cancel_futures=True)
-        kit.stop_all()
+        runs.stop_all()
         pool.shutdown(wait=True)
         print(f"grade-batch: stopped after {progress.done} of {progress.total}; run it "
               f"again to grade the rest", file=sys.stderr)
         return EXIT_STOPPED
     pool.shutdown()
-    rows = [r for r in records([batch.out]) if r["student"] in dict(items)]
-    write_csvs(batch.out, rows, args.roster)
+    rows = [r for r in exports.records([batch.out]) if r["student"] in dict(items)]
+    exports.write_csvs(batch.out, rows, args.roster)
     print(f"grade-batch: {len(rows)} rows in {batch.out / 'grades.csv'} and "
           f"{batch.out / 'canvas.csv'} ({time.monotonic() - progress.started:.0f} s)")
     return 0
@@ -411,10 +238,10 @@ def main(argv=None):
             if not str(args.jobs).strip().isdigit() and str(args.jobs).strip():
                 raise kit.Problem(f"JOBS: '{args.jobs}' is not a number")
             return grade_all(args)
-        rows = records(args.folders)
+        rows = exports.records(args.folders)
         if not rows:
             raise kit.Problem("merge: no students/*/record.json in " + " ".join(args.folders))
-        write_csvs(args.out, rows, args.roster)
+        exports.write_csvs(args.out, rows, args.roster)
         print(f"grade-batch: merged {len(rows)} rows into {Path(args.out) / 'grades.csv'}")
         return 0
     except kit.Problem as problem:

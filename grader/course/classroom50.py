@@ -25,6 +25,9 @@ import time
 from pathlib import Path
 
 import kit
+import runs
+import submitted
+import trees
 
 SCHEMA = "classroom50/result/v1"
 # The runner stops the grade job at 15 minutes, setup and publishing included.
@@ -55,10 +58,10 @@ IDENTITY = {"classroom": "CLASSROOM", "assignment": "ASSIGNMENT",
 
 def build(out, labs):
     out = Path(out).resolve()
-    if out.exists() and not (out / "kit" / kit.HIDDEN_COUNTS).exists() and any(out.iterdir()):
+    if out.exists() and not (out / "kit" / trees.HIDDEN_COUNTS).exists() and any(out.iterdir()):
         raise kit.Problem(f"{out} is not empty and is no earlier classroom50 folder")
     shutil.rmtree(out, ignore_errors=True)
-    kit.write_tree(out / "kit", labs, hidden=True, course=True)
+    trees.write_tree(out / "kit", labs, hidden=True, course=True)
     (out / "autograder.py").write_text(LAUNCHER, encoding="utf-8", newline="\n")
     for name, runtime in RUNTIMES.items():
         (out / name).write_text(json.dumps(runtime, indent=2) + "\n", encoding="utf-8")
@@ -100,7 +103,7 @@ def c50_tests(results):
 def release_body(result, graded):
     lines = [f"**Score: {result['score']}/{result['max-score']}**", "",
              "| lab | score |", "| --- | --- |"]
-    for lab, total in kit.per_lab(graded.result()).items():
+    for lab, total in runs.per_lab(graded.result()).items():
         lines.append(f"| {lab} | {total['score']}/{total['max_score']} |")
     for lab, errors in sorted(graded.build_errors().items()):
         lines += ["", f"Lab {lab[:2]} did not compile:", "", "```", *errors[:20], "```"]
@@ -114,15 +117,15 @@ def grade_checkout(kit_tree, checkout):
     shutil.rmtree(work, ignore_errors=True)
     tree = work / "tree"
     shutil.copytree(kit_tree, tree, ignore=shutil.ignore_patterns("build", "__pycache__"))
-    found, _ = kit.collect(checkout, kit.lab_sources(tree))
-    kit.lay_over(found, tree)
-    kit.close_tree(tree, work, kit.boundary.STUDENT_UID, hidden=[kit_tree / "grader" / "hidden"])
+    found, _ = submitted.collect(checkout, submitted.lab_sources(tree))
+    submitted.lay_over(found, tree)
+    runs.close_tree(tree, work, kit.boundary.STUDENT_UID, hidden=[kit_tree / "grader" / "hidden"])
     msys2 = kit.platform.msys2_root()
     setup = os.environ.get("KIT_SKIP_SETUP") != "1"
     # A runner that may use sudo grades as root, so that student code runs as the
     # boundary's own user (docs/grading.md, "The boundary").
-    return kit.grade_tree(tree, work / "logs", timeout=TIMEOUT, setup=setup, msys2=msys2,
-                          sudo=msys2 is None and kit.sudo_works())
+    return runs.grade_tree(tree, work / "logs", timeout=TIMEOUT, setup=setup, msys2=msys2,
+                          sudo=msys2 is None and runs.sudo_works())
 
 
 def run(kit_tree, checkout):

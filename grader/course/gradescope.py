@@ -24,7 +24,10 @@ import zipfile
 from pathlib import Path
 
 import kit
+import runs
+import submitted
 import suspicious
+import trees
 
 ROOT = Path(os.environ.get("KIT_AUTOGRADER_ROOT") or "/autograder")
 # Gradescope stops an autograder at the assignment's limit (default 40 min); this
@@ -66,7 +69,7 @@ def build(out, labs):
         raise kit.Problem(f"AUTOGRADER: {out} must be a new .zip file, or an earlier "
                           f"autograder zip")
     stage = kit.KIT / "build" / "autograder-source"
-    kit.write_tree(stage, labs, hidden=True, course=True,
+    trees.write_tree(stage, labs, hidden=True, course=True,
                    extra={"setup.sh": SETUP_SH, "run_autograder": RUN_AUTOGRADER})
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
@@ -120,7 +123,7 @@ def convert(results, graded, notes, flagged=()):
                       "visibility": HIDDEN_VISIBILITY if hidden else "visible",
                       "extra_data": test.get("extra_data", {})})
     lines = ["| lab | score | hidden tests |", "| --- | --- | --- |"]
-    for lab, total in kit.per_lab(results).items():
+    for lab, total in runs.per_lab(results).items():
         lines.append(f"| {lab} | {total['score']}/{total['max_score']} | "
                      f"{total['hidden']} |")
     output = ["## Score by lab", "", *lines]
@@ -152,15 +155,15 @@ def grade_submission(root):
     shutil.copytree(source, tree, ignore=shutil.ignore_patterns("build", "__pycache__"))
     if (source / "build" / "mingw" / "check").exists():
         shutil.copytree(source / "build" / "mingw" / "check", tree / "build" / "mingw" / "check")
-    found, notes = kit.collect(submission, kit.lab_sources(tree))
+    found, notes = submitted.collect(submission, submitted.lab_sources(tree))
     if not found:
         notes.append("no lab source file was found in the upload (labs/NN-topic/*.c "
                      "and *.h, in a clone, a labs/ folder, or loose): every lab is "
                      "graded as its starter")
-    kit.lay_over(found, tree)
+    submitted.lay_over(found, tree)
     flagged = suspicious.lines(suspicious.scan(found))
-    kit.close_tree(tree, work, kit.boundary.STUDENT_UID, hidden=[source / "grader" / "hidden"])
-    graded = kit.grade_tree(tree, work / "logs", timeout=TIMEOUT)
+    runs.close_tree(tree, work, kit.boundary.STUDENT_UID, hidden=[source / "grader" / "hidden"])
+    graded = runs.grade_tree(tree, work / "logs", timeout=TIMEOUT)
     return convert(graded.result(), graded, notes, flagged)
 
 

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import kit
+import trees
 
 # A README's hint: <details><summary>Hint N...</summary> ... </details>, and the blank
 # line after it.
@@ -59,15 +60,15 @@ def student_readme(labs):
 def build(out, labs, hints=None):
     extra = {"README.md": student_readme(labs),
              ".github/workflows/grade.yml":
-                 (kit.KIT / kit.STUDENT_WORKFLOW).read_text(encoding="utf-8")}
-    for doc in kit.STUDENT_DOCS:
+                 (kit.KIT / trees.STUDENT_WORKFLOW).read_text(encoding="utf-8")}
+    for doc in trees.STUDENT_DOCS:
         extra[doc] = unlink_left_out((kit.KIT / doc).read_text(encoding="utf-8"), labs)
     if hints is not None:
         for lab in labs:
             readme = kit.KIT / "labs" / lab / "README.md"
             extra[f"labs/{lab}/README.md"] = keep_hints(readme.read_text(encoding="utf-8"),
                                                        hints)
-    return kit.write_tree(out, labs, extra=extra)
+    return trees.write_tree(out, labs, extra=extra)
 
 
 def main(argv=None):

@@ -32,6 +32,7 @@ import uuid
 from pathlib import Path
 
 import kit
+import runs
 from gradelib import platform  # found on the path kit (above) sets
 
 ROOT = kit.KIT
@@ -635,7 +636,7 @@ class Finder:
 def grader_env(**extra):
     """The environment of a grader run: the caller's, without what says which tree the
     grader grades or how, plus EXTRA."""
-    env = {k: v for k, v in os.environ.items() if k not in kit.NOT_INHERITED}
+    env = {k: v for k, v in os.environ.items() if k not in runs.NOT_INHERITED}
     env.update(KIT_TARGET="native", PYTHONPATH=os.pathsep.join(
         [str(HERE)] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
     env.update({k: str(v) for k, v in extra.items() if v is not None})

@@ -202,8 +202,8 @@ def check_results(results, attack):
 
 def grading_tree(tmp_path, attack):
     sys.path.insert(0, str(COURSE))
-    import kit
-    tree = kit.write_tree(tmp_path / "tree", [LAB], hidden=True)
+    import trees
+    tree = trees.write_tree(tmp_path / "tree", [LAB], hidden=True)
     for path in submission(attack, tmp_path / "submitted").iterdir():
         shutil.copy(path, tree / "labs" / LAB / path.name)
     return tree
