@@ -13,7 +13,7 @@ nothing reaches beyond loopback, and nothing survives the grade. The same with
 namespaces refused (a bwrap that fails, first on PATH): the grade says so, and what a
 separate user protects still holds.
 
-Native Linux only, as the instructor's tools are tested (test_instructors.py)."""
+Native Linux only, as the instructor's tools are tested (tests/kit/instructors.py)."""
 import csv
 import json
 import os

@@ -1,0 +1,177 @@
+"""Batch grading (make grade-batch, grader/course/batch.py): every submission of a
+folder in a tree of its own, JOBS at a time, each a row of the CSVs, resumed, sharded
+and stopped as an instructor would."""
+import csv
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tarfile
+import time
+import zipfile
+
+import pytest
+
+from conftest import ROOT, leftovers, marked
+from instructors import (COURSE, LAB, ONLY_HERE, STARTER_SHARE, env, own_grader, patched,
+                        tool)
+
+pytestmark = ONLY_HERE
+
+
+def six_submissions(folder):
+    """full (a clone), starter (a zip of labs/), not compiling (a .tar.gz of loose
+    files), hanging (a lab folder), crashing (a .tar of a clone), own grader."""
+    folder.mkdir()
+    shutil.copytree(ROOT / "solutions" / LAB, folder / "full" / "labs" / LAB)
+    with zipfile.ZipFile(folder / "starter.zip", "w") as zf:
+        for path in (ROOT / "labs" / LAB).iterdir():
+            zf.write(path, f"labs/{LAB}/{path.name}")
+    with tarfile.open(folder / "broken.tar.gz", "w:gz") as tf:
+        for path in (ROOT / "solutions" / LAB).iterdir():
+            tf.add(path, path.name)
+        bad = folder.parent / "wsabasics.c"
+        bad.write_text((ROOT / "solutions" / LAB / "wsabasics.c").read_text() + "\nint broken(\n")
+        tf.add(bad, "wsabasics.c")
+    patched(ROOT / "tests" / "kit" / "hostile" / "busy-loop.patch", folder / "hanging")
+    crashing = patched(ROOT / "tests" / "kit" / "hostile" / "segfault.patch",
+                       folder.parent / "crash")
+    with tarfile.open(folder / "crashing.tar", "w") as tf:
+        tf.add(crashing, f"repo/labs/{LAB}")
+    own_grader(folder / "owngrader")
+
+
+def test_grade_batch_writes_one_row_each(tmp_path):
+    subs, out = tmp_path / "submissions", tmp_path / "batch"
+    six_submissions(subs)
+    run_id = f"batch-{os.getpid()}"
+    # 45 s each: room for a build and a grade on a loaded 2-core machine (measured: 24 s
+    # for a build that fails, 33 s for a starter, three at a time beside other tests);
+    # the hanging submission still runs out of it.
+    args = ["grade", "--submissions", subs, "--out", out, "--labs", "01", "--jobs", "3",
+            "--timeout", "45"]
+    proc = tool("batch.py", *args, KIT_RUN_ID=run_id)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert re.search(r"^\[6/6 done, 2 failed, ~0 s left\]", proc.stdout, re.M), proc.stdout
+    rows = {r["student"]: r for r in csv.DictReader(open(out / "grades.csv"))}
+    assert sorted(rows) == ["broken", "crashing", "full", "hanging", "owngrader", "starter"]
+    full = int(rows["full"]["max"])
+    assert all(int(r["max"]) == full > 0 for r in rows.values())
+    assert rows["full"]["lab01"] == rows["full"]["total"] == str(full)
+    assert rows["full"]["status"] == "graded"
+    for low in ("starter", "owngrader"):
+        assert rows[low]["status"] == "graded" and int(rows[low]["total"]) <= STARTER_SHARE * full
+    assert rows["broken"]["status"] == "build failed" and rows["broken"]["total"] == "0"
+    assert rows["hanging"]["status"] == "timed out" and int(rows["hanging"]["total"]) < full
+    assert rows["crashing"]["status"] == "graded" and 0 < int(rows["crashing"]["total"]) < full
+    for student in rows:
+        record = json.loads((out / "students" / student / "record.json").read_text())
+        assert str(record["seed"]) == rows[student]["seed"]
+        assert (out / "students" / student / "results.json").exists()
+    crash = list((out / "students" / "crashing" / "grade" / "transcripts").glob("*.txt"))
+    # A SIGSEGV, or the sanitizers' report of the store that would have been one.
+    assert crash and any(re.search(r"SIGSEGV|memory error: \w+Sanitizer", p.read_text())
+                         for p in crash)
+    canvas = list(csv.reader(open(out / "canvas.csv")))
+    assert canvas[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Lab 01"]
+    assert canvas[1][0] == "Points Possible" and canvas[1][-1] == str(full)
+    assert {row[3]: row[-1] for row in canvas[2:]} == {s: r["total"] for s, r in rows.items()}
+    assert leftovers(run_id) == []
+
+    again = tool("batch.py", *args)
+    assert again.returncode == 0 and "6 already graded and unchanged" in again.stdout
+    assert {r["student"]: r for r in csv.DictReader(open(out / "grades.csv"))} == rows
+
+    only = tmp_path / "regrade"
+    only.mkdir()
+    shutil.copytree(subs / "full", only / "full")
+    regrade = tool("batch.py", "grade", "--submissions", only, "--out", out, "--labs", "01",
+                   "--regrade")
+    assert regrade.returncode == 0, regrade.stdout + regrade.stderr
+    record = json.loads((out / "students" / "full" / "record.json").read_text())
+    assert str(record["seed"]) == rows["full"]["seed"] and record["score"] == full
+
+    merged = tmp_path / "merged"
+    assert tool("batch.py", "merge", "--out", merged, out).returncode == 0
+    assert len(list(csv.DictReader(open(merged / "grades.csv")))) == 6
+
+
+@pytest.mark.parametrize("make_bad, says", [
+    (lambda d: None, "is not a folder"),
+    (lambda d: d.mkdir(), "holds no folder or archive"),
+    (lambda d: (d.mkdir(), (d / "a.zip").write_text("x"), (d / "a").mkdir()),
+     "two submissions of 'a'"),
+])
+def test_grade_batch_refuses_bad_input(tmp_path, make_bad, says):
+    subs = tmp_path / "subs"
+    make_bad(subs)
+    proc = tool("batch.py", "grade", "--submissions", subs, "--out", tmp_path / "out")
+    assert proc.returncode == 2 and says in proc.stderr, proc.stderr
+
+
+def test_grade_batch_grades_a_bad_archive_as_its_own_row(tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "mallory.zip").write_bytes(b"PK\x03\x04 not a zip at all")
+    with zipfile.ZipFile(subs / "eve.zip", "w") as zf:
+        zf.writestr("../../escaped.c", "int x;\n")
+        zf.writestr("/etc/absolute.c", "int y;\n")
+    proc = tool("batch.py", "grade", "--submissions", subs, "--out", tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    rows = {r["student"]: r for r in csv.DictReader(open(tmp_path / "out" / "grades.csv"))}
+    assert rows["mallory"]["status"] == "bad submission"
+    assert rows["eve"]["status"] == "no lab files"
+    assert not (tmp_path / "escaped.c").exists() and not (tmp_path / "out" / "escaped.c").exists()
+
+
+def test_batch_workflow_runs_grade_batch_in_a_matrix_and_merges():
+    text = (ROOT / ".github" / "workflows" / "grade-batch.yml").read_text()
+    assert re.search(r"^on:\n  workflow_dispatch:", text, re.M), "it must run by hand only"
+    assert "shard: ${{ fromJSON(needs.plan.outputs.shards) }}" in text
+    assert re.search(r'run: make grade-batch SUBMISSIONS="\$SUBMISSIONS" .*SHARD="\$SHARD"', text)
+    assert "SHARD: ${{ matrix.shard }}/${{ inputs.shards }}" in text
+    assert "name: batch-shard-${{ matrix.shard }}" in text and "pattern: batch-shard-*" in text
+    assert "python3 grader/course/batch.py merge --out build/grades shards/*" in text
+
+
+def test_shards_split_the_submissions(tmp_path):
+    subs = tmp_path / "subs"
+    for name in "abcde":
+        (subs / name).mkdir(parents=True)
+    seen = []
+    for i in (1, 2):
+        proc = tool("batch.py", "grade", "--submissions", subs, "--out", tmp_path / str(i),
+                    "--shard", f"{i}/2")
+        assert proc.returncode == 0, proc.stderr
+        seen.append([r["student"] for r in csv.DictReader(open(tmp_path / str(i) / "grades.csv"))])
+    assert seen == [["a", "c", "e"], ["b", "d"]]
+    merged = tool("batch.py", "merge", "--out", tmp_path / "all", tmp_path / "1", tmp_path / "2")
+    assert merged.returncode == 0, merged.stderr
+    rows = list(csv.DictReader(open(tmp_path / "all" / "grades.csv")))
+    assert [r["student"] for r in rows] == list("abcde")
+    assert all(r["status"] == "no lab files" for r in rows)
+
+
+def test_grade_batch_stopped_ends_every_run_and_records_none(tmp_path):
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    patched(ROOT / "tests" / "kit" / "hostile" / "busy-loop.patch", subs / "spins")
+    run_id = f"stop-{os.getpid()}"
+    proc = subprocess.Popen([sys.executable, str(COURSE / "batch.py"), "grade",
+                             "--submissions", str(subs), "--out", str(out), "--labs", "01", "--timeout", "300"],
+                            env=env(KIT_RUN_ID=run_id), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not marked(run_id, programs_only=True):
+            assert time.monotonic() < deadline and proc.poll() is None, "no program started"
+            time.sleep(0.2)
+        proc.send_signal(signal.SIGINT)
+        output, _ = proc.communicate(timeout=45)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130 and "run it again to grade the rest" in output, output
+    assert leftovers(run_id) == []
+    assert not (out / "students" / "spins" / "record.json").exists()
