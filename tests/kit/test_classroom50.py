@@ -6,7 +6,6 @@ import shutil
 import subprocess
 import sys
 
-
 from conftest import ROOT
 from instructors import LAB, ONLY_HERE, env, git, tool
 
