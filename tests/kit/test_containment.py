@@ -236,6 +236,21 @@ def test_the_last_line_counts_once_the_stream_ends(native, tmp_path):
 
 
 @pytest.mark.skipif(not platform.ON_LINUX, reason="reads /proc")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX pipes and Python as the program")
+def test_merged_output_keeps_the_order_it_was_written_in(native, tmp_path):
+    transcript = proc.Transcript()
+    result = python("import os; os.write(1, b'one\\n'); os.write(2, b'two\\n'); "
+                    "os.write(1, b'three\\n')", tmp_path, timeout=20, merged=True,
+                    transcript=transcript).wait()
+    assert result.returncode == 0
+    assert result.lines == ["one", "two", "three"]
+    assert result.errors == result.text
+    assert "stdout and stderr, in one pipe (14 bytes):" in transcript.text()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_a_detached_child_is_found_and_ended(native, tmp_path):
     code = ("import os, time\n"
             "if os.fork() == 0:\n"
