@@ -1,6 +1,8 @@
 """Running the student's programs: every one bounded in time and output, and ended
 with its whole process tree when the test ends."""
 import contextlib
+import io
+import os
 import re
 import signal
 import subprocess
@@ -127,11 +129,16 @@ class Process:
     """A running program. Use start() or run(); stop() ends it and its children."""
 
     def __init__(self, path, args, *, cwd, env=None, stdin=b"", timeout=10.0,
-                 transcript=None, calls=None, merged=False):
+                 transcript=None, calls=None, merged=False, unread_stdout=False):
         """CALLS: the file the program's call record goes to, with ENV holding the
         variables that say so (gradelib.calls.environment). MERGED: stderr goes into
         stdout's pipe, so that their order shows, as in a terminal; the Result's stdout
-        and stderr are then both that one output."""
+        and stderr are then both that one output. UNREAD_STDOUT: stdout is a pipe whose
+        reading end is closed before the program starts, so that every write to it
+        fails (EPIPE on POSIX, where the kit's WSAStartup ignores SIGPIPE; ERROR_NO_DATA
+        on Windows); the Result's stdout is then empty."""
+        if merged and unread_stdout:
+            raise ValueError("a merged stderr would go into the unread stdout")
         self.argv = platform.command(path, args)
         launched, self.box = platform.contain(self.argv, path, cwd)
         self.calls_path = calls
@@ -148,23 +155,29 @@ class Process:
         environment = platform.program_env(env, mark=self.mark)
         if self.box:
             environment = platform.boxed_env(environment)
+        stdout = subprocess.PIPE
+        if unread_stdout:
+            reader, stdout = os.pipe()
+            os.close(reader)
         platform.before_start()
         self._started = time.monotonic()
         with _interrupts_held():
             try:
                 self._popen = subprocess.Popen(
                     launched, cwd=str(cwd),
-                    env=environment, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                    env=environment, stdin=subprocess.PIPE, stdout=stdout,
                     stderr=subprocess.STDOUT if merged else subprocess.PIPE,
                     pass_fds=self.box.fds() if self.box else (),
                     **platform.popen_options())
             finally:
                 if self.box:
                     self.box.started()
+                if unread_stdout:
+                    os.close(stdout)
             _running.add(self)
             platform.after_start(self._popen)
         self.pid = self._popen.pid
-        self.out = Stream(self._popen.stdout, self._changed)
+        self.out = Stream(self._popen.stdout or io.BytesIO(), self._changed)
         self.err = self.out if merged else Stream(self._popen.stderr, self._changed)
         self._feed(stdin)
         if transcript is not None:
