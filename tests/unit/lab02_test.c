@@ -202,6 +202,57 @@ START_TEST(test_tcpclient_recv_nothing)
 }
 END_TEST
 
+START_TEST(test_tcpclient_send_all_fails)
+{
+    char buf[100];
+
+    unit_pair(listener, &client, &server);
+    unit_fill(buf, (int)sizeof buf, 4);
+    /* After shutdown(SD_SEND) every send fails, with WSAESHUTDOWN: send_all must
+       return at the first failure, not try again. */
+    ck_assert_int_eq(shutdown(client, SD_SEND), 0);
+    ck_assert_wsa_error(send_all(client, buf, (int)sizeof buf), SOCKET_ERROR, WSAESHUTDOWN);
+}
+END_TEST
+
+START_TEST(test_tcpclient_recv_fails)
+{
+    FILE *out = fopen(OUT_FILE, "w+b");
+    DWORD ms = 100;
+
+    ck_assert(out != NULL);
+    unit_pair(listener, &client, &server);
+    /* The server neither sends nor closes, and the client's recv gives up after
+       100 ms: a recv that fails, WSAETIMEDOUT. */
+    ck_assert_int_eq(setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, (const char *)&ms,
+                                (int)sizeof ms), 0);
+    ck_assert_wsa_error(recv_until_close(client, out), -1, WSAETIMEDOUT);
+    fclose(out);
+    remove(OUT_FILE);
+}
+END_TEST
+
+START_TEST(test_tcpclient_write_fails)
+{
+    enum { LEN = 1000 };
+    char sent[LEN];
+    FILE *out = fopen(OUT_FILE, "wb");
+
+    /* A file opened for reading only: every fwrite to it fails. */
+    ck_assert(out != NULL);
+    fclose(out);
+    out = fopen(OUT_FILE, "rb");
+    ck_assert(out != NULL);
+    unit_pair(listener, &client, &server);
+    unit_fill(sent, LEN, 5);
+    ck_assert_int_eq(send(server, sent, LEN, 0), LEN);
+    unit_close(&server);
+    ck_assert_wsa_error(recv_until_close(client, out), -1, 0);
+    fclose(out);
+    remove(OUT_FILE);
+}
+END_TEST
+
 static Suite *lab02_suite(void)
 {
     Suite *s = suite_create("lab02");
@@ -225,6 +276,9 @@ static Suite *lab02_suite(void)
     tcase_add_test(tc, test_tcpclient_send_all);
     tcase_add_test(tc, test_tcpclient_recv_until_close);
     tcase_add_test(tc, test_tcpclient_recv_nothing);
+    tcase_add_test(tc, test_tcpclient_send_all_fails);
+    tcase_add_test(tc, test_tcpclient_recv_fails);
+    tcase_add_test(tc, test_tcpclient_write_fails);
     suite_add_tcase(s, tc);
     return s;
 }
