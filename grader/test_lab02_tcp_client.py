@@ -8,6 +8,7 @@ port where nothing listens. Messages and replies are random. In the stream tests
 layer makes send take fewer bytes than asked and recv return fewer than are waiting
 (gradelib.calls).
 """
+import re
 import socket
 import string
 import time
@@ -44,10 +45,12 @@ def test_unit_each_address(unit):
 
 @pytest.mark.points(3)
 def test_unit_stream(unit):
-    """send_all sends everything and recv_until_close keeps every byte (unit tests)"""
+    """send_all sends everything, recv_until_close keeps every byte, and both report failures (unit tests)"""
     unit(UNITS, "Stream", "send may take fewer bytes than asked: loop until all are "
-         "sent. recv returns whatever has arrived: loop until it returns 0, and write "
-         "each chunk with fwrite (the bytes may contain zeros).")
+         "sent, and return SOCKET_ERROR at the first send that fails. recv returns "
+         "whatever has arrived: loop until it returns 0, and write each chunk with fwrite "
+         "(the bytes may contain zeros). A failed recv returns -1; a failed fwrite returns "
+         "-1 after WSASetLastError(0).")
 
 
 # --- the grader's servers -------------------------------------------------------------
@@ -191,7 +194,39 @@ def test_usage(run):
 @pytest.mark.faults("short-send", "short-recv")
 def test_ipv4(run, rng):
     """tcp_client sends its line and prints the reply (IPv4)"""
-    talk(run, peers.IPV4, f"hello {word(rng, 12)}\n".encode(), rng)
+    result = talk(run, peers.IPV4, f"hello {word(rng, 12)}\n".encode(), rng)
+    asked_for_winsock(result)
+    asked_for_streams(result)
+
+
+def asked_for_winsock(result):
+    """Checks from the record of a client that has ended that it asked WSAStartup for
+    Winsock 2.2, as main does (lab 01: every program of the kit asks for 2.2)."""
+    record = result.calls
+    asked = record.named("WSAStartup") if record is not None and record.exists else []
+    other = next((c for c in asked if c.args[:1] != ["2.2"]), None)
+    if other is not None:
+        raise expect.Failure("tcp_client asked WSAStartup for another version than 2.2",
+                             expected="WSAStartup(2.2) = 0", got=other.text, result=result,
+                             hint="main starts Winsock as the starter gives it: "
+                                  "WSAStartup(MAKEWORD(2, 2), &data), the version every "
+                                  "program of the kit asks for. Keep main as it is.")
+
+
+def asked_for_streams(result):
+    """Checks from the record that each getaddrinfo asked for stream sockets, with the
+    hints of README section 2 (the record shows the hints' family and socket type)."""
+    record = result.calls
+    asked = record.named("getaddrinfo") if record is not None and record.exists else []
+    other = next((c for c in asked if c.args[3:4] != ["SOCK_STREAM"]), None)
+    if other is not None:
+        raise expect.Failure("tcp_client did not ask getaddrinfo for stream sockets",
+                             expected='getaddrinfo(HOST, PORT, AF_UNSPEC, SOCK_STREAM)',
+                             got=other.text, result=result,
+                             hint="Zero the hints, then set ai_family = AF_UNSPEC, "
+                                  "ai_socktype = SOCK_STREAM and ai_protocol = IPPROTO_TCP "
+                                  "(README section 2): a TCP client asks for the addresses "
+                                  "of stream sockets.")
 
 
 @pytest.mark.points(2)
@@ -264,6 +299,43 @@ def test_no_reply(run, rng):
     talk(run, peers.IPV4, b"", rng)
 
 
+# The replies a stdout that takes no bytes is given: one that fits in any stdio
+# buffer, so that its write fails when stdout is flushed at the end, and one larger
+# than any, so that a write fails while the reply still comes.
+UNWRITTEN_SMALL = 200
+UNWRITTEN_LARGE = 100 * 1024
+
+
+@pytest.mark.points(2)
+def test_stdout_fails(run, rng, transcript):
+    """a stdout that takes no bytes: exit 2 and "cannot write to stdout" on stderr"""
+    transcript.note("# tcp_client's stdout is a pipe whose reading end is closed: every "
+                    "write to it fails, as on a full disk or a closed terminal")
+    for size in (rng.randint(1, UNWRITTEN_SMALL), UNWRITTEN_LARGE + rng.randrange(1000)):
+        message = word(rng, rng.randint(5, 40))
+        line = (message + "\n").encode()
+        reply = peers.payload(size, rng)
+        with peers.Listener(replying(reply, want=len(line))) as server:
+            result = run("tcp_client", peers.IPV4, server.port, message,
+                         timeout=RUN_TIMEOUT, unread_stdout=True)
+            expect.exits(result, 2, hint="A write to stdout can fail: fwrite then writes "
+                                         "fewer bytes than asked, and fflush returns EOF. "
+                                         "Report it and return EXIT_NETWORK (2).")
+            said = [l.strip() for l in result.errors.splitlines()]
+            if "tcp_client: cannot write to stdout" not in said:
+                raise expect.Failure(f"tcp_client did not say that stdout took none of the "
+                                     f"{size} bytes of the reply",
+                                     expected="tcp_client: cannot write to stdout (on stderr)",
+                                     got=result.errors.strip() or "(nothing on stderr)",
+                                     result=result,
+                                     hint="When fwrite writes fewer bytes than recv gave, "
+                                          "recv_until_close returns -1 with "
+                                          "WSASetLastError(0), and talk prints 'tcp_client: "
+                                          "cannot write to stdout' (not a recv error: recv "
+                                          "did not fail).")
+            client_sent(server, line)
+
+
 @pytest.mark.points(2)
 def test_refused(run):
     """a refused connection: exit 2 and the WSAECONNREFUSED error line"""
@@ -275,6 +347,7 @@ def test_refused(run):
     expect.error_line(result, "connect", "WSAECONNREFUSED", 10061,
                       hint="Report the error of the connect call: kit_error(PROG, "
                            "\"connect\", WSAGetLastError()), read right after it fails.")
+    only_error_line(result, "connect")
 
 
 @pytest.mark.points(2)
@@ -287,6 +360,26 @@ def test_unknown_host(run):
     expect.error_line(result, "getaddrinfo", "WSAHOST_NOT_FOUND", 11001,
                       hint="getaddrinfo returns its error code (it does not set "
                            "WSAGetLastError for you to read): report that code.")
+    only_error_line(result, "getaddrinfo")
+
+
+def error_lines(result):
+    """The kit's error lines (PROG: CALL: NAME (CODE): TEXT) on the program's stderr,
+    whatever their code."""
+    return re.findall(r"^tcp_client: \S+: \S+ \(-?\d+\): .*$", result.errors, re.M)
+
+
+def only_error_line(result, call):
+    """Checks that the failed CALL's error line is the only one: once connect_to has
+    failed there is no connection to send on, receive from or close."""
+    lines = error_lines(result)
+    if len(lines) != 1:
+        raise expect.Failure(f"tcp_client went on after {call} failed",
+                             expected=f"one error line, for {call}",
+                             got="\n".join(lines), result=result,
+                             hint="When connect_to fails there is no connection: report "
+                                  "its error with kit_error and return EXIT_NETWORK at "
+                                  "once, without sending, receiving or closing a socket.")
 
 
 @pytest.mark.points(2)
@@ -370,11 +463,25 @@ def endpoint(host, port):
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
+# The longest endpoint a client on loopback can see: an IPv4 address of 127.0.0.0/8
+# given as an IPv4-mapped IPv6 address, "[::ffff:127.100.100.100]:PORT", 30
+# characters with a port of 5 digits, as the system's ports for clients and for the
+# grader's servers are. Only Linux connects so: every address of 127.0.0.0/8 is on
+# its loopback, and its IPv6 sockets reach IPv4 ones (macOS has 127.0.0.1 alone;
+# Windows' IPv6 sockets are IPv6 only).
+MAPPED_SERVER = "127.100.100.100"
+MAPPED_CLIENT = f"::ffff:{MAPPED_SERVER}"
+MAPPED_CONNECTS = platform.ON_LINUX and not platform.WINDOWS_PROGRAMS
+
+
 @pytest.mark.challenge
 @pytest.mark.points(2)
 def test_challenge_verbose(run, rng):
     """challenge: tcp_client -v says on stderr which two endpoints it connected"""
-    for host in (peers.IPV4, peers.IPV6):
+    hosts = [(peers.IPV4, peers.IPV4), (peers.IPV6, peers.IPV6)]
+    if MAPPED_CONNECTS:
+        hosts.append((MAPPED_SERVER, MAPPED_CLIENT))
+    for host, given in hosts:
         message, reply = word(rng, 12), word(rng, 30).encode()
         line = (message + "\n").encode()
         ends = {}
@@ -384,7 +491,7 @@ def test_challenge_verbose(run, rng):
             ends["client"], ends["server"] = conn.getpeername()[:2], conn.getsockname()[:2]
             return answer(conn)
         with peers.Listener(handle, host=host) as server:
-            result = run("tcp_client", "-v", host, server.port, message, timeout=RUN_TIMEOUT)
+            result = run("tcp_client", "-v", given, server.port, message, timeout=RUN_TIMEOUT)
             expect.exits(result, 0, hint="With -v first, the other three arguments are as "
                                          "before: take -v off and go on as without it.")
             client_sent(server, line)
@@ -392,6 +499,8 @@ def test_challenge_verbose(run, rng):
                           result.stdout, result=result,
                           hint="With -v the reply still goes to stdout unchanged; the "
                                "line about the connection goes to stderr.")
+        if given != host:       # the client's socket sees the IPv4 ends as IPv6 ones
+            ends = {end: (f"::ffff:{address}", port) for end, (address, port) in ends.items()}
         want = (f"tcp_client: connected from {endpoint(*ends['client'])} "
                 f"to {endpoint(*ends['server'])}")
         if want not in [l.strip() for l in result.errors.splitlines()]:
@@ -399,10 +508,14 @@ def test_challenge_verbose(run, rng):
                                  expected=f"{want} on stderr",
                                  got=result.errors.strip() or "(nothing on stderr)",
                                  result=result,
-                                 hint="Once connected, getsockname gives this end's address "
-                                      "and the port the system picked, getpeername the "
-                                      "server's: print each as ADDR:PORT, IPv6 in brackets, "
-                                      "the port through ntohs.")
+                                 hint=("An endpoint's text can be long: "
+                                       f"{MAPPED_CLIENT} is an IPv6 address too. Give each "
+                                       "room for the longest, '[' INET6_ADDRSTRLEN "
+                                       "characters ']:65535'." if given != host else
+                                       "Once connected, getsockname gives this end's "
+                                       "address and the port the system picked, getpeername "
+                                       "the server's: print each as ADDR:PORT, IPv6 in "
+                                       "brackets, the port through ntohs."))
 
 
 # --- models of the README, and the smallest case that differs (gradelib.models) ------
