@@ -142,6 +142,21 @@ START_TEST(test_datagram_same_endpoint_ipv6)
 }
 END_TEST
 
+START_TEST(test_datagram_same_endpoint_other_family)
+{
+    struct sockaddr_in6 a, b;
+
+    /* Two addresses of the same family, neither AF_INET nor AF_INET6, alike in every
+       byte: still not an endpoint this function knows. */
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    a.sin6_family = b.sin6_family = AF_UNSPEC;
+    ck_assert_msg(same_endpoint(SA(a), SA(b)) == 0, "two AF_UNSPEC addresses gave %d, not "
+                  "0: only AF_INET and AF_INET6 endpoints can be the same",
+                  same_endpoint(SA(a), SA(b)));
+}
+END_TEST
+
 START_TEST(test_datagram_receive_timeout)
 {
     DWORD got = 0;
@@ -239,6 +254,20 @@ START_TEST(test_datagram_echo_error)
 }
 END_TEST
 
+START_TEST(test_datagram_echo_send_fails)
+{
+    char buf[16];
+    const char *call = "";
+
+    /* Socket 0 may receive but no longer send: the datagram comes in, its echo fails. */
+    ck_assert_int_eq(shutdown(sock[0], SD_SEND), 0);
+    send_to(1, 0, "echo me", 7);
+    ck_assert_msg(echo_datagram(sock[0], buf, (int)sizeof buf, &call) == WSAESHUTDOWN,
+                  "an echo whose sendto failed (WSAESHUTDOWN) did not return its code");
+    ck_assert_str_eq(call, "sendto");
+}
+END_TEST
+
 /* A request from socket 0 to socket 1, asking "ping". */
 static struct request ping(int retries)
 {
@@ -267,6 +296,54 @@ START_TEST(test_datagram_request_reply)
     ck_assert_int_eq(receive_from(1, 0, got_ping, (int)sizeof got_ping), 4);
     ck_assert_mem_eq(got_ping, "ping", 4);
     ck_assert_msg(count_waiting(1) == 0, "the request was sent more than once");
+}
+END_TEST
+
+START_TEST(test_datagram_request_reply_fills_buffer)
+{
+    struct request req = ping(0);
+    char reply[5];
+    const char *call = "";
+    int got = -1;
+
+    /* A reply of exactly size bytes fits: recvfrom is given the whole buffer. */
+    send_to(1, 0, "fiv\0e", 5);
+    ck_assert_int_eq(request_reply(sock[0], &req, reply, (int)sizeof reply, &got, &call), 0);
+    ck_assert_int_eq(got, 5);
+    ck_assert_mem_eq(reply, "fiv\0e", 5);
+}
+END_TEST
+
+START_TEST(test_datagram_request_reply_too_long)
+{
+    struct request req = ping(2);
+    char reply[4];
+    const char *call = "";
+    int got = -1, rc;
+
+    /* The server's reply does not fit: recvfrom fails, and that is the answer. */
+    send_to(1, 0, "too long", 8);
+    rc = request_reply(sock[0], &req, reply, (int)sizeof reply, &got, &call);
+    ck_assert_msg(rc == WSAEMSGSIZE, "a reply of 8 bytes for a buffer of 4 gave %d, not "
+                  "recvfrom's WSAEMSGSIZE (10040)", rc);
+    ck_assert_str_eq(call, "recvfrom");
+}
+END_TEST
+
+START_TEST(test_datagram_request_send_fails)
+{
+    struct request req = ping(2);
+    char reply[64];
+    const char *call = "";
+    int got = -1, rc;
+
+    /* Socket 0 can no longer send: the first sendto fails, and that is the answer. */
+    set_timeout(sock[0], 100);
+    ck_assert_int_eq(shutdown(sock[0], SD_SEND), 0);
+    rc = request_reply(sock[0], &req, reply, (int)sizeof reply, &got, &call);
+    ck_assert_msg(rc == WSAESHUTDOWN, "a request whose sendto failed (WSAESHUTDOWN) gave %d",
+                  rc);
+    ck_assert_str_eq(call, "sendto");
 }
 END_TEST
 
@@ -326,6 +403,7 @@ static Suite *datagram_suite(void)
     tcase_add_checked_fixture(tc, open_sockets, close_sockets);
     tcase_add_test(tc, test_datagram_same_endpoint_ipv4);
     tcase_add_test(tc, test_datagram_same_endpoint_ipv6);
+    tcase_add_test(tc, test_datagram_same_endpoint_other_family);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("Timeout");
@@ -341,11 +419,15 @@ static Suite *datagram_suite(void)
     tcase_add_test(tc, test_datagram_echo_each_to_its_sender);
     tcase_add_test(tc, test_datagram_echo_truncated);
     tcase_add_test(tc, test_datagram_echo_error);
+    tcase_add_test(tc, test_datagram_echo_send_fails);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("Retry");
     tcase_add_checked_fixture(tc, open_sockets, close_sockets);
     tcase_add_test(tc, test_datagram_request_reply);
+    tcase_add_test(tc, test_datagram_request_reply_fills_buffer);
+    tcase_add_test(tc, test_datagram_request_reply_too_long);
+    tcase_add_test(tc, test_datagram_request_send_fails);
     tcase_add_test(tc, test_datagram_request_ignores_stranger);
     tcase_add_test(tc, test_datagram_request_retries);
     tcase_add_test(tc, test_datagram_request_no_retries);
