@@ -5,6 +5,7 @@ as programs against the grader's own UDP peers on loopback. Payloads, sizes, por
 timeouts and the number of datagrams lost are random, so no answer can be written in
 advance.
 """
+import socket
 import string
 import time
 
@@ -27,7 +28,8 @@ def test_unit_endpoints(unit):
     """same_endpoint compares family, address and port (unit tests)"""
     unit(UNITS, "Endpoints", "Compare sa_family first; then, for AF_INET, sin_port and "
          "sin_addr.s_addr; for AF_INET6, sin6_port and the 16 bytes of sin6_addr "
-         "(memcmp). Never the whole structure: padding and sin_zero may differ.")
+         "(memcmp); 0 for any other family. Never the whole structure: padding and "
+         "sin_zero may differ.")
 
 
 @pytest.mark.points(2)
@@ -44,15 +46,18 @@ def test_unit_echo(unit):
     unit(UNITS, "Echo", "recvfrom fills in the sender's address and returns the length: "
          "sendto exactly that many bytes (0 is a datagram too) to that address. When "
          "recvfrom fails (WSAEMSGSIZE: the datagram was too long), send nothing and "
-         "return its error code with *call = \"recvfrom\".")
+         "return its error code with *call = \"recvfrom\"; when sendto fails, its code "
+         "with *call = \"sendto\".")
 
 
 @pytest.mark.points(3)
 def test_unit_retry(unit):
     """request_reply retries on timeout and takes only the server's reply (unit tests)"""
     unit(UNITS, "Retry", "Send, then recvfrom in a loop: skip a datagram whose sender is "
-         "not req->to (same_endpoint), return when it is. On WSAETIMEDOUT send again, "
-         "1 + retries sends in all, then return WSAETIMEDOUT.")
+         "not req->to (same_endpoint), return when it is; give recvfrom the whole size "
+         "of the buffer. On WSAETIMEDOUT send again, 1 + retries sends in all, then "
+         "return WSAETIMEDOUT. Any other failure ends it: its code, with *call naming "
+         "the call (\"sendto\", or \"recvfrom\" for a reply too long for the buffer).")
 
 
 # --- udp_server -------------------------------------------------------------------
@@ -69,6 +74,41 @@ def no_echo(proc, what, expected, got, hint):
 
 def shown_sizes(sizes):
     return ", ".join(f"{n} bytes" for n in sizes) or "nothing"
+
+
+def asked_for_winsock(result, name):
+    """Checks from the record of a program that has ended that it asked WSAStartup for
+    Winsock 2.2, as main does (lab 01: every program of the kit asks for 2.2)."""
+    record = result.calls
+    asked = record.named("WSAStartup") if record is not None and record.exists else []
+    other = next((c for c in asked if c.args[:1] != ["2.2"]), None)
+    if other is not None:
+        raise expect.Failure(f"{name} asked WSAStartup for another version than 2.2",
+                             expected="WSAStartup(2.2) = 0", got=other.text, result=result,
+                             hint="main starts Winsock as the starter gives it: "
+                                  "WSAStartup(MAKEWORD(2, 2), &data), the version every "
+                                  "program of the kit asks for. Keep main as it is.")
+
+
+def no_out_of_band(result, name):
+    """Checks from the record that no send or receive on a UDP socket passed MSG_OOB:
+    out-of-band data is TCP's, and Windows fails such a call with WSAEOPNOTSUPP (Linux
+    ignores the flag on a receive)."""
+    record = result.calls
+    if record is None or not record.exists:
+        return
+    for call in record.calls:
+        if call.name not in ("recvfrom", "recv", "sendto", "send") or \
+                not any("MSG_OOB" in arg for arg in call.args[1:3]):
+            continue
+        sock = record.sockets.get(call.socket)
+        if sock is not None and sock.kind == "SOCK_DGRAM":
+            raise expect.Failure(f"{name} passed MSG_OOB to {call.name} on a UDP socket",
+                                 expected=f"{call.name}(..., flags 0, ...)",
+                                 got=call.where(), result=result,
+                                 hint="Pass 0 as the flags of sendto and recvfrom: MSG_OOB "
+                                      "(1) asks for TCP's out-of-band data, and on Windows "
+                                      "the call fails with WSAEOPNOTSUPP on a UDP socket.")
 
 
 def check_echo(proc, sock, addr, data, hint):
@@ -212,6 +252,8 @@ def test_udp_server_max_datagrams(server, rng):
     result = proc.wait(ECHO_WAIT)
     expect.exits(result, 0, hint=f"After echoing {count} datagrams, close the socket, "
                                  "call WSACleanup and return 0.")
+    asked_for_winsock(result, "udp_server")
+    no_out_of_band(result, "udp_server")
 
 
 @pytest.mark.points(2)
@@ -281,12 +323,19 @@ def test_udp_server_port(server, rng):
 
 @pytest.mark.points(1)
 def test_udp_server_port_in_use(run):
-    """a UDP port in use: exit 2 and the WSAEADDRINUSE error line from bind"""
+    """a UDP port in use, or a --bind name that does not resolve: exit 2 and the error line"""
     with udp_socket() as taken:
         result = run("udp_server", "--port", taken.getsockname()[1], timeout=ECHO_WAIT)
     expect.exits(result, 2, hint="When bind fails, report it with kit_error and exit 2: "
                                  "the server cannot work without its port.")
     expect.error_line(result, "bind", "WSAEADDRINUSE", 10048)
+    # Not a valid host name: refused by the resolver without a DNS query.
+    result = run("udp_server", "--bind", "no_such_host!.invalid", timeout=ECHO_WAIT)
+    expect.exits(result, 2, hint="When getaddrinfo fails, report it with kit_error and "
+                                 "exit 2: there is no address to bind.")
+    expect.error_line(result, "getaddrinfo", "WSAHOST_NOT_FOUND", 11001,
+                      hint="open_socket returns getaddrinfo's own code with *call = "
+                           "\"getaddrinfo\"; main reports both with kit_error.")
 
 
 @pytest.mark.points(1)
@@ -386,21 +435,55 @@ def check_reply(result, reply, hint):
                              hint=hint, result=result)
 
 
+# udp_client's defaults (README, section 6): each wait, and the retries after the first.
+DEFAULT_TIMEOUT_MS = 1000
+DEFAULT_RETRIES = 3
+
+
+def waits_by_default(result):
+    """Checks from the record of a udp_client run without --timeout that each
+    SO_RCVTIMEO it set is a wait of 1 to 1000 ms: the default is 1000, and 0 waits for
+    ever. (A client that waits with select sets none.)"""
+    record = result.calls
+    for call in record.named("setsockopt") if record is not None and record.exists else []:
+        if len(call.args) < 4 or call.args[2] != "SO_RCVTIMEO" or call.failed or \
+                not call.args[3].lstrip("-").isdigit():
+            continue
+        if not 1 <= int(call.args[3]) <= DEFAULT_TIMEOUT_MS:
+            raise expect.Failure(f"without --timeout, udp_client set a wait of "
+                                 f"{call.args[3]} ms for the reply",
+                                 expected=f"SO_RCVTIMEO of {DEFAULT_TIMEOUT_MS} ms (the "
+                                          "default), or less", got=call.where(),
+                                 result=result,
+                                 hint=f"--timeout defaults to {DEFAULT_TIMEOUT_MS} ms: keep "
+                                      "the defaults parse_args sets, and pass "
+                                      "opts->timeout to set_receive_timeout (0 would "
+                                      "wait for ever).")
+
+
 @pytest.mark.points(2)
 @pytest.mark.memcheck
 def test_udp_client_echo(run, rng):
     """udp_client sends its message and prints the reply"""
     texts = [message(rng), ""]
+    if platform.ON_LINUX and not platform.WINDOWS_PROGRAMS:
+        # The longest message, 65507 bytes, where one argument may be that long: a
+        # Windows command line holds 32767 characters (and macOS sends datagrams of
+        # 9216 bytes at most unless told otherwise).
+        texts.append(message(rng, MAX_IPV4, MAX_IPV4))
     with Server(lambda n, data: data) as server:
         for text in texts:
             result = client(run, server.port, text)
             check_reply(result, text.encode(), "Send the message as one datagram of "
-                        "strlen(MESSAGE) bytes (an empty one too), then print the reply "
-                        "and a newline.")
+                        "strlen(MESSAGE) bytes (an empty one too, and one of 65507 bytes), "
+                        "then print the whole reply and a newline.")
+            asked_for_winsock(result, "udp_client")
+            no_out_of_band(result, "udp_client")
+            waits_by_default(result)
         sent = [data for data, _, _ in server.received]
     if sent != [text.encode() for text in texts]:
         raise expect.Failure("the server got other datagrams than the messages",
-                             expected=", ".join(repr(t) for t in texts),
+                             expected=", ".join(repr(t[:40]) for t in texts),
                              got=", ".join(repr(d[:40]) for d in sent),
                              hint="One sendto per message, of exactly its length.")
 
@@ -410,7 +493,9 @@ def test_udp_client_binary_reply(run, rng):
     """udp_client prints a binary reply byte for byte"""
     reply = payload(rng.randint(200, 3000), rng)
     with Server(lambda n, data: reply) as server:
-        result = client(run, server.port, message(rng))
+        # The largest --timeout and --retries the README allows: the reply comes at once.
+        result = client(run, server.port, message(rng), "--timeout", 3600000,
+                        "--retries", 100)
     check_reply(result, reply, "Write the reply with fwrite(reply, 1, n, stdout): it may "
                 "hold NUL and any other byte. On Windows, put stdout in binary mode "
                 "(_setmode) so that \\n is not turned into \\r\\n.")
@@ -441,9 +526,10 @@ def test_udp_client_retries(run, rng):
 @pytest.mark.points(3)
 def test_udp_client_silent_server(run, rng):
     """a silent server: exit 3 with a timeout message, after timeout x (retries + 1)"""
-    # At least a second: a struct timeval passed for the DWORD reads as 1 ms then.
-    timeout_ms = rng.randrange(1000, 1400, 50)
-    retries = rng.randint(1, 2)
+    # At least a second: a struct timeval passed for the DWORD reads as 1 ms then. Two
+    # retries: three waits of the same length, which waits that grow would overrun.
+    timeout_ms = rng.randrange(1000, 1200, 50)
+    retries = 2
     bound = timeout_ms * (retries + 1) / 1000
     with Server(lambda n, data: None) as server:
         result = client(run, server.port, message(rng), "--timeout", timeout_ms,
@@ -480,6 +566,42 @@ def test_udp_client_silent_server(run, rng):
                                   "(a DWORD of ms) or select, never by sleeping.")
 
 
+def drain(sock, wanted):
+    """The datagrams a client that has ended sent to SOCK: WANTED of them, waited for
+    (ECHO_WAIT s at most), then any more that are there already."""
+    got = []
+    while len(got) < wanted:
+        data, _ = receive(sock, ECHO_WAIT)
+        if data is None:
+            return got
+        got.append(data)
+    sock.settimeout(0)
+    while True:
+        try:
+            got.append(sock.recvfrom(1 << 17)[0])
+        except (BlockingIOError, socket.timeout, ConnectionResetError):
+            return got
+
+
+@pytest.mark.points(1)
+def test_udp_client_default_retries(run, rng):
+    """without --retries, a silent server gets the first datagram and 3 retries"""
+    with udp_socket() as silent:
+        # Waits of 1 ms keep it short; the number of datagrams is the default's.
+        result = client(run, silent.getsockname()[1], message(rng), "--timeout", 1)
+        expect.exits(result, 3, hint="--timeout 1 is allowed (1 to 3600000 ms): after the "
+                                     "last retry times out, print the timeout line and "
+                                     "exit 3.")
+        sent = drain(silent, DEFAULT_RETRIES + 1)
+    if len(sent) != DEFAULT_RETRIES + 1:
+        raise expect.Failure(f"without --retries the server got {len(sent)} datagrams",
+                             expected=f"{DEFAULT_RETRIES + 1}: the first and "
+                                      f"{DEFAULT_RETRIES} retries (the default)",
+                             got=str(len(sent)), result=result,
+                             hint="--retries defaults to 3: keep the defaults parse_args "
+                                  "sets, and send 1 + opts->retries datagrams in all.")
+
+
 @pytest.mark.challenge
 @pytest.mark.points(2)
 def test_udp_client_backoff(run, rng):
@@ -490,6 +612,7 @@ def test_udp_client_backoff(run, rng):
     with Server(lambda n, data: None) as server:
         result = client(run, server.port, message(rng), "--timeout", timeout_ms,
                         "--retries", retries, "--backoff", timeout=20)
+        ended = time.monotonic()
         times = [t for _, _, t in server.received]
     hint = ("With --backoff, before each retry double the timeout (set_receive_timeout "
             "again, up to BACKOFF_CAP), so that the gaps between the datagrams grow: "
@@ -507,6 +630,17 @@ def test_udp_client_backoff(run, rng):
         raise expect.Failure("the waits between retries do not double",
                              expected=f"gaps of about {timeout_ms}, {2 * timeout_ms}, "
                                       f"{4 * timeout_ms} ms", got=shown, hint=hint)
+    # The waits start at --timeout: 1 + 2 + 4 + 8 times it in all, then the client gives
+    # up (README: 0, 200, 600, 1400 ms, and the end at 3000 ms). Loose, as above.
+    total = 15 * timeout_ms / 1000
+    waited = ended - times[0]
+    if waited > 1.25 * total + 0.5:
+        raise expect.Failure(f"with --backoff --timeout {timeout_ms} --retries {retries} "
+                             f"the client gave up {waited:.2f} s after its first datagram",
+                             expected=f"about {total:.2f} s: waits of {timeout_ms}, "
+                                      f"{2 * timeout_ms}, {4 * timeout_ms} and "
+                                      f"{8 * timeout_ms} ms", got=f"{waited:.2f} s "
+                                      f"(datagrams {shown} apart)", hint=hint)
 
 
 @pytest.mark.points(3)
@@ -534,6 +668,16 @@ def test_udp_client_first_address_refuses(run, rng):
                 "listening (as localhost's ::1 is on Windows, for a server on 127.0.0.1). "
                 "ask_each tries the next when ask returns WSAECONNRESET or WSAETIMEDOUT: "
                 "return the code from ask, and report it only in report.")
+    # The other way round: the first address answers, and the next is never asked.
+    first = payload(rng.randint(10, 100), rng)
+    with Server(lambda n, data: first) as answering, \
+            Server(lambda n, data: reply) as server:
+        result = run("udp_client", IPV4, server.port, message(rng), "--timeout", 3000,
+                     "--retries", 0, timeout=20.0, faults=("first-refuses",),
+                     refuser=f"{IPV4}:{answering.port}")
+    check_reply(result, first, "getaddrinfo gave two addresses, and the first answered: "
+                "that reply is the one to print. ask_each stops at the first address whose "
+                "ask returns 0 (or any code but WSAECONNRESET and WSAETIMEDOUT).")
 
 
 @pytest.mark.points(1)
@@ -555,13 +699,32 @@ def test_udp_client_port_unreachable(run, request, rng):
 
 
 @pytest.mark.points(1)
+def test_udp_client_unknown_host(run, rng):
+    """a HOST that does not resolve: exit 2 and the getaddrinfo error line"""
+    # Not a valid host name: refused by the resolver without a DNS query.
+    result = client(run, free_udp_port(), message(rng), host="no_such_host!.invalid",
+                    timeout=ECHO_WAIT)
+    expect.exits(result, 2, hint="When getaddrinfo fails (in ask_each), report its code "
+                                 "with kit_error and exit 2: a call failed.")
+    expect.error_line(result, "getaddrinfo", "WSAHOST_NOT_FOUND", 11001,
+                      hint="ask_each returns getaddrinfo's own code with *call = "
+                           "\"getaddrinfo\"; report prints both with kit_error.")
+
+
+@pytest.mark.points(1)
 def test_udp_client_usage(run, rng):
     """udp_client with bad arguments prints usage and exits 1"""
-    cases = [[], ["127.0.0.1"], ["127.0.0.1", "9"], ["127.0.0.1", "65536", "m"],
-             ["127.0.0.1", "9", "m", "--timeout", "0"], ["127.0.0.1", "9", "m", "--timeout"],
-             ["127.0.0.1", "9", "m", "--retries", "-1"], ["127.0.0.1", "9", "m", "x"],
-             ["127.0.0.1", "9", "m", "--bogus"]]
-    for args in rng.sample(cases, 5):
+    # Each limit of the README just past it, an empty HOST, a fourth argument and an
+    # unknown option where MESSAGE goes, every time; then two of the others.
+    limits = [["127.0.0.1", "9", "m", "--timeout", "0"],
+              ["127.0.0.1", "9", "m", "--timeout", "3600001"],
+              ["127.0.0.1", "9", "m", "--retries", "-1"],
+              ["127.0.0.1", "9", "m", "--retries", "101"],
+              ["127.0.0.1", "65536", "m"], ["", "9", "m"], ["127.0.0.1", "9", "m", "x"],
+              ["127.0.0.1", "9", "--bogus"]]
+    others = [[], ["127.0.0.1"], ["127.0.0.1", "9"], ["127.0.0.1", "9", "m", "--timeout"],
+              ["127.0.0.1", "9", "m", "--bogus"]]
+    for args in limits + rng.sample(others, 2):
         result = run("udp_client", *args)
         expect.exits(result, 1, hint="Check HOST PORT MESSAGE and the options before "
                                      "anything else; --timeout 1 to 3600000, --retries "
