@@ -274,7 +274,7 @@ def test_max_clients(server, rng):
     result = proc.wait(EXIT_TIMEOUT)
     expect.exits(result, 0, hint="Count the clients served; after the last, close the "
                                  "listening socket, call WSACleanup and return 0.")
-    reported = error_lines(result)
+    reported = expect.error_lines(result)
     if reported:
         raise expect.Failure("a client that closed normally was reported as failed",
                              expected=f"no error line on stderr: each of the {n} clients "
@@ -283,27 +283,7 @@ def test_max_clients(server, rng):
                              hint="echo_client returns 0 when the client closed its side: "
                                   "report only a code that is not 0 (if (rc != 0) "
                                   "kit_error(PROG, \"echo_client\", rc)).")
-    asked_for_winsock(result)
-
-
-def error_lines(result):
-    """The kit's error lines (PROG: CALL: NAME (CODE): TEXT) on the program's stderr,
-    whatever their code."""
-    return re.findall(r"^tcp_server: \S+: \S+ \(-?\d+\): .*$", result.errors, re.M)
-
-
-def asked_for_winsock(result):
-    """Checks from the record of a server that has ended that it asked WSAStartup for
-    Winsock 2.2, as main does (lab 01: every program of the kit asks for 2.2)."""
-    record = result.calls
-    asked = record.named("WSAStartup") if record is not None and record.exists else []
-    other = next((c for c in asked if c.args[:1] != ["2.2"]), None)
-    if other is not None:
-        raise expect.Failure("tcp_server asked WSAStartup for another version than 2.2",
-                             expected="WSAStartup(2.2) = 0", got=other.text, result=result,
-                             hint="main starts Winsock as the starter gives it: "
-                                  "WSAStartup(MAKEWORD(2, 2), &data), the version every "
-                                  "program of the kit asks for. Keep main as it is.")
+    expect.asked_for_winsock(result)
 
 
 @pytest.mark.points(3)
@@ -468,7 +448,7 @@ def test_accept_reset(server, rng):
                                  "it and one client served, the server exits 0.")
     servers.accept_reported(result, "tcp_server", "When accept fails, kit_error(PROG, "
                             "\"accept\", WSAGetLastError()), then accept the next client.")
-    others = [line for line in error_lines(result)
+    others = [line for line in expect.error_lines(result)
               if not line.startswith("tcp_server: accept: ")]
     if others:
         raise expect.Failure("after the failed accept the server reported another failure",

@@ -76,20 +76,6 @@ def shown_sizes(sizes):
     return ", ".join(f"{n} bytes" for n in sizes) or "nothing"
 
 
-def asked_for_winsock(result, name):
-    """Checks from the record of a program that has ended that it asked WSAStartup for
-    Winsock 2.2, as main does (lab 01: every program of the kit asks for 2.2)."""
-    record = result.calls
-    asked = record.named("WSAStartup") if record is not None and record.exists else []
-    other = next((c for c in asked if c.args[:1] != ["2.2"]), None)
-    if other is not None:
-        raise expect.Failure(f"{name} asked WSAStartup for another version than 2.2",
-                             expected="WSAStartup(2.2) = 0", got=other.text, result=result,
-                             hint="main starts Winsock as the starter gives it: "
-                                  "WSAStartup(MAKEWORD(2, 2), &data), the version every "
-                                  "program of the kit asks for. Keep main as it is.")
-
-
 def no_out_of_band(result, name):
     """Checks from the record that no send or receive on a UDP socket passed MSG_OOB:
     out-of-band data is TCP's, and Windows fails such a call with WSAEOPNOTSUPP (Linux
@@ -252,7 +238,7 @@ def test_udp_server_max_datagrams(server, rng):
     result = proc.wait(ECHO_WAIT)
     expect.exits(result, 0, hint=f"After echoing {count} datagrams, close the socket, "
                                  "call WSACleanup and return 0.")
-    asked_for_winsock(result, "udp_server")
+    expect.asked_for_winsock(result)
     no_out_of_band(result, "udp_server")
 
 
@@ -477,7 +463,7 @@ def test_udp_client_echo(run, rng):
             check_reply(result, text.encode(), "Send the message as one datagram of "
                         "strlen(MESSAGE) bytes (an empty one too, and one of 65507 bytes), "
                         "then print the whole reply and a newline.")
-            asked_for_winsock(result, "udp_client")
+            expect.asked_for_winsock(result)
             no_out_of_band(result, "udp_client")
             waits_by_default(result)
         sent = [data for data, _, _ in server.received]

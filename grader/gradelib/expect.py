@@ -150,6 +150,20 @@ def calls_clean(result):
                            "WSACleanup.")
 
 
+def asked_for_winsock(result):
+    """Checks from the record of a program that has ended that it asked WSAStartup for
+    Winsock 2.2, as every program of the kit does (lab 01)."""
+    record = getattr(result, "calls", None)
+    asked = record.named("WSAStartup") if record is not None and record.exists else []
+    other = next((c for c in asked if c.args[:1] != ["2.2"]), None)
+    if other is not None:
+        raise Failure(f"{_name(result)} asked WSAStartup for another version than 2.2",
+                      expected="WSAStartup(2.2) = 0", got=other.text, result=result,
+                      hint="main starts Winsock as the starter gives it: "
+                           "WSAStartup(MAKEWORD(2, 2), &data), the version every program "
+                           "of the kit asks for. Keep main as it is.")
+
+
 def has_lines(result, wanted, hint=None, exact=False):
     """Checks that stdout holds each line of WANTED (in order), or is exactly them."""
     got = result.lines
@@ -171,6 +185,12 @@ def error_line(result, call, name, code, hint=None):
                       f"Right after {call} fails, read WSAGetLastError() (or the code it "
                       f"returned) and report it: kit_error(PROG, \"{call}\", code).",
                       result=None)
+
+
+def error_lines(result):
+    """The kit's error lines (PROG: CALL: NAME (CODE): TEXT) on the program's stderr,
+    whatever their call and code."""
+    return re.findall(r"^[\w.-]+: \S+: \S+ \(-?\d+\): .*$", result.errors, re.M)
 
 
 def usage(result):
