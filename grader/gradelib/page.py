@@ -22,7 +22,9 @@ from . import calls as call_record
 from . import platform
 from .proc import printable
 
-# What a failed test keeps of its programs' calls: the first PROGRAMS_KEPT programs,
+# What a failed test keeps of its programs' calls: the last PROGRAMS_KEPT programs it
+# started (a test fails at or after the last it started: a test of a command line runs
+# one program after another until one goes wrong),
 # each as at most STEPS_KEPT steps (a run of like calls, recv x412, is one step): its
 # first HEAD steps, the steps around the marked one, and its last TAIL; each record
 # line cut to TEXT_KEPT characters. A few KiB a test, whatever the programs did.
@@ -54,7 +56,7 @@ def kept(processes):
 
 def _kept(processes):
     programs, found = [], []
-    for number, proc in enumerate(processes[:PROGRAMS_KEPT], 1):
+    for number, proc in list(enumerate(processes, 1))[-PROGRAMS_KEPT:]:
         result = proc.stop()
         command = platform.typed_command(proc.argv)
         record = result.calls
@@ -66,15 +68,15 @@ def _kept(processes):
             entry.update(calls=len(record.calls), unrecorded=record.unrecorded)
             entry["steps"], index = steps_of(record, where)
             if index is not None:
-                found.append((-strength, number, index, why))
+                found.append((-strength, len(programs), index, why))
         programs.append(entry)
     if not programs:
         return None
     if len(processes) > PROGRAMS_KEPT:
-        programs[-1]["more"] = len(processes) - PROGRAMS_KEPT
+        programs[0]["earlier"] = len(processes) - PROGRAMS_KEPT
     if found:
-        _, number, index, why = min(found)
-        programs[number - 1].update(mark=index, why=_cut(why, 400))
+        _, at, index, why = min(found)
+        programs[at].update(mark=index, why=_cut(why, 400))
     return programs
 
 
@@ -117,8 +119,8 @@ def unexpected(record, result):
     if not calls:
         return None, None, 0
     if result.timed_out or result.crash:
-        return len(calls) - 1, (f"the program's last call: it {result.ended()} in it or "
-                                "after it"), 1
+        return len(calls) - 1, (f"the last call recorded: the program {result.ended()}, "
+                                "in this call or after it"), 1
     return len(calls) - 1, f"nothing in the calls stands out: the last call before the " \
                            f"program ended ({result.ended()})", 0
 
@@ -390,7 +392,7 @@ def diagram(programs, ident):
     rows, body = [], []
     for p, program in enumerate(programs):
         if len(programs) > 1:
-            rows.append(("label", p, f"{program['program']} (program {p + 1}): its "
+            rows.append(("label", p, f"{program['program']} (program {program['number']}): its "
                                       "calls in its own order"))
         if not program["steps"]:
             rows.append(("label", p, f"{program['program']}: no socket call recorded"))
@@ -410,7 +412,7 @@ def diagram(programs, ident):
     head.append("</defs>")
     # The lifelines: the programs, then the grader.
     bottom = height - 10
-    names = [(pr["program"], f"program {i + 1}") for i, pr in enumerate(programs)] + \
+    names = [(pr["program"], f"program {pr['number']}") for pr in programs] + \
         [("the grader", "its servers and clients")]
     for i, (name, sub) in enumerate(names):
         body.append(f'<g class="lifeline" data-lane="{i}">'
@@ -437,7 +439,7 @@ def diagram(programs, ident):
                         f'width="{width - 4}" height="{ROW - 2}" fill="#fde0e0" '
                         'stroke="#b71c1c" stroke-width="1.5" rx="3"/>')
             note = (program, step)
-        body.append(_step(step, p, what, x[p], x[targets[p].get(_socket(step), grader)],
+        body.append(_step(step, program["number"], what, x[p], x[targets[p].get(_socket(step), grader)],
                           y, marked, ident, talking[p]))
     out = ['<div class="diagram">', *head, *body, "</svg>"]
     if note is not None:
@@ -451,9 +453,9 @@ def diagram(programs, ident):
                    f'{program["calls"]} calls recorded'
                    + (f", {program['unrecorded']} more not recorded"
                       if program["unrecorded"] else "") + ".</p>")
-    if programs[-1].get("more"):
-        out.append(f'<p class="note">and {programs[-1]["more"]} more programs, '
-                   "in the transcript.</p>")
+    if programs[0].get("earlier"):
+        out.append(f'<p class="note">The test ran {programs[0]["earlier"]} programs '
+                   "before these: the transcript has them.</p>")
     out.append("</div>")
     return "\n".join(out)
 
@@ -533,9 +535,10 @@ def _label(call, step):
 
 def _step(step, program, index, x, peer_x, y, marked, ident, talking):
     """One row of the diagram: an arrow for a call between the program and its peer,
-    a box on the program's lifeline for a call of its own, and its fault marker."""
+    a box on the program's lifeline for a call of its own, and its fault marker.
+    PROGRAM: the program's number in the test (the order it was started in)."""
     e = _escape
-    attrs = f'data-program="{program + 1}" data-step="{index}"'
+    attrs = f'data-program="{program}" data-step="{index}"'
     if "gap" in step:
         return (f'<g class="gap" {attrs}><text x="{x + 12}" y="{y + 4}" fill="#555">'
                 f"... {step['gap']} calls not kept here (the transcript has the "
