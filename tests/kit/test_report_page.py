@@ -142,8 +142,8 @@ def results_with(output, programs):
 class Ended:
     """A program's end, as page.kept reads it from a Process."""
 
-    def __init__(self, args, record, how="exit 0"):
-        self.argv = platform.command("/b/tcp_client", args, wine="wine")
+    def __init__(self, args, record, how="exit 0", program="tcp_client"):
+        self.argv = platform.command(f"/b/{program}", args, wine="wine")
         self.calls, self.how = calls.Calls(record), how
         self.timed_out, self.crash = False, None
 
@@ -202,6 +202,17 @@ def test_the_marked_step():
     for tail, (where, strength) in cases.items():
         got = page.unexpected(calls.Calls(head + tail), Ended([], ""))
         assert (got[0], got[2]) == (where, strength), (tail, got)
+
+
+def test_no_step_of_a_test_program_is_marked():
+    """A unit-test program's record mixes the tests' calls with the student's (unit.c
+    calls WSACleanup until it fails): it is drawn, unmarked."""
+    record = ("WSACleanup() = SOCKET_ERROR WSANOTINITIALISED\nWSAStartup(2.2) = 0\n"
+              "WSACleanup() = 0\nWSACleanup() = SOCKET_ERROR WSANOTINITIALISED\n")
+    (kept,) = page.kept([Ended(["Listener"], record, "exit 1", program="lab03_units")])
+    assert kept["mark"] is None and len(kept["steps"]) == 4, kept
+    (kept,) = page.kept([Ended([], record, "exit 1")])
+    assert kept["steps"][kept["mark"]]["line"] == 4, kept
 
 
 def test_the_failure_is_read_in_its_parts():
