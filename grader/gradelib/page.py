@@ -523,8 +523,9 @@ def _label(call, step):
         return f"{call.name} {s} x{step['count']}{bytes_}"
     if call.name in ("send", "sendto"):
         asked, went = _sizes(call)
-        return (f"{call.name} {s}: {result}" if call.failed else
-                f"{call.name} {s}: {went} of {asked} bytes")
+        if call.failed or asked is None or went is None:
+            return f"{call.name} {s}: {result}"
+        return f"{call.name} {s}: {went} of {asked} bytes"
     if call.name in ("recv", "recvfrom"):
         if result == "0":
             return f"{call.name} {s} = 0: the peer closed"
