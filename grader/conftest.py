@@ -15,8 +15,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from gradelib import (budget, build, calls, expect, memory, models, platform, safety,  # noqa: E402
-                     starters, units)
+from gradelib import (budget, build, calls, expect, memory, models, page, platform,  # noqa: E402
+                     safety, starters, units)
 from gradelib import report as scoring  # noqa: E402
 from gradelib.proc import Process, Transcript, on_interrupt, stop_everything  # noqa: E402
 
@@ -138,6 +138,8 @@ def pytest_runtest_makereport(item, call):
             getattr(item, "kit_build", None):
         rep.user_properties.append(("build", item.kit_build))
     setattr(item, "rep_" + rep.when, rep)
+    if rep.when == "teardown" and getattr(item, "kit_calls", None):
+        rep.kit_calls = item.kit_calls      # the report page's (gradelib.page.kept)
     seed = getattr(item, "kit_seed", None)
     if rep.failed and seed is not None and not any(k == "replay" for k, _ in
                                                    rep.user_properties):
@@ -203,6 +205,7 @@ def transcript(request, seed):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(record.text() + "\n# failure\n" + scoring.failure_text(rep) + "\n",
                         encoding="utf-8", errors="replace")
+        request.node.kit_calls = page.kept(record.processes)
 
 
 # The tree the current test runs programs from: the build with the sanitizers where
