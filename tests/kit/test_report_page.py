@@ -7,7 +7,6 @@ disk and a screenshot of it is kept (under the kit tests' folder, a CI artifact)
 import json
 import re
 import subprocess
-import sys
 import tempfile
 import xml.etree.ElementTree as ET
 
@@ -247,10 +246,10 @@ def chromium(args, timeout=60):
     with tempfile.TemporaryDirectory(prefix="kit-browser-") as profile:
         proc = subprocess.Popen([exe, *browser.FLAGS, f"--user-data-dir={profile}", *args],
                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, start_new_session=sys.platform != "win32")
+                                stderr=subprocess.PIPE, **platform.tree_options())
         try:
             out, err = proc.communicate(timeout=timeout)
         finally:
-            browser.end_tree(proc, sys.platform != "win32")
+            browser.end_tree(proc)
     assert proc.returncode == 0, err.decode(errors="replace")[-2000:]
     return out.decode("utf-8", "replace")
