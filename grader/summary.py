@@ -16,8 +16,10 @@ def markdown(results):
     lines = [f"## Score: {results['score']}/{results['max_score']}", ""]
     labs = {}
     for test in results["tests"]:
-        m = re.match(r"Lab (\w+): (.*)", test["name"], re.S)
-        lab, title = (m.group(1), m.group(2)) if m else ("?", test["name"])
+        # "Lab 01: ..." or, for a challenge, "Lab 01 challenge (bonus 2/2): ..."
+        m = re.match(r"Lab (\w+)(?: (challenge \([^)]*\)))?: (.*)", test["name"], re.S)
+        lab, title = (m.group(1), (m.group(2) + ": " if m.group(2) else "") + m.group(3)) \
+            if m else ("?", test["name"])
         labs.setdefault(lab, []).append((title, test))
     for lab, tests in labs.items():
         got = sum(t["score"] for _, t in tests)
