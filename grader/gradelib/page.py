@@ -393,8 +393,8 @@ def diagram(programs, ident):
     grader = len(programs)
     x = [LEFT + i * COLUMN for i in range(lanes)]
     width = x[-1] + 200
-    targets = _targets(programs)
-    talking = [_talking(program["steps"]) for program in programs]
+    peers = targets(programs)
+    talkers = [talking(program["steps"]) for program in programs]
     rows, body = [], []
     for p, program in enumerate(programs):
         if len(programs) > 1:
@@ -445,8 +445,9 @@ def diagram(programs, ident):
                         f'width="{width - 4}" height="{ROW - 2}" fill="#fde0e0" '
                         'stroke="#b71c1c" stroke-width="1.5" rx="3"/>')
             note = (program, step)
-        body.append(_step(step, program["number"], what, x[p], x[targets[p].get(_socket(step), grader)],
-                          y, marked, ident, talking[p]))
+        peer = x[peers[p].get(_socket(step), grader)]
+        body.append(_step(step, program["number"], what, x[p], peer, y, marked, ident,
+                          talkers[p]))
     out = ['<div class="diagram">', *head, *body, "</svg>"]
     if note is not None:
         program, step = note
@@ -467,11 +468,11 @@ def diagram(programs, ident):
 
 
 def _socket(step):
-    call = _call(step)
+    call = call_of(step)
     return call.socket if call is not None else None
 
 
-def _call(step):
+def call_of(step):
     if "text" not in step:
         return None
     return call_record.parse_line(step.get("line", 0), step["text"])
@@ -482,39 +483,39 @@ def _port(address):
     return m.group(1) if m else None
 
 
-def _targets(programs):
+def targets(programs):
     """{socket: lane} for each program: where a socket's arrows go. A program's
     sockets talk to the grader, except one that connects (or sends) to the port
     another program announced, and a socket that program accepts from it."""
     announced = {}
     for p, program in enumerate(programs):
         for step in program["steps"]:
-            call = _call(step)
+            call = call_of(step)
             if call is not None and call.name == "announce" and len(call.args) > 1:
                 announced[_port(call.args[1])] = p
-    targets = [{} for _ in programs]
+    lanes = [{} for _ in programs]
     callers = {}
     for p, program in enumerate(programs):
         for step in program["steps"]:
-            call = _call(step)
+            call = call_of(step)
             if call is None or call.name not in ("connect", "sendto") or len(call.args) < 2:
                 continue
             address = call.args[1] if call.name == "connect" else call.args[-1]
             lane = announced.get(_port(address))
             if lane is not None and lane != p:
-                targets[p][call.socket] = lane
+                lanes[p][call.socket] = lane
                 callers.setdefault(lane, set()).add(p)
     for lane, sources in callers.items():
         if len(sources) == 1:
             (source,) = sources
             for step in programs[lane]["steps"]:
-                call = _call(step)
+                call = call_of(step)
                 if call is not None and call.made and call.name == "accept":
-                    targets[lane][call.made] = source
-    return targets
+                    lanes[lane][call.made] = source
+    return lanes
 
 
-def _label(call, step):
+def label(call, step):
     """The words of an arrow or a local step."""
     s = call.socket or ""
     result = call.result or ""
@@ -559,7 +560,7 @@ def _step(step, program, index, x, peer_x, y, marked, ident, talking):
                 f'</title><rect x="{x - 6}" y="{y - 6}" width="12" height="12" '
                 f'fill="#333"/><text x="{x + 12}" y="{y + 4}">'
                 f"{e(_cut(step['exit'], 44))}</text></g>")
-    call = _call(step)
+    call = call_of(step)
     if call is None:
         return ""
     colour = "#b71c1c" if call.failed else "#333"
@@ -578,12 +579,12 @@ def _step(step, program, index, x, peer_x, y, marked, ident, talking):
         span = abs(peer_x - x)
         mid = (x + peer_x) / 2
         out.append(f'<text x="{mid:g}" y="{y - 5}" text-anchor="middle" fill="{colour}"'
-                   f"{weight}>{e(_cut(_label(call, step), int(span / CHAR) - 2))}</text>")
+                   f"{weight}>{e(_cut(label(call, step), int(span / CHAR) - 2))}</text>")
     else:
         out.append(f'<rect x="{x - 5}" y="{y - 8}" width="10" height="16" '
                    f'fill="{"#fbc4c4" if call.failed else "#fff"}" stroke="{colour}"/>'
                    f'<text x="{x + 12}" y="{y + 4}" fill="{colour}"{weight}>'
-                   f"{e(_cut(_label(call, step), int(COLUMN / CHAR) - 4))}</text>")
+                   f"{e(_cut(label(call, step), int(COLUMN / CHAR) - 4))}</text>")
     if call.fault:
         times = f" (x{step['faults']})" if step.get("faults", 1) > 1 else ""
         out.append(f'<g class="fault"><polygon points="{x - 16},{y} {x - 10},{y - 6} '
@@ -594,13 +595,13 @@ def _step(step, program, index, x, peer_x, y, marked, ident, talking):
     return "".join(out)
 
 
-def _talking(steps):
+def talking(steps):
     """The sockets of STEPS that talk to a peer: connected, accepted, or used to send
     or receive (a closesocket of one is drawn as an arrow; of a listener, as a step
     of the program's own)."""
     found = set()
     for step in steps:
-        call = _call(step)
+        call = call_of(step)
         if call is None:
             continue
         if call.name == "accept" and call.made:

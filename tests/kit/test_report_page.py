@@ -3,17 +3,25 @@ mutant's failed line draws the program's recorded calls in order, the injected f
 where it struck and the step that left the expected path; the reference's page shows
 no failure; whatever a program prints or writes into its call record, the page holds
 no markup of its own. Where Chromium is installed, it loads the mutant's page from
-disk and a screenshot of it is kept (under the kit tests' folder, a CI artifact)."""
+disk and a screenshot of it is kept (under the kit tests' folder, a CI artifact).
+
+The same diagram in Mermaid (grader/gradelib/mermaid.py), in the GitHub job summary
+(grader/summary.py) and Gradescope's per-test output: the mutant's calls as arrows in
+order with the fault's note, none for the reference, bounded, and escaped."""
 import json
 import re
 import subprocess
+import sys
 import tempfile
 import xml.etree.ElementTree as ET
 
 import pytest
 
 from conftest import BUILD, ROOT, build_graded, build_patched, grade
-from gradelib import browser, calls, page, platform
+from gradelib import browser, calls, mermaid, page, platform
+
+sys.path.insert(0, str(ROOT / "grader" / "course"))
+import gradescope  # noqa: E402
 
 SVG = "{http://www.w3.org/2000/svg}"
 # A client whose send loop stops after the first send: under the short-send fault the
@@ -104,6 +112,40 @@ def test_a_mutants_page_draws_its_calls(send_once):
     assert replay.startswith("make grade LAB=02 GRADE_ARGS='-k test_ipv4' KIT_SEED="), replay
 
 
+def test_a_mutants_summary_draws_its_calls_in_mermaid(send_once):
+    """The job summary and Gradescope's output of the mutant's failed line hold one
+    Mermaid diagram: the client's kept calls as arrows, in the record's order, the
+    fault's note under the first send, and that send in the marked band."""
+    entry = send_once.test("test_ipv4")
+    kept = entry["extra_data"]["calls"]
+    text = summary(send_once.grade_dir / "results.json")
+    (diagram,) = diagrams(text)
+    assert [diagram] == diagrams(gradescope.test_output(entry))
+    drawn = mermaid.arrows(diagram)
+    client = [s for s in kept[0]["steps"] if "text" in s]
+    assert [number(label) for *_, label in drawn] == [s["line"] for s in client], diagram
+    names = [calls.parse_line(0, s["text"]).name for s in client]
+    assert names.index("connect") < names.index("send") < names.index("recv") < \
+        names.index("closesocket"), names
+    connect = drawn[names.index("connect")]
+    assert connect[:2] == ("P1", "G") and decoded(connect[3]).startswith(
+        f"[{client[names.index('connect')]['line']}] connect s"), connect
+    lines = diagram.splitlines()
+    send = next(i for i, line in enumerate(lines) if re.match(r" *P1->>G: \[\d+\] send ", line))
+    assert lines[send - 1].strip() == mermaid.HIGHLIGHT, lines
+    assert decoded(lines[send + 1]).strip() == "Note left of P1: fault: short send", lines
+    assert decoded(lines[send + 2]).strip().startswith("Note over P1: marked: send took")
+    assert lines[send + 3].strip() == "end", lines
+
+
+def test_the_references_summary_has_no_diagram(tmp_path):
+    graded = grade(BUILD / "solutions", tmp_path, SEND_ONCE_TEST)
+    assert graded.results["score"] == graded.results["max_score"] > 0, graded.report()
+    text = summary(graded.grade_dir / "results.json")
+    assert "```" not in text and "<details" not in text, text
+    assert not any(diagrams(gradescope.test_output(t)) for t in graded.results["tests"])
+
+
 def test_the_references_page_shows_no_failure(tmp_path):
     graded = grade(BUILD / "solutions", tmp_path, SEND_ONCE_TEST, "test_lab02_tcp_client.py::test_usage")
     assert graded.results["score"] == graded.results["max_score"] > 0, graded.report()
@@ -129,6 +171,9 @@ def test_a_hostile_programs_markup_is_escaped(tmp_path):
     kept = entry["extra_data"]["calls"][0]["steps"]
     assert any("alert('send')" in s.get("text", "") for s in kept), kept
     assert "<script>alert('send')</script>" in "".join(root.find(f".//{SVG}svg").itertext())
+    # and in the job summary's diagram, as Mermaid text that ends where it should
+    (diagram,) = diagrams(summary(graded.grade_dir / "results.json"))
+    assert any("alert('send')" in decoded(label) for *_, label in mermaid.arrows(diagram))
 
 
 def results_with(output, programs):
@@ -214,6 +259,69 @@ def test_no_step_of_a_test_program_is_marked():
     assert kept["steps"][kept["mark"]]["line"] == 4, kept
 
 
+def test_a_long_record_draws_a_bounded_diagram():
+    """Four programs of thousands of calls each: at most ARROWS arrows in all, the
+    marked call among them, a note counting the calls left out; the summary of
+    hundreds of such failures stays within GitHub's limit and counts what it left out."""
+    lines = ["WSAStartup(2.2) = 0", "socket(AF_INET, SOCK_STREAM, IPPROTO_TCP) = s1",
+             "connect(s1, 127.0.0.1:4000) = 0"]
+    for n in range(3000):
+        lines += [f"recv(s1, 16384 bytes) = {n + 1}", f"send(s1, {n + 1} bytes) = {n + 1}"]
+    lines[1000] = "send(s1, 900 bytes) = 90 [fault: short send]"
+    record = "\n".join(lines) + "\nexit: open s1; WSAStartup 1 (0 failed); WSACleanup 0\n"
+    programs = page.kept([Ended([str(n)], record, "exit 2") for n in range(6)])
+    assert len(programs) == page.PROGRAMS_KEPT and programs[0]["earlier"] == 2
+    diagram = mermaid.diagram(programs)
+    drawn = mermaid.arrows(diagram)
+    assert len(drawn) == mermaid.ARROWS, diagram
+    assert len(diagram) < 12 * 1024, len(diagram)
+    assert any("fault: short send" in line for line in diagram.splitlines())
+    marked = next(p for p in programs if p["mark"] is not None)
+    assert f"[{marked['steps'][marked['mark']]['line']}]" in diagram
+    assert "calls not shown here" in diagram
+    results = results_with("expected: x\ngot:      y", programs)
+    results["tests"] *= 300
+    text = summary_of(results)
+    assert len(text.encode()) <= summary_module().LIMIT, len(text)
+    assert re.search(r"^\d+ more failed tests are not shown here", text, re.M)
+    assert 10 < text.count("```mermaid") < 300
+
+
+# What would end Mermaid's line or statement, start a comment, a directive, an entity
+# code or markup, draw math, or end the Markdown block.
+HOSTILE_LABELS = ["``` # Title <script>alert(1)</script>", "%%{init: {'theme': 'dark'}}%%",
+                  "a;b Note over G: forged", "#lt; #60; &lt; $$x^2$$ | ` ~ \\",
+                  "style x:#fff;color:red; classDef y fill:#f00;", "end ``` \u00e9\ufffd"]
+
+
+def test_a_hostile_label_stays_inside_its_block():
+    """Each line of a diagram of hostile labels is one the module writes, its labels
+    hold only SAFE characters and entity codes, and decoded they say what the record
+    said; in the summary, the block ends where the diagram does."""
+    steps = [{"line": n + 1, "text": f"setsockopt(s1, {label}) = 0 [fault: {label}]"}
+             for n, label in enumerate(HOSTILE_LABELS)]
+    forged = "\n```\n<b>x</b>\n"
+    programs = [{"program": "x`<y>;" + forged, "number": 1, "command": "x", "calls": 6,
+                 "ended": "exit 0", "unrecorded": 0, "mark": 2, "why": forged,
+                 "steps": steps + [{"exit": forged + HOSTILE_LABELS[1]}]}]
+    block = mermaid.block(programs)
+    assert block.startswith("```mermaid\nsequenceDiagram\n") and block.endswith("\n```\n")
+    inner = block.split("\n")[1:-2]
+    assert all(well_formed(line) for line in inner), inner
+    drawn = mermaid.arrows(block)
+    assert len(drawn) == len(steps), block
+    assert all(len(label) <= mermaid.LABEL for *_, label in drawn), block
+    for step, (_, _, _, label) in zip(steps, drawn):
+        shown = decoded(label).removesuffix("...")
+        assert len(shown) > 20 and f"[{step['line']}] {step['text']}".startswith(shown), label
+    notes = [decoded(line) for line in inner if "Note left of" in line]
+    assert [n.split(": ", 1)[1] for n in notes] == \
+        [f"fault: {label}"[:len(n.split(": ", 1)[1])] for label, n in zip(HOSTILE_LABELS, notes)]
+    text = summary_of(results_with("got: ```\n```mermaid\n", programs))
+    (diagram,) = diagrams(text)
+    assert diagram == mermaid.diagram(programs)
+
+
 def test_the_failure_is_read_in_its_parts():
     what, fields = page.parts("it failed\nexpected: a\n          b\ngot:      c\n"
                               "hint:     d\nseed:     7 (replay: make grade LAB=01)")
@@ -253,3 +361,52 @@ def chromium(args, timeout=60):
             browser.end_tree(proc)
     assert proc.returncode == 0, err.decode(errors="replace")[-2000:]
     return out.decode("utf-8", "replace")
+
+
+# --- reading the Mermaid text --------------------------------------------------------------
+
+# The lines gradelib.mermaid writes, and the characters of a label as written: those of
+# mermaid.SAFE, and entity codes (#60;).
+WRITTEN = re.compile(r"sequenceDiagram|    participant \w+ as (?P<a>.*)|( {4}| {6})(\w+(->>|-x)\w+|"
+                     r"Note (over|left of) \w+): (?P<b>.*)|    rect rgb\(253, 224, 224\)|    end")
+LABEL = re.compile(r"([A-Za-z0-9 .,:_\-+=/()\[\]!?@*]|#\d+;)*")
+
+
+def well_formed(line):
+    m = WRITTEN.fullmatch(line)
+    label = m and (m.group("a") or m.group("b") or "")
+    return m is not None and LABEL.fullmatch(label) is not None
+
+
+def decoded(label):
+    return re.sub(r"#(\d+);", lambda m: chr(int(m.group(1))), label)
+
+
+def number(label):
+    return int(re.match(r"\[(\d+)\]", label).group(1))
+
+
+def diagrams(markdown):
+    """The Mermaid diagrams of MARKDOWN's ```mermaid blocks, each line well formed."""
+    found = re.findall(r"^```mermaid\n(.*?)^```$", markdown, re.M | re.S)
+    for diagram in found:
+        bad = [line for line in diagram.splitlines() if not well_formed(line)]
+        assert not bad, bad
+    return found
+
+
+def summary(results_path):
+    proc = subprocess.run([sys.executable, str(ROOT / "grader" / "summary.py"),
+                           str(results_path)], capture_output=True, text=True,
+                          encoding="utf-8", timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def summary_module():
+    import summary as module
+    return module
+
+
+def summary_of(results):
+    return summary_module().markdown(results)
