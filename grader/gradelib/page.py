@@ -256,11 +256,11 @@ def write(path, results, titles=None, transcript=None):
 
 def render(results, titles=None, transcript=None, base=None):
     """The page of RESULTS, as text."""
-    e = _escape
+    e = escape
     titles = titles or {}
     labs = {}
     for test in results["tests"]:
-        labs.setdefault(_lab_of(test), []).append(test)
+        labs.setdefault(lab_of(test), []).append(test)
     score = f"{results['score']}/{results['max_score']}"
     out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8"/>',
            f"<title>Grade {e(score)}</title>", f"<style>{STYLE}</style></head><body>",
@@ -303,7 +303,7 @@ def render(results, titles=None, transcript=None, base=None):
     return "\n".join(out) + "\n"
 
 
-def _lab_of(test):
+def lab_of(test):
     m = re.match(r"Lab (\w+)", test["name"])
     return m.group(1) if m else "?"
 
@@ -325,7 +325,7 @@ def _mark(test):
     return "FAIL"
 
 
-def _escape(text):
+def escape(text):
     """TEXT for the page: markup escaped, and the characters no page may hold (a
     program's NUL, say; printable() escapes them already) replaced."""
     text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]", "\ufffd",
@@ -351,7 +351,7 @@ def parts(output):
 
 def _failure(number, test, transcript, base):
     """One failed line: its message in parts, its seed and replay, its diagram."""
-    e = _escape
+    e = escape
     what, fields = parts(test.get("output") or "")
     out = [f'<article class="failure" id="t{number}"><h3>FAIL {test["score"]}/'
            f'{test["max_score"]} {e(test["name"])}</h3>',
@@ -388,7 +388,7 @@ def _failure(number, test, transcript, base):
 def diagram(programs, ident):
     """The sequence diagram of PROGRAMS (what kept() kept), as an inline SVG inside a
     div, with the marked step's reason below it. IDENT makes its ids unique."""
-    e = _escape
+    e = escape
     lanes = len(programs) + 1
     grader = len(programs)
     x = [LEFT + i * COLUMN for i in range(lanes)]
@@ -545,7 +545,7 @@ def _step(step, program, index, x, peer_x, y, marked, ident, talking):
     """One row of the diagram: an arrow for a call between the program and its peer,
     a box on the program's lifeline for a call of its own, and its fault marker.
     PROGRAM: the program's number in the test (the order it was started in)."""
-    e = _escape
+    e = escape
     attrs = f'data-program="{program}" data-step="{index}"'
     if "gap" in step:
         return (f'<g class="gap" {attrs}><text x="{x + 12}" y="{y + 4}" fill="#555">'
