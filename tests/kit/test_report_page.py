@@ -173,7 +173,9 @@ def test_a_hostile_programs_markup_is_escaped(tmp_path):
     assert "<script>alert('send')</script>" in "".join(root.find(f".//{SVG}svg").itertext())
     # and in the job summary's diagram, as Mermaid text that ends where it should
     (diagram,) = diagrams(summary(graded.grade_dir / "results.json"))
-    assert any("alert('send')" in decoded(label) for *_, label in mermaid.arrows(diagram))
+    words = [decoded(label) for *_, label in mermaid.arrows(diagram)]
+    assert any("<script>alert('connect')</script>" in w for w in words), diagram
+    assert "fault: <img src=x onerror=alert(3)>" in decoded(diagram), diagram
 
 
 def results_with(output, programs):
