@@ -204,10 +204,41 @@ def _cut(text, limit):
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
+# --- the expected sequence (kept with the test) ---------------------------------------------
+
+# One step of an expected sequence: a call, the socket it is about, whether it fails,
+# and what it does, in the README's words ("send s1: the line, until all of it went",
+# "connect s1 fails: WSAECONNREFUSED"); or "exit: ..." for the program's end.
+EXPECTED_STEP = re.compile(r"(?P<call>\w+)(?: (?P<socket>s\d+))?(?P<failed> fails)?"
+                           r"(?:: (?P<words>.+))?")
+
+
+def expected(marker):
+    """The expected sequence of a test's @pytest.mark.expected(PROGRAM, *STEPS) MARKER
+    (None without one), as results.json keeps it: {"program", "steps"}, each step as
+    the diagram draws it ({"line", "text", "call", "socket", "failed"}, or {"exit"}).
+    A step that is not one raises ValueError, naming it."""
+    if marker is None:
+        return None
+    program, *lines = marker.args
+    steps = []
+    for number, line in enumerate(lines, 1):
+        m = EXPECTED_STEP.fullmatch(line)
+        if m is None:
+            raise ValueError(f"expected sequence of {program}: step {number} '{line}' is "
+                             "not CALL [sN] [fails][: words]")
+        if m.group("call") == "exit":
+            steps.append({"exit": line})
+            continue
+        steps.append({"line": number, "text": line, "call": m.group("call"),
+                      "socket": m.group("socket"), "failed": bool(m.group("failed"))})
+    return {"program": program, "steps": steps}
+
+
 # --- the page (at the end of the run) ----------------------------------------------------
 
 STYLE = """
-body { font: 15px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 76em;
+body { font: 15px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 100em;
        padding: 0 1em; color: #1b1b1b; }
 h1 { font-size: 1.6em; margin-bottom: .2em; }
 h2 { font-size: 1.25em; margin-top: 2em; border-bottom: 1px solid #ccc; }
@@ -226,12 +257,17 @@ pre { margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; }
 code.replay { background: #f3f3f3; padding: .1em .3em; }
 .diagram { overflow-x: auto; margin-top: .8em; }
 .why { color: #b71c1c; } .note { color: #555; font-size: .9em; }
+.pair { display: flex; flex-wrap: wrap; gap: 0 1.5em; align-items: flex-start; }
+.pair > div { width: min-content; max-width: 100%; } p.caption { margin: .8em 0 0; }
 """
 
 # The diagram's measures, in pixels.
 LEFT = 210          # the first lifeline
 COLUMN = 340        # between lifelines
 ROW = 34
+# An expected sequence's: one program, whose steps say more in words.
+EXPECTED_LEFT = 110
+EXPECTED_COLUMN = 480
 HEAD_ROWS = 62
 CHAR = 7.2          # a character of the 12px monospace font
 FONT = "ui-monospace, monospace"
@@ -377,7 +413,14 @@ def _failure(number, test, transcript, base):
                    f"{e(link)}</a></dd>")
     out.append("</dl>")
     programs = _extra(test).get("calls")
-    if programs:
+    want = _extra(test).get("expected")
+    if programs and want and want["program"] in [p["program"] for p in programs]:
+        out += ['<div class="pair"><div><p class="caption"><b>Expected</b>: what the '
+                f"lab's README asks of {e(want['program'])} in this test</p>",
+                expected_diagram(want, f"e{number}"), "</div>",
+                "<div><p class=\"caption\"><b>What happened</b>: the calls the programs "
+                "made</p>", diagram(programs, f"d{number}"), "</div></div>"]
+    elif programs:
         out.append(diagram(programs, f"d{number}"))
     out.append("</article>")
     return "\n".join(out)
@@ -385,14 +428,23 @@ def _failure(number, test, transcript, base):
 
 # --- the sequence diagram ------------------------------------------------------------
 
-def diagram(programs, ident):
+def expected_diagram(want, ident):
+    """The expected sequence WANT (expected()) drawn as the programs' calls are."""
+    program = {"program": want["program"], "number": 1, "steps": want["steps"],
+               "mark": None, "why": None}
+    return diagram([program], ident, as_expected=True)
+
+
+def diagram(programs, ident, as_expected=False):
     """The sequence diagram of PROGRAMS (what kept() kept), as an inline SVG inside a
-    div, with the marked step's reason below it. IDENT makes its ids unique."""
+    div, with the marked step's reason below it. IDENT makes its ids unique. AS_EXPECTED:
+    PROGRAMS is an expected sequence (expected_diagram), drawn with no notes."""
     e = escape
     lanes = len(programs) + 1
     grader = len(programs)
-    x = [LEFT + i * COLUMN for i in range(lanes)]
-    width = x[-1] + 200
+    left, column = (EXPECTED_LEFT, EXPECTED_COLUMN) if as_expected else (LEFT, COLUMN)
+    x = [left + i * column for i in range(lanes)]
+    width = x[-1] + 110          # the last lifeline's box, half of it right of its line
     peers = targets(programs)
     talkers = [talking(program["steps"]) for program in programs]
     rows, body = [], []
@@ -401,16 +453,19 @@ def diagram(programs, ident):
             rows.append(("label", p, f"{program['program']} (program {program['number']}): its "
                                       "calls in its own order"))
         if not program["steps"]:
-            rows.append(("label", p, f"{program['program']}: no socket call recorded"))
+            rows.append(("label", p, f"{program['program']}: no socket call" +
+                         ("" if as_expected else " recorded")))
         for s, step in enumerate(program["steps"]):
             rows.append(("step", p, s))
     height = HEAD_ROWS + ROW * len(rows) + 24
-    head = [f'<svg xmlns="http://www.w3.org/2000/svg" class="sequence" width="{width}" '
+    title = ("The socket calls the lab's README expects, in order" if as_expected else
+             "The programs' socket calls, in order, between each program and the "
+             "grader's side")
+    head = [f'<svg xmlns="http://www.w3.org/2000/svg" '
+            f'class="{"expected" if as_expected else "sequence"}" width="{width}" '
             f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
             f'aria-labelledby="{ident}-title" font-family="{FONT}" font-size="12">',
-            f'<title id="{ident}-title">The programs\' socket calls, in order, between '
-            "each program and the grader's side</title>",
-            "<defs>"]
+            f'<title id="{ident}-title">{e(title)}</title>', "<defs>"]
     for name, colour in (("arrow", "#333"), ("failed", "#b71c1c")):
         head.append(f'<marker id="{ident}-{name}" viewBox="0 0 10 10" refX="9" refY="5" '
                     'markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
@@ -418,8 +473,8 @@ def diagram(programs, ident):
     head.append("</defs>")
     # The lifelines: the programs, then the grader.
     bottom = height - 10
-    names = [(pr["program"], f"program {pr['number']}") for pr in programs] + \
-        [("the grader", "its servers and clients")]
+    names = [(pr["program"], "as expected" if as_expected else f"program {pr['number']}")
+             for pr in programs] + [("the grader", "its servers and clients")]
     for i, (name, sub) in enumerate(names):
         body.append(f'<g class="lifeline" data-lane="{i}">'
                     f'<line x1="{x[i]}" y1="{HEAD_ROWS - 16}" x2="{x[i]}" y2="{bottom}" '
@@ -447,8 +502,10 @@ def diagram(programs, ident):
             note = (program, step)
         peer = x[peers[p].get(_socket(step), grader)]
         body.append(_step(step, program["number"], what, x[p], peer, y, marked, ident,
-                          talkers[p]))
+                          talkers[p], column))
     out = ['<div class="diagram">', *head, *body, "</svg>"]
+    if as_expected:
+        return "\n".join(out + ["</div>"])
     if note is not None:
         program, step = note
         where = (f"line {step['line']}" if "line" in step else "its end")
@@ -473,6 +530,11 @@ def _socket(step):
 
 
 def call_of(step):
+    """The Call a step stands for: a recorded one, or an expected one (expected())."""
+    if "call" in step:
+        return call_record.Call(step["line"], step["text"], step["call"],
+                                [step["socket"]] if step["socket"] else [],
+                                "SOCKET_ERROR" if step["failed"] else None)
     if "text" not in step:
         return None
     return call_record.parse_line(step.get("line", 0), step["text"])
@@ -517,6 +579,8 @@ def targets(programs):
 
 def label(call, step):
     """The words of an arrow or a local step."""
+    if "call" in step:          # an expected step says it in its own words
+        return step["text"]
     s = call.socket or ""
     result = call.result or ""
     if "count" in step:
@@ -541,10 +605,11 @@ def label(call, step):
     return call.text
 
 
-def _step(step, program, index, x, peer_x, y, marked, ident, talking):
+def _step(step, program, index, x, peer_x, y, marked, ident, talking, column=COLUMN):
     """One row of the diagram: an arrow for a call between the program and its peer,
     a box on the program's lifeline for a call of its own, and its fault marker.
-    PROGRAM: the program's number in the test (the order it was started in)."""
+    PROGRAM: the program's number in the test (the order it was started in); COLUMN:
+    the room between lifelines."""
     e = escape
     attrs = f'data-program="{program}" data-step="{index}"'
     if "gap" in step:
@@ -559,7 +624,7 @@ def _step(step, program, index, x, peer_x, y, marked, ident, talking):
         return (f'<g class="step" data-call="exit" {attrs}><title>{e(step["exit"])}'
                 f'</title><rect x="{x - 6}" y="{y - 6}" width="12" height="12" '
                 f'fill="#333"/><text x="{x + 12}" y="{y + 4}">'
-                f"{e(_cut(step['exit'], 44))}</text></g>")
+                f"{e(_cut(step['exit'], int(column / CHAR) - 4))}</text></g>")
     call = call_of(step)
     if call is None:
         return ""
@@ -584,7 +649,7 @@ def _step(step, program, index, x, peer_x, y, marked, ident, talking):
         out.append(f'<rect x="{x - 5}" y="{y - 8}" width="10" height="16" '
                    f'fill="{"#fbc4c4" if call.failed else "#fff"}" stroke="{colour}"/>'
                    f'<text x="{x + 12}" y="{y + 4}" fill="{colour}"{weight}>'
-                   f"{e(_cut(label(call, step), int(COLUMN / CHAR) - 4))}</text>")
+                   f"{e(_cut(label(call, step), int(column / CHAR) - 4))}</text>")
     if call.fault:
         times = f" (x{step['faults']})" if step.get("faults", 1) > 1 else ""
         out.append(f'<g class="fault"><polygon points="{x - 16},{y} {x - 10},{y - 6} '

@@ -107,6 +107,7 @@ class Scoreboard:
         drawn = getattr(report, "kit_calls", None)
         if drawn and entry["status"] == "failed":
             entry["calls"] = drawn
+            entry["expected"] = getattr(report, "kit_expected", None)
         self.write_results()
 
     def score(self, entry):
@@ -177,6 +178,8 @@ class Scoreboard:
             extra["build"] = e["build"]
         if e.get("calls"):       # what the report page draws (gradelib.page)
             extra["calls"] = e["calls"]
+            if e.get("expected"):
+                extra["expected"] = e["expected"]
         return {"name": name, "score": score, "max_score": top, "status": e["status"],
                 "output": clip(e["output"]), "extra_data": extra}
 

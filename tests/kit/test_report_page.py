@@ -8,12 +8,15 @@ disk and a screenshot of it is kept (under the kit tests' folder, a CI artifact)
 The same diagram in Mermaid (grader/gradelib/mermaid.py), in the GitHub job summary
 (grader/summary.py) and Gradescope's per-test output: the mutant's calls as arrows in
 order with the fault's note, none for the reference, bounded, and escaped."""
+import importlib.util
 import json
 import re
 import subprocess
 import sys
 import tempfile
+import warnings
 import xml.etree.ElementTree as ET
+from types import SimpleNamespace
 
 import pytest
 
@@ -74,7 +77,7 @@ def test_a_mutants_page_draws_its_calls(send_once):
     assert named_page(graded), graded.output
     text, root = parsed(graded)
     article = failure(root, entry["name"])
-    svg = article.find(f".//{SVG}svg")
+    svg = next((s for s in article.iter(f"{SVG}svg") if s.get("class") == "sequence"), None)
     assert svg is not None, text
     steps = [g for g in svg.iter(f"{SVG}g") if g.get("class") == "step"]
     client = [g for g in steps if g.get("data-program") == "1"]
@@ -110,6 +113,16 @@ def test_a_mutants_page_draws_its_calls(send_once):
     assert "Hint" in terms and "Seed" in terms and "Replay" in terms, terms
     replay = next(c for c in article.iter("code") if c.get("class") == "replay").text
     assert replay.startswith("make grade LAB=02 GRADE_ARGS='-k test_ipv4' KIT_SEED="), replay
+    # Beside it, the sequence the test expects (its marker, kept in results.json): the
+    # client's calls of the README, first in the pair.
+    want = entry["extra_data"]["expected"]
+    assert want == page.expected(lab_module("test_lab02_tcp_client").pytestmark), want
+    pair = next(d for d in article.iter("div") if d.get("class") == "pair")
+    drawn = [s.get("class") for s in pair.iter(f"{SVG}svg")]
+    assert drawn == ["expected", "sequence"], drawn
+    expected_svg = next(pair.iter(f"{SVG}svg"))
+    names = [g.get("data-call") for g in expected_svg.iter(f"{SVG}g") if g.get("class") == "step"]
+    assert names == [s.get("call", "exit") for s in want["steps"]], names
 
 
 def test_a_mutants_summary_draws_its_calls_in_mermaid(send_once):
@@ -154,7 +167,7 @@ def test_the_references_page_shows_no_failure(tmp_path):
     marks = [td.text for td in root.iter("td") if td.get("class") in ("PASS", "FAIL")]
     assert marks == ["PASS", "PASS"], marks
     assert named_page(graded), graded.output
-    assert not any("calls" in t["extra_data"] for t in graded.results["tests"])
+    assert not any({"calls", "expected"} & set(t["extra_data"]) for t in graded.results["tests"])
 
 
 def test_a_hostile_programs_markup_is_escaped(tmp_path):
@@ -176,6 +189,66 @@ def test_a_hostile_programs_markup_is_escaped(tmp_path):
     words = [decoded(label) for *_, label in mermaid.arrows(diagram)]
     assert any("<script>alert('connect')</script>" in w for w in words), diagram
     assert "fault: <img src=x onerror=alert(3)>" in decoded(diagram), diagram
+
+
+def test_the_expected_sequence_is_drawn_beside():
+    """A failed test with an expected sequence: the page draws it first, in the same
+    style (a failed call red and dashed, the end a square), and the calls beside it;
+    a failure whose programs are not the expected's (a unit-test program) draws its
+    calls alone."""
+    want = page.expected(SimpleNamespace(args=(
+        "tcp_client", "WSAStartup: version 2.2", "connect s1 fails: WSAECONNREFUSED",
+        "closesocket s1", "exit: 2, the error line")))
+    assert [s.get("call") for s in want["steps"]] == ["WSAStartup", "connect", "closesocket",
+                                                      None]
+    programs = page.kept([Ended([], "WSAStartup(2.2) = 0\n")])
+    results = results_with("what", programs)
+    results["tests"][0]["extra_data"]["expected"] = want
+    root = ET.fromstring(page.render(results).split("\n", 1)[1])
+    pair = next(d for d in root.iter("div") if d.get("class") == "pair")
+    svgs = list(pair.iter(f"{SVG}svg"))
+    assert [s.get("class") for s in svgs] == ["expected", "sequence"]
+    steps = {g.get("data-call"): g for g in svgs[0].iter(f"{SVG}g") if g.get("class") == "step"}
+    assert list(steps) == ["WSAStartup", "connect", "closesocket", "exit"], list(steps)
+    line = steps["connect"].find(f"{SVG}line")
+    assert line.get("stroke") == "#b71c1c" and line.get("stroke-dasharray"), line.attrib
+    assert "connect s1 fails: WSAECONNREFUSED" in "".join(steps["connect"].itertext())
+    with pytest.raises(ValueError, match="step 2 'not a step!'"):
+        page.expected(SimpleNamespace(args=("tcp_client", "send s1", "not a step!")))
+    want["program"] = "lab02_units"
+    root = ET.fromstring(page.render(results).split("\n", 1)[1])
+    assert not any(d.get("class") == "pair" for d in root.iter("div"))
+    assert [s.get("class") for s in root.iter(f"{SVG}svg")] == ["sequence"]
+
+
+def test_every_expected_sequence_reads():
+    """The expected sequences of the labs' tests: each reads, names the lab's program,
+    fits its diagram's column, and lab 02's and lab 03's programs have one on every
+    line that runs them."""
+    for name, program in (("test_lab02_tcp_client", "tcp_client"),
+                          ("test_lab03_tcp_server", "tcp_server")):
+        module = lab_module(name)
+        tests = [f for n, f in vars(module).items() if n.startswith("test_") and callable(f)]
+        assert tests, name
+        for test in tests:
+            marks = [m for m in getattr(test, "pytestmark", []) if m.name == "expected"]
+            want = page.expected(marks[0] if marks else module.pytestmark)
+            assert want["program"] == program and want["steps"], (name, test.__name__)
+            assert all("call" in s or "exit" in s for s in want["steps"])
+            # each drawn whole, uncut
+            long = [s for s in want["steps"] if len(s.get("text", s.get("exit"))) >
+                    int(page.EXPECTED_COLUMN / page.CHAR) - 4]
+            assert not long, (test.__name__, long)
+
+
+def lab_module(name):
+    """The grader's test module NAME (grader/NAME.py), loaded under a name of its own."""
+    spec = importlib.util.spec_from_file_location(f"kit_{name}", ROOT / "grader" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    with warnings.catch_warnings():     # its marks are the grader's, registered there
+        warnings.simplefilter("ignore", pytest.PytestUnknownMarkWarning)
+        spec.loader.exec_module(module)
+    return module
 
 
 def results_with(output, programs):
