@@ -37,16 +37,36 @@ def compile_view(writable, readable=(), root=hosts.ROOT, environ=None):
     classroom50 leave under build/), not the reference unless READABLE names it, and
     not the grade's results."""
     readable = [Path(r).resolve() for r in readable]
-    hidden = [root / "grader" / "hidden", *(root / "build").glob("*/grader/hidden"),
-              *(root / "build").glob("*/*/grader/hidden")]
+    writable = [Path(w).resolve() for w in writable]
+    hidden = [root / "grader" / "hidden"]
     if root / "solutions" not in readable:
         hidden.append(root / "solutions")
     results = grade_dir(environ)
     if results.is_relative_to(root):
         hidden.append(results)
-    return boundary.View(readable=[root, *readable],
-                         writable=[Path(w).resolve() for w in writable],
-                         hidden=[h for h in hidden if h.exists()], cwd=Path.cwd())
+    # Of build/, only what the compiler writes or is given to read: not the reference's
+    # programs that make test built, the mutation analysis's copies of the reference,
+    # the autograders' copies of the hidden tests, or other grades' results.
+    hidden += outside(root / "build", [*writable, *readable])
+    return boundary.View(readable=[root, *readable], writable=writable,
+                         hidden=[h for h in dict.fromkeys(hidden) if h.exists()],
+                         cwd=Path.cwd())
+
+
+def outside(folder, kept):
+    """The entries below FOLDER that neither are nor hold nor lie in one of KEPT (but
+    links: what a link of build/ leads to is kept or hidden in its own place)."""
+    found = []
+    if not folder.is_dir() or folder.is_symlink():
+        return found
+    for entry in sorted(folder.iterdir()):
+        if entry.is_symlink() or any(entry == k or entry.is_relative_to(k) for k in kept):
+            continue
+        if any(k.is_relative_to(entry) for k in kept):
+            found += outside(entry, kept)
+        else:
+            found.append(entry)
+    return found
 
 
 def run_boxed(argv, view, chosen, net):
@@ -70,7 +90,10 @@ def compile_command(args, chosen):
                 for name in [folder, *(os.path.join(folder, f) for f in dirs + files)]:
                     os.lchown(name, chosen.uid, chosen.uid)
     if chosen.kind == "user":
-        boundary.close([hosts.ROOT / "grader" / "hidden"])
+        kept = [Path(p).resolve() for p in [*args.writable, *args.readable]]
+        boundary.close([hosts.ROOT / "grader" / "hidden",
+                        *(p for p in boundary.reference_products(hosts.ROOT)
+                          if not any(p.is_relative_to(k) or k.is_relative_to(p) for k in kept))])
         code = subprocess.call(boundary.drop_to(chosen.uid) + args.command)
         for path in args.writable:
             boundary.take_back(path)

@@ -379,30 +379,33 @@ def timed(name):
 
 @pytest.fixture
 def launch(request, transcript, workdir, seed):
-    """launch(NAME, ARGS, timeout, stdin, faults, refuser, env) starts a program with
-    its own call record (calls-N.txt in the work directory), the test's seed, and the
-    faults of the test's faults marker (or FAULTS, when given); ENV adds variables."""
+    """launch(NAME, ARGS, timeout, stdin, faults, refuser, env, merged) starts a program
+    with its own call record (calls-N.txt in the work directory), the test's seed, and
+    the faults of the test's faults marker (or FAULTS, when given); ENV adds variables;
+    MERGED puts its stderr into its stdout."""
     marker = request.node.get_closest_marker("faults")
     marked = marker.args if marker else ()
     numbers = itertools.count(1)
 
-    def launch_program(name, args, timeout, stdin, faults=None, refuser=None, env=None):
+    def launch_program(name, args, timeout, stdin, faults=None, refuser=None, env=None,
+                       merged=False):
         path = workdir / f"calls-{next(numbers)}.txt"
         environment = dict(_tree["env"] or {},
                            **calls.environment(path, seed, marked if faults is None
                                                else faults, refuser), **(env or {}))
         return Process(program(name), args, cwd=workdir, stdin=stdin, timeout=timeout,
-                       transcript=transcript, env=environment, calls=path)
+                       transcript=transcript, env=environment, calls=path, merged=merged)
     return launch_program
 
 
 @pytest.fixture
 def run(launch):
-    """run(NAME, *ARGS, timeout=10, stdin=b"", faults=None, refuser=None, env=None) runs
-    a program to its end."""
+    """run(NAME, *ARGS, timeout=10, stdin=b"", faults=None, refuser=None, env=None,
+    merged=False) runs a program to its end (MERGED: its stderr into its stdout, in the
+    order written)."""
     def run_program(name, *args, timeout=10.0, stdin=b"", faults=None, refuser=None,
-                    env=None):
-        return launch(name, args, timeout, stdin, faults, refuser, env).wait()
+                    env=None, merged=False):
+        return launch(name, args, timeout, stdin, faults, refuser, env, merged).wait()
     return run_program
 
 

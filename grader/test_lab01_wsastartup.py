@@ -88,8 +88,10 @@ def test_wsainfo_default(run):
 @pytest.mark.points(3)
 def test_wsainfo_negotiates(run, rng):
     """wsainfo MAJOR.MINOR shows the version Winsock negotiated"""
-    requests = rng.sample([(1, 0), (1, 1), (1, 7), (2, 0), (2, 1), (2, 9), (3, 0)], 3)
-    requests.append((rng.randint(3, 255), rng.randint(0, 255)))
+    # The oldest version, which any program must accept as granted; two others; and
+    # one of the longest texts, 7 characters ("255.255").
+    requests = [(1, 0)] + rng.sample([(1, 1), (1, 7), (2, 0), (2, 1), (2, 9), (3, 0)], 2)
+    requests.append((rng.randint(100, 255), rng.randint(100, 255)))
     for major, minor in requests:
         result = run("wsainfo", f"{major}.{minor}")
         expect.exits(result, 0)
@@ -110,6 +112,22 @@ def test_wsainfo_refuses_old_version(run, rng):
     expect.error_line(result, "WSAStartup", "WSAVERNOTSUPPORTED", 10092,
                       hint="Pass WSAStartup's return value to kit_error: it does not set "
                            "WSAGetLastError.")
+    # Its stdout and stderr in one pipe, as a terminal shows them: the requested line,
+    # flushed before WSAStartup runs, comes before the error line.
+    both = run("wsainfo", f"0.{minor}", merged=True)
+    expect.exits(both, 2)
+    requested = f"requested: 0.{minor}"
+    error = next((i for i, line in enumerate(both.lines)
+                  if re.match(r"\S+: WSAStartup: ", line)), None)
+    if requested not in both.lines[:error]:
+        raise expect.Failure("with stdout and stderr in one pipe, the requested line "
+                             "should come before WSAStartup's error line",
+                             expected=f"{requested}\nwsainfo: WSAStartup: ...",
+                             got=both.text.strip() or "(nothing)",
+                             hint="stdout in a pipe is written only when its buffer is "
+                                  "full or the program ends, stderr at once: call "
+                                  "fflush(stdout) after the requested line, before "
+                                  "WSAStartup.")
 
 
 @pytest.mark.points(1)
@@ -154,6 +172,15 @@ def test_resolve_ipv6(run, rng):
     expect.has_lines(result, [f"AF_INET6 [::1]:{port}"], exact=True,
                      hint="An IPv6 address goes in brackets, so its colons are not "
                           "read as the port's.")
+    # The version it asks for is read from the record of its calls (gradelib.calls).
+    record = result.calls
+    startups = record.named("WSAStartup") if record is not None and record.exists else None
+    if startups is not None and (not startups or any(c.args != ["2.2"] for c in startups)):
+        raise expect.Failure("resolve should ask WSAStartup for version 2.2",
+                             expected="WSAStartup(2.2) = 0",
+                             got="\n".join(c.text for c in startups) or "no WSAStartup call",
+                             hint="resolve starts Winsock 2.2: start_winsock(MAKEWORD(2, 2), "
+                                  "MAKEWORD(2, 2), &data).")
 
 
 @pytest.mark.points(2)
@@ -228,11 +255,14 @@ def test_resolve_unknown_host(run, rng):
 @pytest.mark.points(1)
 def test_resolve_usage(run):
     """resolve with bad arguments prints usage and exits 1"""
+    # "-x 80" and "" are no host: an option, and an empty argument.
     for args in ([], ["127.0.0.1", "65536"], ["127.0.0.1", "http"], ["--bogus", "::1"],
-                 ["127.0.0.1", "80", "extra"]):
+                 ["127.0.0.1", "80", "extra"], ["-x", "80"], ["", "80"]):
         result = run("resolve", *args)
-        expect.exits(result, 1, hint="Check the arguments before anything else: HOST, an "
-                                     "optional PORT from 0 to 65535, and --raw.")
+        expect.exits(result, 1, hint="Check the arguments before anything else: HOST (not "
+                                     "empty), an optional PORT from 0 to 65535, and --raw; "
+                                     "any other argument that starts with '-' is an "
+                                     "option it does not have.")
         expect.usage(result)
 
 

@@ -40,9 +40,10 @@ pytestmark = pytest.mark.expected("tcp_server", *LISTEN, ACCEPT, *ECHO, NEXT)
 @pytest.mark.points(3)
 def test_unit_listener(unit):
     """open_listener listens on the address asked, and reports a port in use (unit tests)"""
-    unit(UNITS, "Listener", "getaddrinfo with AI_PASSIVE gives the address to bind; then "
-         "socket, bind, listen. Return the failing call's WSAGetLastError() with its name "
-         "in *call (\"bind\" for a port in use).")
+    unit(UNITS, "Listener", "getaddrinfo with AI_PASSIVE gives the addresses to bind; for "
+         "each in turn socket, bind, listen, and stop at the first that works. Return the "
+         "failing call's WSAGetLastError() with its name in *call (\"bind\" for a port in "
+         "use).")
 
 
 @pytest.mark.points(2)
@@ -292,6 +293,36 @@ def test_max_clients(server, rng):
     result = proc.wait(EXIT_TIMEOUT)
     expect.exits(result, 0, hint="Count the clients served; after the last, close the "
                                  "listening socket, call WSACleanup and return 0.")
+    reported = error_lines(result)
+    if reported:
+        raise expect.Failure("a client that closed normally was reported as failed",
+                             expected=f"no error line on stderr: each of the {n} clients "
+                                      "closed its side, and the server's recv returned 0",
+                             got=reported[0], result=result,
+                             hint="echo_client returns 0 when the client closed its side: "
+                                  "report only a code that is not 0 (if (rc != 0) "
+                                  "kit_error(PROG, \"echo_client\", rc)).")
+    asked_for_winsock(result)
+
+
+def error_lines(result):
+    """The kit's error lines (PROG: CALL: NAME (CODE): TEXT) on the program's stderr,
+    whatever their code."""
+    return re.findall(r"^tcp_server: \S+: \S+ \(-?\d+\): .*$", result.errors, re.M)
+
+
+def asked_for_winsock(result):
+    """Checks from the record of a server that has ended that it asked WSAStartup for
+    Winsock 2.2, as main does (lab 01: every program of the kit asks for 2.2)."""
+    record = result.calls
+    asked = record.named("WSAStartup") if record is not None and record.exists else []
+    other = next((c for c in asked if c.args[:1] != ["2.2"]), None)
+    if other is not None:
+        raise expect.Failure("tcp_server asked WSAStartup for another version than 2.2",
+                             expected="WSAStartup(2.2) = 0", got=other.text, result=result,
+                             hint="main starts Winsock as the starter gives it: "
+                                  "WSAStartup(MAKEWORD(2, 2), &data), the version every "
+                                  "program of the kit asks for. Keep main as it is.")
 
 
 @pytest.mark.points(3)
@@ -469,6 +500,16 @@ def test_accept_reset(server, rng):
                                  "it and one client served, the server exits 0.")
     servers.accept_reported(result, "tcp_server", "When accept fails, kit_error(PROG, "
                             "\"accept\", WSAGetLastError()), then accept the next client.")
+    others = [line for line in error_lines(result)
+              if not line.startswith("tcp_server: accept: ")]
+    if others:
+        raise expect.Failure("after the failed accept the server reported another failure",
+                             expected="tcp_server: accept: ... alone (the next client was "
+                                      "echoed and closed normally)",
+                             got=others[0], result=result,
+                             hint="A failed accept returns no socket: there is no client "
+                                  "to echo or close. Report it, count it, and go straight "
+                                  "back to accept (continue).")
 
 
 # Clients that reset one after another, and how long the server may take to be done

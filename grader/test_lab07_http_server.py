@@ -12,10 +12,12 @@ import re
 import shutil
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 import zlib
 import struct
+from pathlib import Path
 
 import pytest
 
@@ -682,14 +684,17 @@ def curl(*args):
 
 @pytest.mark.points(2)
 @pytest.mark.faults("short-send")
-def test_curl(server, site, workdir):
+def test_curl(server, site):
     """curl fetches a page and a binary file exactly, and HEAD with -I"""
     proc = server()
     for name in ("index.html", "data.bin"):
-        out = workdir / f"curl-{name}"
-        done = curl("-o", str(out), "-w", "%{http_code} %{content_type}",
-                    url(proc, "/" + name))
-        got = out.read_bytes() if out.exists() else b""
+        # Into a folder of the grader's own, never the server's work folder, where the
+        # server could have put a link in curl's way.
+        with tempfile.TemporaryDirectory(prefix="kit-curl-") as private:
+            out = Path(private) / name
+            done = curl("-o", str(out), "-w", "%{http_code} %{content_type}",
+                        url(proc, "/" + name))
+            got = out.read_bytes() if out.exists() else b""
         if done.returncode != 0 or got != site.files[name] or \
                 not done.stdout.startswith(b"200 "):
             raise failure(proc, f"curl could not fetch /{name}",

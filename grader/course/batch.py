@@ -101,7 +101,8 @@ class Batch:
                 with self.slots.taken() as uid:
                     # this submission as it came closed too: student code runs
                     # beside it
-                    runs.close_tree(tree, here, uid, hidden=[here / "submission"])
+                    runs.close_tree(tree, here, uid, hidden=[
+                        here / "submission", *kit.boundary.reference_products(kit.KIT)])
                     record.update(self.run(tree, here, seed, uid))
         except kit.Problem as problem:
             record["status"] = "bad submission"

@@ -109,15 +109,17 @@ class Lab:
         self.texts = {p.name: p.read_bytes() for p in sorted(self.reference.iterdir())
                       if p.is_file()}
         fragment = (ROOT / "labs" / self.name / "Makefile.local").read_text(encoding="utf-8")
-        self.programs = re.findall(r"call lab_(?:program|units),[^,]+,(\w+),", fragment)
-        self.unit_sources = re.findall(r"\btests/unit/\w+\.c\b", fragment)
+        # Its programs, unit tests and model's driver (tests/models/), as make targets.
+        self.programs = re.findall(r"call lab_(?:program|units|model),[^,]+,(\w+),", fragment)
+        self.unit_sources = re.findall(r"\btests/(?:unit|models)/\w+\.c\b", fragment)
         self.test_files = sorted((ROOT / "grader").glob(f"test_lab{self.number}_*.py")) + \
             sorted((ROOT / "grader" / "hidden").glob(f"test_lab{self.number}_*.py"))
         self.work = Path(work).resolve() if work else WORK / f"lab{self.number}"
         self.equivalents = ROOT / "tests" / "mutants" / f"lab{self.number}" / "equivalent.txt"
 
     def targets(self, out):
-        """The make targets of the lab's programs and unit tests, under OUT."""
+        """The make targets of the lab's programs, unit tests and model's driver, under
+        OUT."""
         return [rel(out / "bin" / name) for name in self.programs]
 
     def digest(self):
@@ -125,6 +127,7 @@ class Lab:
         the grader, the layer and this tool. A change to any makes it again."""
         paths = [*self.sources, *self.reference.glob("*.h"), *self.test_files,
                  *map(ROOT.joinpath, self.unit_sources), ROOT / "tests" / "unit" / "unit.c",
+                 *sorted((ROOT / "tests" / "models").glob("model.[ch]")),
                  ROOT / "grader" / "conftest.py", *sorted((ROOT / "grader" / "gradelib").rglob("*.py")),
                  *sorted((ROOT / "labs" / "common").glob("*.[ch]")), ROOT / "Makefile",
                  ROOT / "labs" / self.name / "Makefile.local", Path(__file__), HERE / "gcov_dump.c",
@@ -803,9 +806,15 @@ class Tests:
         """{file: lines run} and {file: functions run} of one test, from the .gcda files
         its programs wrote under FOLDER (GCOV_PREFIX), read by gcov."""
         lines, functions = {}, {}
-        objects = (out / "obj" / self.lab.name).resolve()
-        mirror = folder / str(objects).lstrip("/")
-        for gcda in sorted(mirror.glob("*.gcda")) if mirror.is_dir() else []:
+        # The lab's objects, and those of its unit tests and model's driver (obj/tests/),
+        # which may include a file of the lab (lab 01's unit tests include resolve.c).
+        found = []
+        for objects in ((out / "obj" / self.lab.name).resolve(), (out / "obj" / "tests").resolve()):
+            mirror = folder / str(objects).lstrip("/")
+            found += [(objects, gcda) for gcda in sorted(mirror.glob("*.gcda"))] \
+                if mirror.is_dir() else []
+        for objects, gcda in found:
+            mirror = gcda.parent
             shutil.copy(objects / gcda.with_suffix(".gcno").name, mirror)
             proc = subprocess.run(["gcov", "--json-format", "--stdout", gcda.name], cwd=mirror,
                                   capture_output=True, text=True)

@@ -56,6 +56,8 @@ _LIMITS, FAULTS = read_definitions()
 # The lines a record holds: later calls are only counted, in a "not recorded" line at
 # exit, so a record this long may be missing the calls a program made since.
 RECORD_LIMIT = _LIMITS["RECORD_LIMIT"]
+# What the grader reads of a record: RECORD_LIMIT lines, each well under 400 bytes.
+READ_LIMIT = 400 * RECORD_LIMIT
 
 # Lines shown of a record in a transcript: around the first failed call, and its end.
 AROUND = 6
@@ -325,10 +327,13 @@ class Calls:
 
 
 def read(path):
-    """The record at PATH, parsed (an empty one if the program wrote none)."""
+    """The record at PATH, parsed (an empty one if the program wrote none, or left a
+    link or a pipe there: platform.read_left). The layer stops at RECORD_LIMIT lines;
+    what it writes is read up to READ_LIMIT bytes."""
+    from . import platform
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except (OSError, AttributeError):
+        text = platform.read_left(path, READ_LIMIT).decode("utf-8", errors="replace")
+    except (OSError, TypeError):
         return Calls("", exists=False, path=path)
     return Calls(text, path=path)
 

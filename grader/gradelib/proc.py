@@ -127,9 +127,11 @@ class Process:
     """A running program. Use start() or run(); stop() ends it and its children."""
 
     def __init__(self, path, args, *, cwd, env=None, stdin=b"", timeout=10.0,
-                 transcript=None, calls=None):
+                 transcript=None, calls=None, merged=False):
         """CALLS: the file the program's call record goes to, with ENV holding the
-        variables that say so (gradelib.calls.environment)."""
+        variables that say so (gradelib.calls.environment). MERGED: stderr goes into
+        stdout's pipe, so that their order shows, as in a terminal; the Result's stdout
+        and stderr are then both that one output."""
         self.argv = platform.command(path, args)
         launched, self.box = platform.contain(self.argv, path, cwd)
         self.calls_path = calls
@@ -153,7 +155,8 @@ class Process:
                 self._popen = subprocess.Popen(
                     launched, cwd=str(cwd),
                     env=environment, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE, pass_fds=self.box.fds() if self.box else (),
+                    stderr=subprocess.STDOUT if merged else subprocess.PIPE,
+                    pass_fds=self.box.fds() if self.box else (),
                     **platform.popen_options())
             finally:
                 if self.box:
@@ -162,7 +165,7 @@ class Process:
             platform.after_start(self._popen)
         self.pid = self._popen.pid
         self.out = Stream(self._popen.stdout, self._changed)
-        self.err = Stream(self._popen.stderr, self._changed)
+        self.err = self.out if merged else Stream(self._popen.stderr, self._changed)
         self._feed(stdin)
         if transcript is not None:
             transcript.started(self)
@@ -346,8 +349,11 @@ class Transcript:
 
     def ended(self, proc, result):
         self.entries.append(f"  -> {result.ended()} after {result.duration:.2f} s")
-        for name, data, total in (("stdout", result.stdout, result.stdout_total),
-                                  ("stderr", result.stderr, result.stderr_total)):
+        streams = [("stdout", result.stdout, result.stdout_total),
+                   ("stderr", result.stderr, result.stderr_total)]
+        if proc.err is proc.out:
+            streams = [("stdout and stderr, in one pipe", result.stdout, result.stdout_total)]
+        for name, data, total in streams:
             if total:
                 self.entries.append(f"  {name} ({total} bytes):")
                 self.entries.append(_show(data, total))

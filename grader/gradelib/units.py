@@ -16,6 +16,8 @@ from pathlib import Path
 from . import platform
 
 CASE = re.compile(r'tcase_create\(\s*"([^"]+)"\s*\)')
+# What the grader reads of a report: a line per test, and a few more.
+REPORT_LIMIT = 1 << 20
 TEST = re.compile(r"\btcase_add_(?:test|loop_test|exit_test|test_raise_signal)\s*\(")
 
 
@@ -54,7 +56,8 @@ class Request:
         """None when the report shows COUNTS ({case: tests}) run and passed, each case
         exactly its tests; else what is wrong, in words."""
         try:
-            lines = self.path.read_text(encoding="ascii", errors="replace").splitlines()
+            lines = platform.read_left(self.path, REPORT_LIMIT).decode(
+                "ascii", errors="replace").splitlines()
         except OSError:
             return ("the unit-test program wrote no report of its tests: it ended "
                     "before they had run")

@@ -95,12 +95,20 @@ int wsa_getaddrinfo(const char *node, const char *service,
 
 void wsa_freeaddrinfo(struct addrinfo *list) { freeaddrinfo(list); }
 
+long wsa_read(int fd, void *buf, size_t len) { return _read(fd, buf, (unsigned)len); }
+
+long wsa_write(int fd, const void *buf, size_t len)
+{
+    return _write(fd, buf, (unsigned)len);
+}
+
 #else /* POSIX */
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 
 static int started;                     /* WSAStartup calls not yet cleaned up */
@@ -755,6 +763,34 @@ int _setmode(int fd, int mode)
     (void)fd;
     (void)mode;
     return _O_BINARY;
+}
+
+/* Windows' C runtime reads and writes its own descriptors only (sockcompat.h). */
+static int refused_on_windows(int fd, const char *call)
+{
+    static int said;
+    struct stat st;
+
+    if (fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode))
+        return 0;
+    if (!said) {
+        said = 1;
+        fprintf(stderr, "sockcompat: %s() of socket %d: on Windows %s works on files "
+                "only, and fails on a socket; use %s\n", call, fd, call,
+                call[0] == 'r' ? "recv" : "send");
+    }
+    errno = EBADF;
+    return 1;
+}
+
+long wsa_read(int fd, void *buf, size_t len)
+{
+    return refused_on_windows(fd, "read") ? -1 : (long)read(fd, buf, len);
+}
+
+long wsa_write(int fd, const void *buf, size_t len)
+{
+    return refused_on_windows(fd, "write") ? -1 : (long)write(fd, buf, len);
 }
 
 #endif /* POSIX */

@@ -190,6 +190,14 @@ int wsa_getaddrinfo(const char *node, const char *service,
 /* Frees a list wsa_getaddrinfo gave; returns nothing. */
 void wsa_freeaddrinfo(struct addrinfo *list);
 
+/* The C runtime's read and write of a file descriptor, which on Windows is the C
+   runtime's own, never a socket: there read or write of a socket fails (EBADF). So
+   they do on POSIX too (saying so once on stderr), so that a program that reads or
+   writes a socket as a file breaks on every platform, not on Windows alone: sockets
+   take recv and send. A count, or -1 and errno says why. */
+long wsa_read(int fd, void *buf, size_t len);
+long wsa_write(int fd, const void *buf, size_t len);
+
 /* Winsock's symbol for a WSA error code ("WSAECONNREFUSED"), or "WSA_UNKNOWN". */
 const char *wsa_error_name(int code);
 
@@ -221,6 +229,10 @@ const char *wsa_error_text(int code);
 #define select(n, r, w, e, t) wsa_select(n, r, w, e, t)
 #define getaddrinfo(node, service, hints, res) wsa_getaddrinfo(node, service, hints, res)
 #define freeaddrinfo(list) wsa_freeaddrinfo(list)
+#undef read
+#undef write
+#define read(fd, buf, len) wsa_read(fd, buf, len)
+#define write(fd, buf, len) wsa_write(fd, buf, len)
 #endif
 
 #endif /* SOCKCOMPAT_H */

@@ -27,6 +27,21 @@ SESSION = os.environ.setdefault("KIT_SESSION", uuid.uuid4().hex)
 os.environ.pop("MSYS2_ARG_CONV_EXCL", None)
 
 
+# The modules of the longest tests, run first: pytest-xdist hands tests out in this
+# order, and a long test handed out last would leave one worker running alone at the end
+# while the other has nothing left to take.
+LONGEST_FIRST = ["test_reference.py", "test_variants.py", "test_batch.py", "test_handout.py",
+                 "test_hostile.py", "test_verdicts.py", "test_boundary.py",
+                 "test_gradescope.py"]
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item):
+        name = item.path.name
+        return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+    items.sort(key=rank)
+
+
 def pytest_configure(config):
     # A skipped kit test says why, at the end of every run.
     if "s" not in config.option.reportchars:

@@ -49,11 +49,11 @@ def test_grade_batch_writes_one_row_each(tmp_path):
     subs, out = tmp_path / "submissions", tmp_path / "batch"
     six_submissions(subs)
     run_id = f"batch-{os.getpid()}"
-    # 45 s each: room for a build and a grade on a loaded 2-core machine (measured: 24 s
-    # for a build that fails, 33 s for a starter, three at a time beside other tests);
-    # the hanging submission still runs out of it.
+    # 60 s each: room for a build and a grade on a loaded 2-core machine (measured: 24 s
+    # for a build that fails, 33 s for a starter, and a full lab 01 past 45 s, three at
+    # a time beside other tests); the hanging submission still runs out of it.
     args = ["grade", "--submissions", subs, "--out", out, "--labs", "01", "--jobs", "3",
-            "--timeout", "45"]
+            "--timeout", "60"]
     proc = tool("batch.py", *args, KIT_RUN_ID=run_id)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert re.search(r"^\[6/6 done, 2 failed, ~0 s left\]", proc.stdout, re.M), proc.stdout

@@ -236,6 +236,21 @@ def test_the_last_line_counts_once_the_stream_ends(native, tmp_path):
 
 
 @pytest.mark.skipif(not platform.ON_LINUX, reason="reads /proc")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX pipes and Python as the program")
+def test_merged_output_keeps_the_order_it_was_written_in(native, tmp_path):
+    transcript = proc.Transcript()
+    result = python("import os; os.write(1, b'one\\n'); os.write(2, b'two\\n'); "
+                    "os.write(1, b'three\\n')", tmp_path, timeout=20, merged=True,
+                    transcript=transcript).wait()
+    assert result.returncode == 0
+    assert result.lines == ["one", "two", "three"]
+    assert result.errors == result.text
+    assert "stdout and stderr, in one pipe (14 bytes):" in transcript.text()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_a_detached_child_is_found_and_ended(native, tmp_path):
     code = ("import os, time\n"
             "if os.fork() == 0:\n"
@@ -412,6 +427,19 @@ FLAGGED = {
     "_exit(0);": "ends the process",
     "#if __has_\\\ninclude(\"unit.h\")": "unit tests",
     "#define \\\n_ck_assert_failed quiet_note": "unit tests",
+    "void unit_reached(const void *p) __attribute__((weak));": "unit tests",
+    "#pragma weak unit_reached": "unit tests",
+    "#define PASTE(a, b) a##b": "unit tests",
+    "#/**/define ck_assert(x) (void)(x)": "unit tests",
+    "syscall(SYS_exit_group, 0);": "ends the process",
+    "__attribute__((section(\".preinit_array\"))) static void (*f)(void) = early;":
+        "constructor",
+    "extern char **__environ;": "environment",
+    "const char *s = secure_getenv(\"HOME\");": "environment",
+    "#include WHERE": "compiler read a file",
+    "static const char *where = \"/pro\" \"c/self/environ\";": "/proc",
+    "__asm__ __volatile__(\"nop\");": "assembly",
+    "int (*run)(const char *, char *const[], char *const[]) = execve;": "process",
 }
 
 
@@ -447,17 +475,30 @@ import box  # noqa: E402
 def test_the_compiler_sees_no_hidden_test_and_no_reference_it_does_not_build(tmp_path):
     root = tmp_path / "kit"
     for folder in ("grader/hidden", "solutions/01-wsastartup", "labs/01-wsastartup",
-                   "build/autograder-source/grader/hidden", "build/classroom50/kit/grader/hidden"):
+                   "build/autograder-source/grader/hidden", "build/classroom50/kit/grader/hidden",
+                   "build/native/labs", "build/native/common", "build/native/solutions/bin",
+                   "build/native/asan/labs", "build/native/asan/solutions",
+                   "build/mutation/lab01/worker-1/src", "build/batch/students/a",
+                   "build/mingw/check/lib", "build/mingw/solutions", "build/grade"):
         (root / folder).mkdir(parents=True)
+    (root / "build" / "autograder.zip").write_bytes(b"PK")
     environ = {"KIT_GRADE_DIR": str(root / "build" / "grade")}
-    view = box.compile_view([root / "build" / "native"], [root / "labs"], root, environ)
+    writable = [root / "build" / "native" / "labs", root / "build" / "native" / "common"]
+    view = box.compile_view(writable, [root / "labs", root / "build" / "mingw" / "check"],
+                            root, environ)
     assert sorted(p.relative_to(root).as_posix() for p in view.hidden) == [
-        "build/autograder-source/grader/hidden", "build/classroom50/kit/grader/hidden",
-        "grader/hidden", "solutions"]
-    reference = box.compile_view([root / "build" / "native"], [root / "solutions"], root,
-                                 environ)
+        "build/autograder-source", "build/autograder.zip", "build/batch", "build/classroom50",
+        "build/grade", "build/mingw/solutions", "build/mutation", "build/native/asan",
+        "build/native/solutions", "grader/hidden", "solutions"]
+    reference = box.compile_view(writable, [root / "solutions"], root, environ)
     assert root / "solutions" not in reference.hidden and root / "grader" / "hidden" in \
         reference.hidden
+    # A file hidden from the compiler is /dev/null there, a folder an empty one.
+    command = boundary.box_command(boundary.Boundary("namespaces"), ["cc"], view, 3)
+    assert ["--ro-bind", "/dev/null", str(root / "build" / "autograder.zip")] == \
+        command[command.index(str(root / "build" / "autograder.zip")) - 2:][:3]
+    assert ["--tmpfs", str(root / "build" / "mutation")] == \
+        command[command.index(str(root / "build" / "mutation")) - 1:][:2]
 
 
 # --- ending a tool's tree (a grading run, a browser) ----------------------------------

@@ -514,16 +514,17 @@ def test_wineservers_own_messages_go_to_its_log(fake_wine, monkeypatch):
         f"wineserver -p{platform.WINESERVER_PERSIST}")
 
 
-def test_a_new_prefix_is_made_on_a_running_server(fake_wine, monkeypatch):
+def test_a_new_prefix_is_saved_before_the_graders_server_starts(fake_wine, monkeypatch):
     ran = []
     monkeypatch.setattr(platform.wine, "_start_keeper", lambda wine, env: ran.append("keeper"))
     monkeypatch.setattr(subprocess, "run",
                         lambda argv, **options: ran.append(Path(argv[0]).name + " " + argv[1]))
     platform.prepare(WINE)
-    # The server first: a Wine command run without one would start one of Debian's
-    # defaults, which shuts down the moment no Wine process runs.
-    assert ran == [f"wineserver -p{platform.WINESERVER_PERSIST}", "wine64 wineboot",
-                   "wine64 reg", "keeper"]
+    # The prefix first, on a server of Debian's defaults, which ends (saving the
+    # registry a run's prefix copies) the moment no Wine process runs; then the
+    # grader's own server, before any program of the grader's starts one of those.
+    assert ran == ["wine64 wineboot", "wine64 reg", "wineserver -w",
+                   f"wineserver -p{platform.WINESERVER_PERSIST}", "keeper"]
     assert platform.wine.WINEPREFIX.joinpath(platform.PREFIX_MADE).exists()
     ran.clear()
     platform.prepare(WINE)

@@ -42,11 +42,14 @@ def server():
             if "wineserver" in cmd]
 
 platform.prepare()
+# What a run's own prefix copies: the registry, on disk once the prefix is made.
+registry = platform.wine.WINEPREFIX / "user.reg"
+saved = registry.exists() and '"TEMP"=' in registry.read_text(errors="replace")
 codes = [Process(program, ["Startup"], cwd=tmp, timeout=60).wait().returncode]
 before = server()
 time.sleep(6)   # the pause between two programs
 codes.append(Process(program, ["Startup"], cwd=tmp, timeout=60).wait().returncode)
-print(json.dumps({"codes": codes, "before": before, "after": server(),
+print(json.dumps({"saved": saved, "codes": codes, "before": before, "after": server(),
                   "marked": [v for v in wine_processes(platform.wine.WINEPREFIX).values() if v[1]]}))
 """
 
@@ -91,6 +94,8 @@ def grader(tmp_path):
 
 def test_wine_server_outlives_a_pause_while_the_grader_runs(grader):
     seen = grader()
+    assert seen["saved"], "the new prefix's registry (its TEMP) was not on disk when " \
+        "prepare returned: a run's prefix, copied from it, would have none"
     assert seen["codes"] == [0, 0]
     assert len(seen["before"]) == 1, f"not one server for the prefix: {seen}"
     assert seen["after"] == seen["before"], \

@@ -2,6 +2,7 @@
  * common_test.c - Check tests of labs/common: the portability layer behaves as
  * Winsock does, on every platform.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -649,6 +650,23 @@ static void close_ipv6(void)
     unit_stop_winsock();
 }
 
+/* Windows' C runtime reads and writes its own descriptors, not sockets: read and
+   write of a socket fail with EBADF there, and the layer makes them fail so on POSIX
+   too. Of a file (stderr here) they work. */
+START_TEST(test_common_read_write_of_a_socket_fail)
+{
+    char byte = 'x';
+
+    errno = 0;
+    ck_assert_int_eq(write((int)client, &byte, 1), -1);
+    ck_assert_int_eq(errno, EBADF);
+    errno = 0;
+    ck_assert_int_eq(read((int)server, &byte, 1), -1);
+    ck_assert_int_eq(errno, EBADF);
+    ck_assert_int_eq(write(fileno(stderr), &byte, 0), 0);
+}
+END_TEST
+
 START_TEST(test_common_accept_short_buffer)
 {
     struct sockaddr_in addr;        /* too short for the IPv6 peer */
@@ -853,6 +871,11 @@ static Suite *common_suite(void)
     tcase_add_checked_fixture(tc, open_datagrams, close_datagrams);
     tcase_add_test(tc, test_common_unreachable_port_resets);
     tcase_add_test(tc, test_common_unreachable_port_send_goes_on);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("Files");
+    tcase_add_checked_fixture(tc, open_pair, close_pair);
+    tcase_add_test(tc, test_common_read_write_of_a_socket_fail);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("ShortAddresses");

@@ -35,6 +35,9 @@ START_TEST(test_wsabasics_parse_version)
     ck_assert_uint_eq(v, 0x0102);
     ck_assert_int_eq(parse_version("255.255", &v), 0);
     ck_assert_uint_eq(v, 0xffff);
+    /* '9' is a digit too, first or last. */
+    ck_assert_int_eq(parse_version("9.19", &v), 0);
+    ck_assert_uint_eq(v, MAKEWORD(9, 19));
 }
 END_TEST
 
@@ -42,7 +45,9 @@ START_TEST(test_wsabasics_parse_version_rejects)
 {
     static const char *bad[] = { "", "2", "2.", ".2", "2.2.2", "256.0", "2.256", "a.b",
                                  "2,2", "-1.0", " 2.2", "2.2 ", "2. 2", "2.+2",
-                                 "2.-2", "+2.2", "2 .2", "2.0x1" };
+                                 "2.-2", "+2.2", "2 .2", "2.0x1",
+                                 /* the characters on either side of '0' to '9' */
+                                 "1/.0", "2.1/", "1:.0", "2.1:" };
     WORD v = 0x1234;
 
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
@@ -147,8 +152,36 @@ START_TEST(test_wsabasics_endpoint_ipv6)
     ck_assert_str_eq(buf, "AF_INET6 [::1]:443");
     first_endpoint("2001:db8::ff00:42:8329", "258", buf, sizeof buf);
     ck_assert_str_eq(buf, "AF_INET6 [2001:db8::ff00:42:8329]:258");
+    /* Room for the text and its '\0' exactly: it fits, every digit of it. */
+    first_endpoint("::1", "443", buf, sizeof "AF_INET6 [::1]:443");
+    ck_assert_str_eq(buf, "AF_INET6 [::1]:443");
 }
 END_TEST
+
+/* Each buffer too small for the LEN characters format_endpoint (or, with RAW,
+   format_raw) writes of SA, from 0 bytes to LEN: -1, and not a byte written past it. */
+static void too_small(const struct sockaddr *sa, size_t len, int raw)
+{
+    const char *name = raw ? "format_raw" : "format_endpoint";
+    char buf[600];
+
+    ck_assert(len < sizeof buf);
+    for (size_t size = 0; size <= len; size++) {
+        size_t past = size;
+        int rc;
+
+        memset(buf, '#', sizeof buf);
+        rc = raw ? format_raw(sa, buf, size) : format_endpoint(sa, buf, size);
+        while (past < sizeof buf && buf[past] == '#')
+            past++;
+        ck_assert_msg(past == sizeof buf, "%s(sa, buf, %u) wrote past the %u bytes of buf "
+                      "(at byte %u): the text takes %u characters and its '\\0'", name,
+                      (unsigned)size, (unsigned)size, (unsigned)past, (unsigned)len);
+        ck_assert_msg(rc == -1, "%s(sa, buf, %u) returned %d: a buffer of %u bytes cannot "
+                      "hold %u characters and the '\\0', so -1", name, (unsigned)size, rc,
+                      (unsigned)size, (unsigned)len);
+    }
+}
 
 START_TEST(test_wsabasics_endpoint_by_hand)
 {
@@ -169,6 +202,26 @@ START_TEST(test_wsabasics_endpoint_by_hand)
     ck_assert_str_eq(buf, "AF_INET 192.168.0.1:4660");
     ck_assert_int_eq(format_endpoint((struct sockaddr *)&in, buf,
                                      sizeof "AF_INET 192.168.0.1:4660" - 1), -1);
+    too_small((struct sockaddr *)&in, strlen("AF_INET 192.168.0.1:4660"), 0);
+}
+END_TEST
+
+/* An address of neither family, AF_UNSPEC, in a structure large enough for any. */
+static const struct sockaddr *unspecified(struct sockaddr_storage *ss)
+{
+    memset(ss, 0, sizeof *ss);
+    ss->ss_family = AF_UNSPEC;
+    return (const struct sockaddr *)ss;
+}
+
+START_TEST(test_wsabasics_endpoint_other_family)
+{
+    struct sockaddr_storage ss;
+    char buf[64];
+    int rc = format_endpoint(unspecified(&ss), buf, sizeof buf);
+
+    ck_assert_msg(rc == -1, "format_endpoint of an AF_UNSPEC address returned %d: another "
+                  "family than AF_INET and AF_INET6 is -1", rc);
 }
 END_TEST
 
@@ -191,6 +244,17 @@ START_TEST(test_wsabasics_raw_ipv4)
 }
 END_TEST
 
+START_TEST(test_wsabasics_raw_other_family)
+{
+    struct sockaddr_storage ss;
+    char buf[512];
+    int rc = format_raw(unspecified(&ss), buf, sizeof buf);
+
+    ck_assert_msg(rc == -1, "format_raw of an AF_UNSPEC address returned %d: another "
+                  "family than AF_INET and AF_INET6 is -1", rc);
+}
+END_TEST
+
 START_TEST(test_wsabasics_raw_exact_fit)
 {
     struct sockaddr_in in;
@@ -207,6 +271,29 @@ START_TEST(test_wsabasics_raw_exact_fit)
     ck_assert_int_eq(format_raw((struct sockaddr *)&in, exact, len + 1), 0);
     ck_assert_str_eq(exact, buf);
     ck_assert_int_eq(format_raw((struct sockaddr *)&in, exact, len), -1);
+    too_small((struct sockaddr *)&in, len, 1);
+}
+END_TEST
+
+START_TEST(test_wsabasics_raw_ipv6_exact_fit)
+{
+    struct sockaddr_in6 in6;
+    char buf[512], exact[512];
+    size_t len;
+
+    memset(&in6, 0, sizeof in6);
+    in6.sin6_family = AF_INET6;
+    in6.sin6_port = htons(258);
+    ck_assert_int_eq(inet_pton(AF_INET6, "fe80::1", &in6.sin6_addr), 1);
+    in6.sin6_scope_id = 7;
+    ck_assert_int_eq(format_raw((struct sockaddr *)&in6, buf, sizeof buf), 0);
+    ck_assert_msg(strstr(buf, "\n  scope:  7\n") != NULL, "no line 'scope:  7' in:\n%s", buf);
+    len = strlen(buf);
+    /* Room for the lines and the '\0' exactly: all of it fits, the scope's digit too. */
+    ck_assert_int_eq(format_raw((struct sockaddr *)&in6, exact, len + 1), 0);
+    ck_assert_str_eq(exact, buf);
+    ck_assert_int_eq(format_raw((struct sockaddr *)&in6, exact, len), -1);
+    too_small((struct sockaddr *)&in6, len, 1);
 }
 END_TEST
 
@@ -345,6 +432,34 @@ START_TEST(test_resolve_raw_repeats_once)
 }
 END_TEST
 
+START_TEST(test_resolve_many_addresses_once)
+{
+    /* 65 addresses, one more than seen_before remembers, then the 64th again: each is
+       printed once, in order, the 65th too. */
+    enum { DISTINCT = 65, NODES = DISTINCT + 1 };
+    static struct sockaddr_storage ss[NODES];
+    static struct addrinfo list[NODES];
+    static char out[4096], want[4096];
+    char addr[24];
+    size_t used = 0;
+    int lines = 0;
+
+    for (int i = 0; i < NODES; i++) {
+        snprintf(addr, sizeof addr, "10.0.0.%d", i < DISTINCT ? i + 1 : 64);
+        hand_node(&list[i], &ss[i], addr, 80, SOCK_STREAM);
+        list[i].ai_next = i + 1 < NODES ? &list[i + 1] : NULL;
+        if (i < DISTINCT)
+            used += (size_t)snprintf(want + used, sizeof want - used, "AF_INET %s:80\n", addr);
+    }
+    printed(list, 0, out, sizeof out);
+    for (const char *p = out; (p = strchr(p, '\n')) != NULL; p++)
+        lines++;
+    ck_assert_msg(strcmp(out, want) == 0, "print_addresses printed %d lines for a list of "
+                  "65 distinct addresses (10.0.0.1 to 10.0.0.65) and then 10.0.0.64 again, "
+                  "not each address once, in order (65 lines)", lines);
+}
+END_TEST
+
 static Suite *wsabasics_suite(void)
 {
     Suite *s = suite_create("wsabasics");
@@ -369,6 +484,7 @@ static Suite *wsabasics_suite(void)
     tcase_add_test(tc, test_wsabasics_endpoint_ipv4);
     tcase_add_test(tc, test_wsabasics_endpoint_ipv6);
     tcase_add_test(tc, test_wsabasics_endpoint_by_hand);
+    tcase_add_test(tc, test_wsabasics_endpoint_other_family);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("Raw");
@@ -376,6 +492,8 @@ static Suite *wsabasics_suite(void)
     tcase_add_test(tc, test_wsabasics_raw_ipv4);
     tcase_add_test(tc, test_wsabasics_raw_ipv6);
     tcase_add_test(tc, test_wsabasics_raw_exact_fit);
+    tcase_add_test(tc, test_wsabasics_raw_ipv6_exact_fit);
+    tcase_add_test(tc, test_wsabasics_raw_other_family);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("Resolve");
@@ -388,6 +506,7 @@ static Suite *wsabasics_suite(void)
     tcase_add_checked_fixture(tc, start, unit_stop_winsock);
     tcase_add_test(tc, test_resolve_prints_repeats_once);
     tcase_add_test(tc, test_resolve_raw_repeats_once);
+    tcase_add_test(tc, test_resolve_many_addresses_once);
     suite_add_tcase(s, tc);
     return s;
 }

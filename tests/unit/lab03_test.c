@@ -50,6 +50,52 @@ START_TEST(test_tcpserver_listens_ipv6)
 }
 END_TEST
 
+/* The family of the first of NAME's addresses (passive, stream) that a socket can
+   listen on, or AF_UNSPEC when none can. */
+static int first_listening_family(const char *name)
+{
+    struct addrinfo hints, *list, *ai;
+    int family = AF_UNSPEC;
+
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    if (getaddrinfo(name, "0", &hints, &list) != 0)
+        return AF_UNSPEC;
+    for (ai = list; ai != NULL && family == AF_UNSPEC; ai = ai->ai_next) {
+        SOCKET s = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+
+        if (s == INVALID_SOCKET)
+            continue;
+        if (bind(s, ai->ai_addr, (int)ai->ai_addrlen) == 0 && listen(s, 1) == 0)
+            family = ai->ai_family;
+        closesocket(s);
+    }
+    freeaddrinfo(list);
+    return family;
+}
+
+/* A name with several addresses: "localhost" has two on most systems (::1, then
+   127.0.0.1). open_listener keeps the first that listens and tries no other. Some
+   hosts files (containers) give localhost one address: this then only checks that
+   the name listens. */
+START_TEST(test_tcpserver_listens_on_first_address)
+{
+    struct sockaddr_storage addr;
+    int len = (int)sizeof addr, family = first_listening_family("localhost");
+    const char *call = "none";
+
+    ck_assert_int_eq(open_listener("localhost", "0", &listener, &call), 0);
+    ck_assert_int_eq(getsockname(listener, (struct sockaddr *)&addr, &len), 0);
+    ck_assert_msg(addr.ss_family == family, "open_listener(\"localhost\", ...) listened on "
+                  "an %s address, not on the first of localhost's addresses that works "
+                  "(%s): stop at the first address that listens",
+                  addr.ss_family == AF_INET6 ? "IPv6" : "IPv4",
+                  family == AF_INET6 ? "IPv6" : "IPv4");
+}
+END_TEST
+
 START_TEST(test_tcpserver_port_in_use)
 {
     char port[8];
@@ -153,6 +199,7 @@ static Suite *lab03_suite(void)
     tcase_add_checked_fixture(tc, unit_start_winsock, close_all);
     tcase_add_test(tc, test_tcpserver_listens_on_loopback);
     tcase_add_test(tc, test_tcpserver_listens_ipv6);
+    tcase_add_test(tc, test_tcpserver_listens_on_first_address);
     tcase_add_test(tc, test_tcpserver_port_in_use);
     tcase_add_test(tc, test_tcpserver_bad_address);
     suite_add_tcase(s, tc);

@@ -42,7 +42,7 @@ from .procfs import (linux_members, listening_addresses, proc_net_address, socke
                      stat_fields)
 from .programs import (PROGRAM_ENV, Box, after_start, before_start, box_members, box_view,
                        boxed_env, command, contain, exit_status, kill_tree, normalise_newlines, popen_options, program_argv,
-                       program_env, program_file, program_path, reap, survivors,
+                       program_env, program_file, program_path, read_left, reap, survivors,
                        typed_command, wait_exit, wrapper)
 from .programs import tree_members, tree_options
 from .wine import (KEEPER_READY, PREFIX_MADE, WINEPREFIX, WINESERVER_LOG,

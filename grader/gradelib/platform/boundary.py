@@ -309,7 +309,10 @@ def box_command(boundary, argv, view, report_fd, host=None, net=False):
     for path in view.writable:
         args += ["--bind", str(path), str(path)]
     for path in view.hidden:
-        args += ["--tmpfs", str(path)]
+        if Path(path).is_file():
+            args += ["--ro-bind", "/dev/null", str(path)]
+        else:
+            args += ["--tmpfs", str(path)]
     if view.cwd is not None:
         args += ["--chdir", str(view.cwd)]
     inner = list(argv)
@@ -425,13 +428,26 @@ def test_ended(chosen):
         end_user_processes(chosen.uid)
 
 
+def reference_products(root):
+    """What of ROOT's build/ holds the reference or the hidden tests, made by the kit's
+    own tools (make test, make mutation, make autograder, make classroom50): behind the
+    fallback, closed to the student's user as the hidden tests are."""
+    build = Path(root) / "build"
+    return [*build.glob("*/solutions"), *build.glob("*/asan/solutions"), build / "mutation",
+            build / "autograder-source", build / "autograder.zip", build / "classroom50"]
+
+
 def close(paths):
-    """The fallback's file boundary: each of PATHS (folders of the grader's: the
-    hidden tests, the reference, the results) readable by the grader's user alone."""
+    """The fallback's file boundary: each of PATHS (folders and files of the grader's:
+    the hidden tests, the reference, the results) readable by the grader's user alone."""
     for path in paths:
         path = Path(path)
-        if path.is_dir() and not path.is_symlink():
+        if path.is_symlink():
+            continue
+        if path.is_dir():
             path.chmod(0o700)
+        elif path.is_file():
+            path.chmod(0o600)
 
 
 def take_back(path):

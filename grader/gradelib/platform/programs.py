@@ -1,11 +1,13 @@
 """Which programs run how: where the build puts them, the command line and the
 environment each gets, how it is started, waited for and ended with every process it
 started, on each host."""
+import errno
 import ntpath
 import os
 import select
 import shlex
 import signal
+import stat
 import subprocess
 import time
 from pathlib import Path
@@ -56,6 +58,30 @@ def program_file(path, host=None):
     if (host or hosts.HOST).under_wine:
         return "Z:" + str(Path(path).resolve()).replace("/", "\\")
     return str(path)
+
+
+def read_left(path, limit):
+    """The first LIMIT bytes of a file a program was told to write (its record, its
+    report), read only if it is a plain file: the program may have put a link there to
+    a file of the grader's, or a pipe that never ends, or made it huge. Raises OSError
+    when it is missing or no plain file. (Windows has no O_NOFOLLOW or O_NONBLOCK: its
+    links need rights a program of a student's has not got.)"""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | \
+        getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a plain file", str(path))
+        chunks, left = [], limit
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def typed_command(argv, host=None):

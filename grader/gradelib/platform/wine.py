@@ -171,17 +171,23 @@ def prepare(host=None):
     # Parallel workers make the prefix once, one after the other.
     with locks.exclusive(WINEPREFIX.with_name("wine.lock")):
         WINEPREFIX.mkdir(parents=True, exist_ok=True)
-        # The server first, so that no Wine command starts one of its own.
+        made = WINEPREFIX / PREFIX_MADE
+        if not made.exists():
+            for argv in wine_prefix_commands(wine):
+                subprocess.run(argv, env=env, timeout=120, check=False, **quiet)
+            # The prefix's registry (TEMP among its values) reaches the disk when its
+            # server saves it, at the latest when it ends: wait for that, since a
+            # run's prefix (run_prefix) is copied from the files.
+            if server.exists():
+                subprocess.run([str(server), "-w"], env=env, timeout=120,
+                               check=False, **quiet)
+            made.touch()
+        # Then the server of the grader's own, so that no Wine command starts one.
         if server.exists():
             argv = wine_server_command(str(server))
             with _wineserver_log(argv) as log:
                 subprocess.run(argv, env=env, timeout=120, check=False,
                                **{**quiet, "stderr": log})
-        made = WINEPREFIX / PREFIX_MADE
-        if not made.exists():
-            for argv in wine_prefix_commands(wine):
-                subprocess.run(argv, env=env, timeout=120, check=False, **quiet)
-            made.touch()
         _keeper["proc"] = _start_keeper(wine, env)
 
 
