@@ -45,9 +45,51 @@ def six_submissions(folder):
     own_grader(folder / "owngrader")
 
 
+# Two of the kit's mutants of lab 01, failing the same line (test_unit_versions).
+MUTANTS = {"compares": "compares-words", "strtoul": "minor-by-strtoul"}
+
+
+def class_view_agrees(out, rows):
+    """report.html of a batch: lab 01's histogram counts the scores grades.csv holds, its
+    failed lines count the students whose results failed them, and each student's row
+    shows their grades.csv score and links to their own report page."""
+    top = int(rows["full"]["max"])
+    scores = {s: int(r["lab01"] or 0) for s, r in rows.items()}
+    text = (out / "report.html").read_text(encoding="utf-8")
+    root = ET.fromstring(text.split("\n", 1)[1])
+    svg = "{http://www.w3.org/2000/svg}"
+    (histogram,) = [h for h in root.iter(f"{svg}svg") if h.get("data-lab") == "01"]
+    bars = [(int(g.get("data-low")), int(g.get("data-high")), int(g.get("data-count")))
+            for g in histogram.iter(f"{svg}g") if g.get("class") == "bar"]
+    assert bars[0][0] == 0 and bars[-1][1] == top, bars
+    assert [c for _, _, c in bars] == \
+        [sum(1 for s in scores.values() if low <= s <= high) for low, high, _ in bars], bars
+    failed = {}
+    for student in rows:
+        results = out / "students" / student / "results.json"
+        for test in json.loads(results.read_text())["tests"] if results.exists() else []:
+            if test["status"] != "passed" and not test["extra_data"].get("challenge"):
+                failed.setdefault(test["name"].split(": ", 1)[1], set()).add(student)
+    table = next(t for t in root.iter("table") if t.get("class") == "failed")
+    shown = {tr[0].text: tr[1].text for tr in list(table)[1:]}
+    assert shown == {title: f"{len(who)} of {len(rows)}" for title, who in failed.items()}
+    students = {tr.get("data-student"): tr for tr in root.iter("tr") if tr.get("data-student")}
+    assert sorted(students) == sorted(rows)
+    for student, tr in students.items():
+        assert tr[1].text == f"{rows[student]['lab01']}/{top}", student
+        link, page = tr.find(".//a"), f"students/{student}/grade/report.html"
+        if (out / page).is_file():
+            assert link is not None and link.get("href") == page, student
+
+
 def test_grade_batch_writes_one_row_each(tmp_path):
+    """Eight submissions of lab 01 (six_submissions and two of the kit's mutants): a row
+    each in grades.csv and canvas.csv, a record each, resumed and regraded, merged, and
+    the class view of them (class_view_agrees)."""
     subs, out = tmp_path / "submissions", tmp_path / "batch"
     six_submissions(subs)
+    for name, mutant in MUTANTS.items():
+        patched(ROOT / "tests" / "mutants" / "lab01" / f"{mutant}.patch", subs / name)
     run_id = f"batch-{os.getpid()}"
     # 60 s each: room for a build and a grade on a loaded 2-core machine (measured: 24 s
     # for a build that fails, 33 s for a starter, and a full lab 01 past 45 s, three at
@@ -56,15 +98,18 @@ def test_grade_batch_writes_one_row_each(tmp_path):
             "--timeout", "60"]
     proc = tool("batch.py", *args, KIT_RUN_ID=run_id)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert re.search(r"^\[6/6 done, 2 failed, ~0 s left\]", proc.stdout, re.M), proc.stdout
+    assert re.search(r"^\[8/8 done, 2 failed, ~0 s left\]", proc.stdout, re.M), proc.stdout
     rows = {r["student"]: r for r in csv.DictReader(open(out / "grades.csv"))}
-    assert sorted(rows) == ["broken", "crashing", "full", "hanging", "owngrader", "starter"]
+    assert sorted(rows) == sorted(["broken", "crashing", "full", "hanging", "owngrader",
+                                   "starter", *MUTANTS])
     full = int(rows["full"]["max"])
     assert all(int(r["max"]) == full > 0 for r in rows.values())
     assert rows["full"]["lab01"] == rows["full"]["total"] == str(full)
     assert rows["full"]["status"] == "graded"
     for low in ("starter", "owngrader"):
         assert rows[low]["status"] == "graded" and int(rows[low]["total"]) <= STARTER_SHARE * full
+    for mutant in MUTANTS:
+        assert rows[mutant]["status"] == "graded" and int(rows[mutant]["total"]) < full
     assert rows["broken"]["status"] == "build failed" and rows["broken"]["total"] == "0"
     assert rows["hanging"]["status"] == "timed out" and int(rows["hanging"]["total"]) < full
     assert rows["crashing"]["status"] == "graded" and 0 < int(rows["crashing"]["total"]) < full
@@ -81,9 +126,11 @@ def test_grade_batch_writes_one_row_each(tmp_path):
     assert canvas[1][0] == "Points Possible" and canvas[1][-1] == str(full)
     assert {row[3]: row[-1] for row in canvas[2:]} == {s: r["total"] for s, r in rows.items()}
     assert leftovers(run_id) == []
+    assert f"the class view: {out / 'report.html'}" in proc.stdout, proc.stdout
+    class_view_agrees(out, rows)
 
     again = tool("batch.py", *args)
-    assert again.returncode == 0 and "6 already graded and unchanged" in again.stdout
+    assert again.returncode == 0 and "8 already graded and unchanged" in again.stdout
     assert {r["student"]: r for r in csv.DictReader(open(out / "grades.csv"))} == rows
 
     only = tmp_path / "regrade"
@@ -97,59 +144,7 @@ def test_grade_batch_writes_one_row_each(tmp_path):
 
     merged = tmp_path / "merged"
     assert tool("batch.py", "merge", "--out", merged, out).returncode == 0
-    assert len(list(csv.DictReader(open(merged / "grades.csv")))) == 6
-
-
-# The class view's submissions: the reference, and two mutants of lab 01 failing the
-# same line (test_unit_versions).
-CLASS = {"full": None, "compares": "compares-words", "strtoul": "minor-by-strtoul"}
-
-
-def test_grade_batch_writes_the_class_view(tmp_path):
-    """report.html of a batch: lab 01's histogram counts the scores grades.csv holds, its
-    failed lines count the students whose results failed them, and each student's row
-    shows their grades.csv score and links to their own report page."""
-    subs, out = tmp_path / "submissions", tmp_path / "batch"
-    for name, mutant in CLASS.items():
-        if mutant is None:
-            shutil.copytree(ROOT / "solutions" / LAB, subs / name / LAB)
-        else:
-            patched(ROOT / "tests" / "mutants" / "lab01" / f"{mutant}.patch", subs / name)
-    proc = tool("batch.py", "grade", "--submissions", subs, "--out", out, "--labs", "01",
-                "--jobs", "3", "--timeout", "120")
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert f"the class view: {out / 'report.html'}" in proc.stdout, proc.stdout
-    rows = {r["student"]: r for r in csv.DictReader(open(out / "grades.csv"))}
-    assert sorted(rows) == sorted(CLASS) and all(r["status"] == "graded" for r in rows.values())
-    top = int(rows["full"]["max"])
-    scores = {s: int(r["lab01"]) for s, r in rows.items()}
-    assert scores["full"] == top and all(scores[s] < top for s in CLASS if s != "full")
-    text = (out / "report.html").read_text(encoding="utf-8")
-    root = ET.fromstring(text.split("\n", 1)[1])
-    svg = "{http://www.w3.org/2000/svg}"
-    (histogram,) = [h for h in root.iter(f"{svg}svg") if h.get("data-lab") == "01"]
-    bars = [(int(g.get("data-low")), int(g.get("data-high")), int(g.get("data-count")))
-            for g in histogram.iter(f"{svg}g") if g.get("class") == "bar"]
-    assert bars[0][0] == 0 and bars[-1][1] == top, bars
-    assert [c for _, _, c in bars] == \
-        [sum(1 for s in scores.values() if low <= s <= high) for low, high, _ in bars], bars
-    failed = {}
-    for student in rows:
-        results = json.loads((out / "students" / student / "results.json").read_text())
-        for test in results["tests"]:
-            if test["status"] != "passed" and not test["extra_data"].get("challenge"):
-                failed.setdefault(test["name"].split(": ", 1)[1], set()).add(student)
-    table = next(t for t in root.iter("table") if t.get("class") == "failed")
-    shown = {tr[0].text: tr[1].text for tr in list(table)[1:]}
-    assert shown == {title: f"{len(who)} of {len(rows)}" for title, who in failed.items()}
-    assert "2 of 3" in shown.values(), shown
-    students = {tr.get("data-student"): tr for tr in root.iter("tr") if tr.get("data-student")}
-    assert sorted(students) == sorted(rows)
-    for student, tr in students.items():
-        assert tr[1].text == f"{rows[student]['lab01']}/{top}", student
-        link = tr.find(".//a").get("href")
-        assert link == f"students/{student}/grade/report.html", link
-        assert (out / link).is_file()
+    assert len(list(csv.DictReader(open(merged / "grades.csv")))) == 8
 
 
 def test_the_class_view_of_records(tmp_path):
