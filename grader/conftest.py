@@ -15,8 +15,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from gradelib import (budget, build, calls, expect, memory, models, platform, safety,  # noqa: E402
-                     starters, units)
+from gradelib import (budget, build, calls, expect, memory, models, page, platform,  # noqa: E402
+                     safety, starters, units)
 from gradelib import report as scoring  # noqa: E402
 from gradelib.proc import Process, Transcript, on_interrupt, stop_everything  # noqa: E402
 
@@ -51,6 +51,9 @@ def pytest_configure(config):
                                        "a bonus, shown apart from the lab's score")
     config.addinivalue_line("markers", "faults(*names): the faults the layer injects into "
                                        "every program of the test (gradelib.calls.FAULTS)")
+    config.addinivalue_line("markers", "expected(program, *steps): the calls the lab's README "
+                                       "expects of PROGRAM in the test, drawn beside a "
+                                       "failure's (gradelib.page.expected)")
     config.option.tbstyle = "no"
     config.option.reportchars = ""
     if config.pluginmanager.hasplugin("timeout") and not config.getoption("timeout", None):
@@ -138,6 +141,9 @@ def pytest_runtest_makereport(item, call):
             getattr(item, "kit_build", None):
         rep.user_properties.append(("build", item.kit_build))
     setattr(item, "rep_" + rep.when, rep)
+    if rep.when == "teardown" and getattr(item, "kit_calls", None):
+        rep.kit_calls = item.kit_calls      # the report page's (gradelib.page.kept)
+        rep.kit_expected = getattr(item, "kit_expected", None)
     seed = getattr(item, "kit_seed", None)
     if rep.failed and seed is not None and not any(k == "replay" for k, _ in
                                                    rep.user_properties):
@@ -203,6 +209,8 @@ def transcript(request, seed):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(record.text() + "\n# failure\n" + scoring.failure_text(rep) + "\n",
                         encoding="utf-8", errors="replace")
+        request.node.kit_calls = page.kept(record.processes)
+        request.node.kit_expected = expected_of(request.node)
 
 
 # The tree the current test runs programs from: the build with the sanitizers where
@@ -245,6 +253,15 @@ def clock(request, transcript):
     rep = getattr(request.node, "rep_call", None)
     lab.add(time.monotonic() - started, rep is not None and rep.failed,
             scoring.title_of(request.node), [ran(p) for p in transcript.processes])
+
+
+def expected_of(item):
+    """ITEM's expected sequence (gradelib.page.expected), or None: a marker that does
+    not read is the kit's mistake, which a kit test finds, and costs no grade."""
+    try:
+        return page.expected(item.get_closest_marker("expected"))
+    except ValueError:
+        return None
 
 
 def ran(proc):

@@ -4,7 +4,9 @@ tree of its own with its own build and results, JOBS at a time, so that one that
 hangs, crashes or does not compile costs only its own row.
 
 Under BATCH_OUT (build/batch): grades.csv (student, each lab's score, total, maximum,
-status, seed), canvas.csv (Canvas's gradebook import shape), and students/NAME/ with
+status, seed), canvas.csv (Canvas's gradebook import shape), report.html (the class
+view: each lab's scores drawn, the lines the class failed most, a row per student
+linking to their report page; classview.py), and students/NAME/ with
 record.json, results.json, the build and grading logs, and grade/ (the grader's
 own reports, transcripts/ among them). A run resumes where the last
 one stopped: a submission graded before, and unchanged since, is not graded again
@@ -27,6 +29,7 @@ import threading
 import time
 from pathlib import Path
 
+import classview
 import exports
 import kit
 import runs
@@ -212,7 +215,18 @@ def grade_all(args):
     exports.write_csvs(batch.out, rows, args.roster)
     print(f"grade-batch: {len(rows)} rows in {batch.out / 'grades.csv'} and "
           f"{batch.out / 'canvas.csv'} ({time.monotonic() - progress.started:.0f} s)")
+    print(f"grade-batch: {class_view(batch.out, rows, [batch.out])}")
     return 0
+
+
+def class_view(out, rows, folders):
+    """Writes the class view (classview.py); the line that names it, or says why it was
+    not written (the CSVs are the batch's grades, written already)."""
+    try:
+        path = classview.write(out, rows, folders)
+    except Exception as error:      # noqa: BLE001 - the grades stand without it
+        return f"the class view was not written ({type(error).__name__}: {error})"
+    return f"the class view: {path} (open it in a browser)"
 
 
 def main(argv=None):
@@ -244,6 +258,7 @@ def main(argv=None):
             raise kit.Problem("merge: no students/*/record.json in " + " ".join(args.folders))
         exports.write_csvs(args.out, rows, args.roster)
         print(f"grade-batch: merged {len(rows)} rows into {Path(args.out) / 'grades.csv'}")
+        print(f"grade-batch: {class_view(args.out, rows, args.folders)}")
         return 0
     except kit.Problem as problem:
         kit.fail(str(problem))

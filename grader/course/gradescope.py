@@ -7,7 +7,8 @@ Gradescope, run_autograder runs this file, which grades one submission:
   or Makefile, and lays them over a copy of the kit;
 - grades it, hidden tests included, and writes results/results.json in Gradescope's
   format: hidden tests shown once grades are published, each test tagged with its
-  lab, output in Markdown, each lab's total at the top;
+  lab, output in Markdown (a failed test's with the sequence diagram of its
+  programs' calls, a Mermaid block: gradelib.mermaid), each lab's total at the top;
 - writes that file whatever happens: when the build fails, when the grader dies or
   does not finish, when this script itself fails.
 
@@ -28,6 +29,7 @@ import runs
 import submitted
 import suspicious
 import trees
+from gradelib import mermaid
 
 ROOT = Path(os.environ.get("KIT_AUTOGRADER_ROOT") or "/autograder")
 # Gradescope stops an autograder at the assignment's limit (default 40 min); this
@@ -109,6 +111,16 @@ def lab_of(test):
     return test["name"].split(":", 1)[0].removeprefix("Lab ").split(" ", 1)[0].strip()
 
 
+def test_output(test):
+    """A test's output in Markdown: its message, and for a failed test the diagram of
+    its programs' calls (a few KiB at most, gradelib.mermaid)."""
+    output = fenced(test.get("output", ""))
+    programs = test.get("extra_data", {}).get("calls")
+    if programs and test["status"] != "passed":
+        output += ("\n\n" if output else "") + mermaid.block(programs)
+    return output
+
+
 def convert(results, graded, notes, flagged=()):
     """The grader's RESULTS in Gradescope's format, with what went wrong on top, and
     FLAGGED (suspicious.lines) in a line only instructors see."""
@@ -118,7 +130,7 @@ def convert(results, graded, notes, flagged=()):
         lab = lab_of(test)
         tests.append({"name": test["name"], "number": f"{lab}.{number}",
                       "score": test["score"], "max_score": test["max_score"],
-                      "status": test["status"], "output": fenced(test.get("output", "")),
+                      "status": test["status"], "output": test_output(test),
                       "output_format": "md", "tags": [f"lab{lab}"],
                       "visibility": HIDDEN_VISIBILITY if hidden else "visible",
                       "extra_data": test.get("extra_data", {})})

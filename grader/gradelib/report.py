@@ -12,12 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from . import platform
+from . import page, platform
 from .proc import printable
 
 # KIT_GRADE_DIR lets the kit's own tests grade several trees at once.
 GRADE_DIR = Path(os.environ.get("KIT_GRADE_DIR") or platform.ROOT / "build" / "grade")
 TRANSCRIPTS = GRADE_DIR / "transcripts"
+# The report page (gradelib.page), written at the end of a run.
+PAGE = GRADE_DIR / "report.html"
 # Written into a students' handout in place of grader/hidden/: how many hidden tests
 # each lab has, so that the summary can say what it does not grade.
 HIDDEN_COUNTS = Path(__file__).resolve().parents[1] / "hidden-tests.json"
@@ -100,6 +102,12 @@ class Scoreboard:
                 entry["output"] = failure_text(report)
                 if props.get("replay"):     # the test's seed, to replay it
                     entry["output"] += "\n" + props["replay"]
+        # A failed test's programs' calls, for the report page (gradelib.page.kept):
+        # on its teardown's report, once its programs have ended.
+        drawn = getattr(report, "kit_calls", None)
+        if drawn and entry["status"] == "failed":
+            entry["calls"] = drawn
+            entry["expected"] = getattr(report, "kit_expected", None)
         self.write_results()
 
     def score(self, entry):
@@ -128,16 +136,32 @@ class Scoreboard:
     def write_results(self):
         """results.json after every test, so a run that is cut short still leaves one."""
         GRADE_DIR.mkdir(parents=True, exist_ok=True)
+        data = self.results_data()
+        tmp = GRADE_DIR / "results.json.tmp"
+        tmp.write_text(json.dumps(data, indent=2, ensure_ascii=True) + "\n", encoding="ascii")
+        os.replace(tmp, GRADE_DIR / "results.json")
+
+    def results_data(self):
+        """What results.json holds."""
         score, total = self.totals()
         tests = [self.result(e) for e in map(self.entries.get, self.order)]
-        data = {"score": score, "max_score": total, "execution_time": round(
+        return {"score": score, "max_score": total, "execution_time": round(
                     time.monotonic() - self.started, 2),
                 "output": f"Score: {score}/{total} (target {platform.TARGET}, "
                           f"tree {os.environ.get('KIT_SRC', 'labs')})",
                 "boundary": boundary_entry(), "tests": tests}
-        tmp = GRADE_DIR / "results.json.tmp"
-        tmp.write_text(json.dumps(data, indent=2, ensure_ascii=True) + "\n", encoding="ascii")
-        os.replace(tmp, GRADE_DIR / "results.json")
+
+    def write_page(self):
+        """The report page (gradelib.page), at the end of the run: the line that names
+        it, or that says why it was not written (a page is never worth a grade)."""
+        titles = {}
+        for entry in self.entries.values():
+            titles.setdefault(entry["lab"], entry["lab_title"])
+        try:
+            page.write(PAGE, self.results_data(), titles, transcript_path)
+        except Exception as error:       # noqa: BLE001 - the grade is written already
+            return f"Report page: not written ({type(error).__name__}: {error})"
+        return f"Report page: {shown(PAGE)} (open it in a browser)"
 
     def result(self, e):
         """ENTRY as a test of results.json. A challenge scores 0 of 0 there, its bonus
@@ -152,6 +176,10 @@ class Scoreboard:
             extra["not_started"] = True
         if e.get("build"):       # which build its programs came from (gradelib.build)
             extra["build"] = e["build"]
+        if e.get("calls"):       # what the report page draws (gradelib.page)
+            extra["calls"] = e["calls"]
+            if e.get("expected"):
+                extra["expected"] = e["expected"]
         return {"name": name, "score": score, "max_score": top, "status": e["status"],
                 "output": clip(e["output"]), "extra_data": extra}
 
@@ -189,6 +217,7 @@ class Scoreboard:
             write(f"Transcripts of the {len(failed)} failed tests: "
                   f"{shown(TRANSCRIPTS)}/")
         write(f"Results: {shown(GRADE_DIR / 'results.json')}")
+        write(self.write_page())
         write(f"Boundary: {platform.boundary.current().describe()}")
 
 

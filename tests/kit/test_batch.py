@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tarfile
 import time
+import xml.etree.ElementTree as ET
 import zipfile
 
 import pytest
@@ -44,9 +45,51 @@ def six_submissions(folder):
     own_grader(folder / "owngrader")
 
 
+# Two of the kit's mutants of lab 01, failing the same line (test_unit_versions).
+MUTANTS = {"compares": "compares-words", "strtoul": "minor-by-strtoul"}
+
+
+def class_view_agrees(out, rows):
+    """report.html of a batch: lab 01's histogram counts the scores grades.csv holds, its
+    failed lines count the students whose results failed them, and each student's row
+    shows their grades.csv score and links to their own report page."""
+    top = int(rows["full"]["max"])
+    scores = {s: int(r["lab01"] or 0) for s, r in rows.items()}
+    text = (out / "report.html").read_text(encoding="utf-8")
+    root = ET.fromstring(text.split("\n", 1)[1])
+    svg = "{http://www.w3.org/2000/svg}"
+    (histogram,) = [h for h in root.iter(f"{svg}svg") if h.get("data-lab") == "01"]
+    bars = [(int(g.get("data-low")), int(g.get("data-high")), int(g.get("data-count")))
+            for g in histogram.iter(f"{svg}g") if g.get("class") == "bar"]
+    assert bars[0][0] == 0 and bars[-1][1] == top, bars
+    assert [c for _, _, c in bars] == \
+        [sum(1 for s in scores.values() if low <= s <= high) for low, high, _ in bars], bars
+    failed = {}
+    for student in rows:
+        results = out / "students" / student / "results.json"
+        for test in json.loads(results.read_text())["tests"] if results.exists() else []:
+            if test["status"] != "passed" and not test["extra_data"].get("challenge"):
+                failed.setdefault(test["name"].split(": ", 1)[1], set()).add(student)
+    table = next(t for t in root.iter("table") if t.get("class") == "failed")
+    shown = {tr[0].text: tr[1].text for tr in list(table)[1:]}
+    assert shown == {title: f"{len(who)} of {len(rows)}" for title, who in failed.items()}
+    students = {tr.get("data-student"): tr for tr in root.iter("tr") if tr.get("data-student")}
+    assert sorted(students) == sorted(rows)
+    for student, tr in students.items():
+        assert tr[1].text == f"{rows[student]['lab01']}/{top}", student
+        link, page = tr.find(".//a"), f"students/{student}/grade/report.html"
+        if (out / page).is_file():
+            assert link is not None and link.get("href") == page, student
+
+
 def test_grade_batch_writes_one_row_each(tmp_path):
+    """Eight submissions of lab 01 (six_submissions and two of the kit's mutants): a row
+    each in grades.csv and canvas.csv, a record each, resumed and regraded, merged, and
+    the class view of them (class_view_agrees)."""
     subs, out = tmp_path / "submissions", tmp_path / "batch"
     six_submissions(subs)
+    for name, mutant in MUTANTS.items():
+        patched(ROOT / "tests" / "mutants" / "lab01" / f"{mutant}.patch", subs / name)
     run_id = f"batch-{os.getpid()}"
     # 60 s each: room for a build and a grade on a loaded 2-core machine (measured: 24 s
     # for a build that fails, 33 s for a starter, and a full lab 01 past 45 s, three at
@@ -55,15 +98,18 @@ def test_grade_batch_writes_one_row_each(tmp_path):
             "--timeout", "60"]
     proc = tool("batch.py", *args, KIT_RUN_ID=run_id)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert re.search(r"^\[6/6 done, 2 failed, ~0 s left\]", proc.stdout, re.M), proc.stdout
+    assert re.search(r"^\[8/8 done, 2 failed, ~0 s left\]", proc.stdout, re.M), proc.stdout
     rows = {r["student"]: r for r in csv.DictReader(open(out / "grades.csv"))}
-    assert sorted(rows) == ["broken", "crashing", "full", "hanging", "owngrader", "starter"]
+    assert sorted(rows) == sorted(["broken", "crashing", "full", "hanging", "owngrader",
+                                   "starter", *MUTANTS])
     full = int(rows["full"]["max"])
     assert all(int(r["max"]) == full > 0 for r in rows.values())
     assert rows["full"]["lab01"] == rows["full"]["total"] == str(full)
     assert rows["full"]["status"] == "graded"
     for low in ("starter", "owngrader"):
         assert rows[low]["status"] == "graded" and int(rows[low]["total"]) <= STARTER_SHARE * full
+    for mutant in MUTANTS:
+        assert rows[mutant]["status"] == "graded" and int(rows[mutant]["total"]) < full
     assert rows["broken"]["status"] == "build failed" and rows["broken"]["total"] == "0"
     assert rows["hanging"]["status"] == "timed out" and int(rows["hanging"]["total"]) < full
     assert rows["crashing"]["status"] == "graded" and 0 < int(rows["crashing"]["total"]) < full
@@ -80,9 +126,11 @@ def test_grade_batch_writes_one_row_each(tmp_path):
     assert canvas[1][0] == "Points Possible" and canvas[1][-1] == str(full)
     assert {row[3]: row[-1] for row in canvas[2:]} == {s: r["total"] for s, r in rows.items()}
     assert leftovers(run_id) == []
+    assert f"the class view: {out / 'report.html'}" in proc.stdout, proc.stdout
+    class_view_agrees(out, rows)
 
     again = tool("batch.py", *args)
-    assert again.returncode == 0 and "6 already graded and unchanged" in again.stdout
+    assert again.returncode == 0 and "8 already graded and unchanged" in again.stdout
     assert {r["student"]: r for r in csv.DictReader(open(out / "grades.csv"))} == rows
 
     only = tmp_path / "regrade"
@@ -96,7 +144,49 @@ def test_grade_batch_writes_one_row_each(tmp_path):
 
     merged = tmp_path / "merged"
     assert tool("batch.py", "merge", "--out", merged, out).returncode == 0
-    assert len(list(csv.DictReader(open(merged / "grades.csv")))) == 6
+    assert len(list(csv.DictReader(open(merged / "grades.csv")))) == 8
+
+
+def test_the_class_view_of_records(tmp_path):
+    """The class view of records written by hand: bins that cover every score once,
+    the lines failed most first with their commonest hint, a student without a report
+    shown as such, and a name or hint full of markup shown as text."""
+    sys.path.insert(0, str(COURSE))
+    import classview
+    import exports
+    assert classview.bins(5) == [(n, n) for n in range(6)]
+    assert classview.bins(34)[0] == (0, 2) and classview.bins(34)[-1] == (33, 34)
+    for top in (0, 1, 11, 12, 13, 34, 100):
+        covered = [s for low, high in classview.bins(top) for s in range(low, high + 1)]
+        assert covered == list(range(top + 1)), top
+    out = tmp_path / "out"
+    hints = {"alice": {}, "bob": {"a": "loop"}, "<i>eve&amp;": {"a": "loop", "b": "<b>x</b>"},
+             "dan": {"a": "other", "b": "<b>x</b>"}}
+    for student, failed in hints.items():
+        here = out / "students" / student
+        (here / "grade").mkdir(parents=True)
+        tests = [{"name": f"Lab 01: line {k}", "max_score": 2, "extra_data": {"test": k},
+                  "status": "failed" if k in failed else "passed",
+                  "score": 0 if k in failed else 2,
+                  "output": f"it failed\nhint:     {failed.get(k)}"} for k in "abc"]
+        score = sum(t["score"] for t in tests)
+        (here / "results.json").write_text(json.dumps({"tests": tests}))
+        (here / "record.json").write_text(json.dumps(
+            {"student": student, "labs": {"01": {"score": score, "max_score": 6}},
+             "score": score, "max_score": 6, "status": "graded", "seed": 1}))
+        if student != "dan":
+            (here / "grade" / "report.html").write_text("page")
+    rows = exports.records([out])
+    text = (classview.write(out, rows, [out])).read_text(encoding="utf-8")
+    assert "<i>" not in text and "<b>" not in text and "&lt;i&gt;eve&amp;amp;" in text
+    root = ET.fromstring(text.split("\n", 1)[1])
+    table = next(t for t in root.iter("table") if t.get("class") == "failed")
+    lines = [(tr[0].text, tr[1].text, tr[2].findtext("pre")) for tr in list(table)[1:]]
+    assert lines == [("line a", "3 of 4", "loop"), ("line b", "2 of 4", "<b>x</b>")], lines
+    links = {tr.get("data-student"): tr.find(".//a") for tr in root.iter("tr")
+             if tr.get("data-student")}
+    assert links["dan"] is None and links["bob"].get("href") == "students/bob/grade/report.html"
+    assert links["<i>eve&amp;"].get("href") == "students/%3Ci%3Eeve%26amp%3B/grade/report.html"
 
 
 @pytest.mark.parametrize("make_bad, says", [
@@ -153,6 +243,8 @@ def test_shards_split_the_submissions(tmp_path):
     rows = list(csv.DictReader(open(tmp_path / "all" / "grades.csv")))
     assert [r["student"] for r in rows] == list("abcde")
     assert all(r["status"] == "no lab files" for r in rows)
+    view = (tmp_path / "all" / "report.html").read_text(encoding="utf-8")
+    assert [f'data-student="{name}"' in view for name in "abcde"] == [True] * 5
 
 
 def test_grade_batch_stopped_ends_every_run_and_records_none(tmp_path):

@@ -245,7 +245,9 @@ RESULTS = {"score": 3, "max_score": 5, "tests": [
     {"name": "Lab 01: wsainfo | versions", "score": 3, "max_score": 3, "status": "passed",
      "output": ""},
     {"name": "Lab 02: the client sends <all> bytes", "score": 0, "max_score": 2,
-     "status": "failed", "output": "expected: 10 bytes\ngot:      <nothing>\nhint:     loop"}]}
+     "status": "failed", "output": "expected: 10 bytes\ngot:      <nothing>\nhint:     loop"},
+    {"name": "Lab 02 challenge (bonus 0/2): a bonus", "score": 0, "max_score": 0,
+     "status": "failed", "output": "no"}]}
 
 
 def summary(tmp_path, results):
@@ -263,6 +265,7 @@ def test_summary_shows_score_labs_and_why(tmp_path):
     assert "### Lab 01: 3/3" in text and "### Lab 02: 0/2" in text
     assert "| PASS | 3/3 | wsainfo &#124; versions |" in text
     assert "| **FAIL** | 0/2 | the client sends &lt;all&gt; bytes |" in text
+    assert "| **FAIL** | 0/0 | challenge (bonus 0/2): a bonus |" in text and "Lab ?" not in text
     assert "<pre>expected: 10 bytes\ngot:      &lt;nothing&gt;\nhint:     loop</pre>" in text
 
 
