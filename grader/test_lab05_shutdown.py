@@ -926,14 +926,15 @@ def test_sockopts_limits(run):
 
 
 @pytest.mark.points(1)
-def test_sockopts_usage(run, rng):
+def test_sockopts_usage(run):
     """sockopts with bad arguments prints usage and exits 1"""
+    # A value missing, an unknown option, an argument, and each option's limits (the
+    # README): one step outside each is refused.
     cases = [["--linger"], ["--bogus", "1"], ["extra"]]
-    # Each option's limits (the README): one step outside each is refused.
     limits = [["--rcvbuf", "1023"], ["--rcvbuf", "1048577"], ["--sndbuf", "1023"],
               ["--sndbuf", "1048577"], ["--timeout", "-1"], ["--timeout", "3600001"],
               ["--linger", "-1"], ["--linger", "601"]]
-    for args in rng.sample(cases, 1) + limits:
+    for args in cases + limits:
         result = run("sockopts", *args)
         expect.exits(result, 1, hint="Check the options before anything else: print "
                                      "usage and exit 1.")
