@@ -23,6 +23,37 @@ PEER_WAIT = 20.0
 ENDED_CLIENT_WAIT = 5.0
 
 
+def asked_for_winsock(result, program):
+    """Checks from the record of a program that has ended that it asked WSAStartup for
+    Winsock 2.2, as main does (lab 01: every program of the kit asks for 2.2)."""
+    record = result.calls
+    asked = record.named("WSAStartup") if record is not None and record.exists else []
+    other = next((c for c in asked if c.args[:1] != ["2.2"]), None)
+    if other is not None:
+        raise expect.Failure(f"{program} asked WSAStartup for another version than 2.2",
+                             expected="WSAStartup(2.2) = 0", got=other.text, result=result,
+                             hint="main starts Winsock as the starter gives it: "
+                                  "WSAStartup(MAKEWORD(2, 2), &data), the version every "
+                                  "program of the kit asks for. Keep main as it is.")
+
+
+def no_call_on_a_closed_socket(result, program, hint):
+    """Checks from the record of a program (a Result, or a server still running) that
+    no call was made on a socket that is not one (a socket closed already, or
+    INVALID_SOCKET): WSAENOTSOCK."""
+    record = result.calls
+    if record is None or not record.exists:
+        return
+    wrong = next((c for c in record.calls if c.error == "WSAENOTSOCK"), None)
+    if wrong is not None:
+        raise expect.Failure(f"{program} called {wrong.name} on a socket it had "
+                             "closed already, or on INVALID_SOCKET",
+                             expected="each socket used until its one closesocket, then "
+                                      "never again", got=wrong.where(),
+                             result=ended(result) if hasattr(result, "stop") else result,
+                             hint=hint)
+
+
 # --- transfer.c, through its unit tests (tests/unit/lab05_test.c) ------------------
 
 @pytest.mark.points(3)
@@ -141,6 +172,36 @@ def upload(run, port, *args, data=b"", timeout=20.0):
     return run("upload", IPV4, port, *args, stdin=data, timeout=timeout)
 
 
+def turned_on(record, name):
+    """upload's setsockopt calls that turned option NAME (TCP_NODELAY, SO_LINGER) on."""
+    def on(call):
+        if name == "SO_LINGER":
+            m = re.search(r"l_onoff (-?\d+)", call.args[3])
+            return m is not None and int(m.group(1)) != 0
+        return not call.args[3].lstrip("-").isdigit() or int(call.args[3]) != 0
+    return [c for c in record.named("setsockopt")
+            if not c.failed and len(c.args) >= 4 and c.args[2] == name and on(c)]
+
+
+def only_options_asked(result):
+    """Checks from the record of an upload run without --nodelay, --linger0 or --linger
+    that it turned neither TCP_NODELAY nor SO_LINGER on (the README: the options asked
+    for, and nothing else changes)."""
+    record = result.calls
+    if record is None or not record.exists:
+        return
+    for name, option in (("TCP_NODELAY", "--nodelay"), ("SO_LINGER", "--linger0 or --linger")):
+        wrong = turned_on(record, name)
+        if wrong:
+            raise expect.Failure(f"upload turned {name} on without {option}",
+                                 expected=f"no setsockopt of {name} without {option}",
+                                 got=wrong[0].where(), result=result,
+                                 hint="Set each option only when it was asked for: "
+                                      "if (opts->nodelay), if (opts->linger0), "
+                                      "if (opts->linger > 0); an && between 'no error so "
+                                      "far' and the option, not an ||.")
+
+
 @pytest.mark.points(3)
 @pytest.mark.memcheck
 @pytest.mark.faults("short-send", "short-recv")
@@ -153,6 +214,8 @@ def test_upload_replies_after_eof(run, rng):
         check_upload(result, server, data, reply,
                      "Send stdin, shutdown(SD_SEND), print the reply until recv returns 0, "
                      "exit 0.")
+    only_options_asked(result)
+    asked_for_winsock(result, "upload")
 
 
 @pytest.mark.points(3)
@@ -222,9 +285,10 @@ def test_upload_silent_server(run, rng):
 
 @pytest.mark.points(1)
 def test_upload_nodelay(run, rng):
-    """upload --nodelay uploads and prints the reply as without it"""
-    data = payload(rng.randint(1000, 20_000), rng)
-    reply = payload(rng.randint(10, 500), rng)
+    """upload --nodelay uploads a single byte and prints a one-byte reply, as without it"""
+    # One byte each way: the smallest write, which Nagle's algorithm would hold back,
+    # and the smallest piece fread and recv return.
+    data, reply = bytes([rng.randrange(256)]), bytes([rng.randrange(256)])
     with Listener(reply_after_eof(reply), timeout=PEER_WAIT) as server:
         result = upload(run, server.port, "--nodelay", "--timeout", 5000, data=data)
         check_upload(result, server, data, reply,
@@ -347,14 +411,89 @@ def test_upload_first_address_refuses(run, rng):
 @pytest.mark.points(1)
 def test_upload_usage(run, rng):
     """upload with bad arguments prints usage and exits 1"""
-    cases = [[], ["127.0.0.1"], ["127.0.0.1", "65536"], ["127.0.0.1", "9", "--timeout", "0"],
-             ["127.0.0.1", "9", "--timeout"], ["127.0.0.1", "9", "--bogus"],
-             ["127.0.0.1", "9", "extra"]]
-    for args in rng.sample(cases, 4):
+    cases = [[], ["127.0.0.1"], ["127.0.0.1", "65536"], ["127.0.0.1", "9", "--timeout"],
+             ["127.0.0.1", "9", "--bogus"]]
+    # An empty HOST, a third argument, and each option's limits (the README): one step
+    # outside each is refused.
+    always = [["", "9"], ["127.0.0.1", "9", "extra"]]
+    limits = [["--timeout", "0"], ["--timeout", "3600001"], ["--linger", "0"],
+              ["--linger", "601"], ["--linger0", "--linger", "1"]]
+    for args in rng.sample(cases, 2) + always + [["127.0.0.1", "9", *o] for o in limits]:
         result = run("upload", *args)
         expect.exits(result, 1, hint="Check HOST PORT and the options before anything "
                                      "else: print usage and exit 1.")
         expect.usage(result)
+
+
+@pytest.mark.points(1)
+def test_upload_option_limits(run):
+    """upload takes each option's smallest and largest value, and sets it"""
+    # Empty uploads to a server that answers nothing: with --timeout 1 the end-of-file
+    # may come after the millisecond, so a timeout (exit 3) is an answer too.
+    ran = []
+    for timeout, linger in ((1, 600), (3600000, 1)):
+        with Listener(reply_after_eof(b""), timeout=PEER_WAIT) as server:
+            result = upload(run, server.port, "--timeout", timeout, "--linger", linger)
+        if result.returncode == 1 and not result.crash:
+            raise expect.Failure(f"upload refused --timeout {timeout} --linger {linger}",
+                                 expected="both accepted: --timeout 1 to 3600000, --linger "
+                                          "1 to 600", got=result.ended(), result=result,
+                                 hint="The limits are the README's, both included: parse "
+                                      "the options as the starter gives it.")
+        if result.returncode not in (0, 3) or result.crash:
+            expect.exits(result, 0, hint="An empty upload to a server that answers "
+                                         "nothing: exit 0 (or 3 when the end-of-file "
+                                         "comes after --timeout).")
+        record = result.calls
+        if record is not None and record.exists:
+            timeouts = [c.args[3] for c in record.named("setsockopt") if not c.failed and
+                        len(c.args) >= 4 and c.args[2] == "SO_RCVTIMEO"]
+            if str(timeout) not in timeouts:
+                raise expect.Failure(f"upload --timeout {timeout} did not set SO_RCVTIMEO "
+                                     f"to {timeout}", expected=f"setsockopt(SOL_SOCKET, "
+                                     f"SO_RCVTIMEO, {timeout})",
+                                     got=", ".join(timeouts) or record.sequence(),
+                                     result=result,
+                                     hint="Set SO_RCVTIMEO whenever --timeout is given, "
+                                          "its smallest value (1) too.")
+            ran.append((linger, turned_on(record, "SO_LINGER")))
+    # --linger is the challenge: a program may set it for every value, or for none.
+    if len(ran) == 2 and bool(ran[0][1]) != bool(ran[1][1]):
+        unset = next(linger for linger, calls in ran if not calls)
+        raise expect.Failure(f"upload set SO_LINGER for one --linger value, not for "
+                             f"--linger {unset}", expected=f"SO_LINGER {{1, {unset}}}",
+                             got="no setsockopt of SO_LINGER", result=result,
+                             hint="Set SO_LINGER whenever --linger is given "
+                                  "(opts->linger > 0), its smallest value (1) too.")
+
+
+@pytest.mark.points(1)
+def test_upload_server_resets(run, rng):
+    """a server that resets while upload sends: the send's error line, and exit 2"""
+    def resetter(conn):
+        reset(conn)
+        return True
+    # More than the connection's buffers hold: some send comes after the reset.
+    data = payload(8 << 20, rng)
+    with Listener(resetter, timeout=PEER_WAIT) as server:
+        result = upload(run, server.port, data=data, timeout=30)
+        served(server, "a server that resets")
+    expect.exits(result, 2, hint="When send fails (here the server reset the "
+                                 "connection), report it with kit_error(PROG, \"send\", "
+                                 "code) and exit 2.")
+    lines = re.findall(r"^upload: \S+: \S+ \(-?\d+\): .*$", result.errors, re.M)
+    if len(lines) != 1 or not re.match(r"upload: send: WSA\w+ \(\d+\): .+$", lines[0]):
+        raise expect.Failure("upload did not report the send that failed, once" if lines
+                             else "upload did not report the send that failed",
+                             expected="one error line: upload: send: WSAECONNRESET "
+                                      "(10054): ...",
+                             got="\n".join(lines[:3]) + (f"\n... {len(lines)} lines in all"
+                                                         if len(lines) > 3 else "")
+                                 or result.errors.strip() or "(nothing on stderr)",
+                             result=result,
+                             hint="send_all returns send's error code: report it, "
+                                  "kit_error(PROG, \"send\", rc), and exit 2 at once; "
+                                  "nothing more can be sent once the connection is reset.")
 
 
 # --- summary_server ---------------------------------------------------------------
@@ -489,6 +628,15 @@ def test_summary_stdout_one_line(server, rng):
     expect.has_lines(result, [f"listening on {shown}:{proc.port}"], exact=True,
                      hint="stdout carries exactly one line, the announcement: the summary "
                           "goes to the client, anything else (an error) to stderr.")
+    # A client served in order is no failure: nothing to report for it.
+    errors = re.findall(r"^summary_server: \S+: \S+ \(-?\d+\): .*$", result.errors, re.M)
+    if errors:
+        raise expect.Failure("summary_server reported an error for a client served in order",
+                             expected="no error line on stderr", got="\n".join(errors),
+                             result=result,
+                             hint="Report a call only when it failed: send_all returns 0 "
+                                  "when all is sent, shutdown SOCKET_ERROR when it fails.")
+    asked_for_winsock(result, "summary_server")
 
 
 FAILED_CLIENT = r"summary_server: (\S+): (WSA\w+) \((\d+)\): .+"
@@ -528,6 +676,9 @@ def test_summary_reports_failed_client(server, rng):
                                   "the client's socket without answering; there is no one "
                                   "left to answer.")
     summarised(proc, payload(rng.randint(1000, 50_000), rng), "the client after a reset")
+    no_call_on_a_closed_socket(proc, "summary_server", "Once the failed client is reported "
+                               "and its socket closed, return from serving it: no summary "
+                               "to send, and no second closesocket.")
 
 
 @pytest.mark.points(1)
@@ -571,6 +722,9 @@ def test_summary_accept_reset(server, rng):
                                  "WSACleanup and return 0.")
     servers.accept_reported(result, "summary_server", "When accept fails, kit_error(PROG, "
                             "\"accept\", WSAGetLastError()), then accept the next client.")
+    no_call_on_a_closed_socket(result, "summary_server", "When accept fails there is no "
+                               "client socket: report it and continue to the next accept, "
+                               "without serving INVALID_SOCKET.")
 
 
 # Clients that reset one after another.
@@ -681,7 +835,16 @@ def expected_view(rcvbuf, sndbuf, timeout, linger):
     return [(name, before, after) for name, (before, after) in zip(OPTION_NAMES, rows)]
 
 
-def check_sockopts(result, expected, hint):
+def set_values(rcvbuf, sndbuf, timeout, linger):
+    """{option: value} as the record shows sockopts' setsockopt of each option asked for."""
+    return {"SO_RCVBUF": str(rcvbuf), "SO_SNDBUF": str(sndbuf), "SO_RCVTIMEO": str(timeout),
+            "SO_LINGER": f"{{l_onoff 1, l_linger {linger}}}"}
+
+
+def check_sockopts(result, expected, hint, asked=None):
+    """Checks sockopts' lines against EXPECTED (expected_view), and with ASKED
+    (set_values), that its record shows each of those values set, exactly: what the
+    system reads back may be rounded (Linux keeps SO_RCVTIMEO in ticks of its clock)."""
     expect.exits(result, 0, hint="Read, set and read back each option; on a failed call "
                                  "report it with kit_error and exit 2.")
     lines = result.lines
@@ -701,6 +864,17 @@ def check_sockopts(result, expected, hint):
             raise expect.Failure(f"sockopts' {name} line is not what the system says",
                                  expected=f"{name}: {before or 'N'} -> {after}",
                                  got=line, hint=hint, result=result)
+    record = result.calls
+    if asked is None or record is None or not record.exists:
+        return
+    for name, value in asked.items():
+        got = [c.args[3] for c in record.named("setsockopt") if not c.failed and
+               len(c.args) >= 4 and c.args[2] == name]
+        if value not in got:
+            raise expect.Failure(f"sockopts did not set {name} to the value asked for",
+                                 expected=f"setsockopt(SOL_SOCKET, {name}, {value})",
+                                 got=", ".join(got) or f"no setsockopt of {name}",
+                                 hint=hint, result=result)
 
 
 @pytest.mark.points(3)
@@ -718,7 +892,7 @@ def test_sockopts_values(run, rng):
                    "Print what getsockopt reads back, not what you set: Linux doubles "
                    "SO_RCVBUF, for one. Set the int to 0 before getsockopt (Windows writes "
                    "one byte of TCP_NODELAY); SO_RCVTIMEO is a DWORD of milliseconds; "
-                   "SO_LINGER a struct linger.")
+                   "SO_LINGER a struct linger.", set_values(rcvbuf, sndbuf, timeout, linger))
 
 
 @pytest.mark.points(1)
@@ -727,15 +901,40 @@ def test_sockopts_defaults(run):
     result = run("sockopts")
     check_sockopts(result, expected_view(32768, 32768, 2500, 5),
                    "The defaults: SO_RCVBUF and SO_SNDBUF 32768, SO_KEEPALIVE, "
-                   "SO_REUSEADDR and TCP_NODELAY on, SO_RCVTIMEO 2500 ms, SO_LINGER {1, 5}.")
+                   "SO_REUSEADDR and TCP_NODELAY on, SO_RCVTIMEO 2500 ms, SO_LINGER {1, 5}.",
+                   set_values(32768, 32768, 2500, 5))
+    asked_for_winsock(result, "sockopts")
 
 
 @pytest.mark.points(1)
-def test_sockopts_usage(run, rng):
+def test_sockopts_limits(run):
+    """sockopts takes each option's smallest and largest value"""
+    for values in ((1024, 1024, 0, 0), (1048576, 1048576, 3600000, 600)):
+        args = [a for option, value in zip(("--rcvbuf", "--sndbuf", "--timeout", "--linger"),
+                                           values) for a in (option, value)]
+        result = run("sockopts", *args)
+        if result.returncode == 1 and not result.crash:
+            raise expect.Failure(f"sockopts refused {' '.join(map(str, args))}",
+                                 expected="each accepted: the limits are included",
+                                 got=result.ended(), result=result,
+                                 hint="--rcvbuf and --sndbuf 1024 to 1048576, --timeout 0 "
+                                      "to 3600000, --linger 0 to 600: parse the options as "
+                                      "the starter gives it.")
+        check_sockopts(result, expected_view(*values),
+                       "Set each option to the value asked for, its limits too, and print "
+                       "what getsockopt reads back.", set_values(*values))
+
+
+@pytest.mark.points(1)
+def test_sockopts_usage(run):
     """sockopts with bad arguments prints usage and exits 1"""
-    cases = [["--rcvbuf", "100"], ["--sndbuf", "2000000"], ["--timeout", "-1"],
-             ["--linger"], ["--bogus", "1"], ["extra"]]
-    for args in rng.sample(cases, 4):
+    # A value missing, an unknown option, an argument, and each option's limits (the
+    # README): one step outside each is refused.
+    cases = [["--linger"], ["--bogus", "1"], ["extra"]]
+    limits = [["--rcvbuf", "1023"], ["--rcvbuf", "1048577"], ["--sndbuf", "1023"],
+              ["--sndbuf", "1048577"], ["--timeout", "-1"], ["--timeout", "3600001"],
+              ["--linger", "-1"], ["--linger", "601"]]
+    for args in cases + limits:
         result = run("sockopts", *args)
         expect.exits(result, 1, hint="Check the options before anything else: print "
                                      "usage and exit 1.")

@@ -651,6 +651,12 @@ int wsa_getsockopt(SOCKET s, int level, int optname, char *optval, int *optlen)
     }
     if (is_boolean_option(level, optname))
         return get_boolean(s, level, optname, optval, optlen);
+    if (level == SOL_SOCKET && optname == SO_LINGER && *optlen < (int)sizeof(struct linger)) {
+        /* Windows refuses a buffer too small for the whole struct; POSIX would copy
+           a part of it and succeed. */
+        last_error = WSAEFAULT;
+        return SOCKET_ERROR;
+    }
     socklen_t len = (socklen_t)*optlen;
     int rc = wsa_result(getsockopt((int)s, level, optname, optval, &len));
     if (rc == 0)

@@ -96,6 +96,7 @@ START_TEST(test_transfer_summary_line_too_long)
     char buf[26];
 
     ck_assert_int_eq(format_summary(0, FNV1A32_INIT, buf, 26), 25);   /* just fits */
+    ck_assert_str_eq(buf, "bytes=0 fnv1a32=811c9dc5\n");              /* and is whole */
     ck_assert_int_eq(format_summary(0, FNV1A32_INIT, buf, 25), -1);
     ck_assert_int_eq(format_summary(10, FNV1A32_INIT, buf, 26), -1);
 }
@@ -127,12 +128,23 @@ START_TEST(test_transfer_nodelay)
 }
 END_TEST
 
+/* Zeroes the stack below the caller's frame, so that a function it calls next finds 0
+   in a variable it forgot to set, whatever ran there before. */
+static void clear_stack(void)
+{
+    volatile char junk[4096];
+
+    for (size_t i = 0; i < sizeof junk; i++)
+        junk[i] = 0;
+}
+
 START_TEST(test_transfer_abortive_close)
 {
     struct linger lg;
     int len = (int)sizeof lg;
 
     memset(&lg, 0x55, sizeof lg);
+    clear_stack();      /* both fields must be set: l_onoff left to chance reads 0 */
     ck_assert_int_eq(set_abortive_close(client), 0);
     ck_assert_int_eq(getsockopt(client, SOL_SOCKET, SO_LINGER, (char *)&lg, &len), 0);
     ck_assert_msg(lg.l_onoff != 0 && lg.l_linger == 0, "SO_LINGER reads back as {%d, %d}, "
@@ -169,6 +181,15 @@ START_TEST(test_transfer_read_int_option_error)
 }
 END_TEST
 
+START_TEST(test_transfer_options_errors)
+{
+    /* Each returns setsockopt's own error: no socket is no option. */
+    ck_assert_int_eq(set_receive_timeout(INVALID_SOCKET, 100), WSAENOTSOCK);
+    ck_assert_int_eq(set_nodelay(INVALID_SOCKET), WSAENOTSOCK);
+    ck_assert_int_eq(set_abortive_close(INVALID_SOCKET), WSAENOTSOCK);
+}
+END_TEST
+
 START_TEST(test_transfer_send_all_and_summarise)
 {
     static char data[32768];
@@ -197,6 +218,20 @@ START_TEST(test_transfer_summarise_nothing)
     ck_assert_int_eq(summarise(server, &bytes, &hash), 0);
     ck_assert_uint_eq(bytes, 0);
     ck_assert_uint_eq(hash, FNV1A32_INIT);
+}
+END_TEST
+
+START_TEST(test_transfer_summarise_one_byte)
+{
+    unsigned long long bytes = 0;
+    uint32_t hash = 0;
+
+    /* One byte is a piece too: recv returns 1, then 0. */
+    ck_assert_int_eq(send_all(client, "x", 1), 0);
+    ck_assert_int_eq(shutdown(client, SD_SEND), 0);
+    ck_assert_int_eq(summarise(server, &bytes, &hash), 0);
+    ck_assert_msg(bytes == 1, "summarise counted %llu bytes of a 1-byte stream", bytes);
+    ck_assert_uint_eq(hash, hash_of("x"));
 }
 END_TEST
 
@@ -237,12 +272,14 @@ static Suite *transfer_suite(void)
     tcase_add_test(tc, test_transfer_abortive_close);
     tcase_add_test(tc, test_transfer_read_int_option);
     tcase_add_test(tc, test_transfer_read_int_option_error);
+    tcase_add_test(tc, test_transfer_options_errors);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("Stream");
     tcase_add_checked_fixture(tc, open_pair, close_pair);
     tcase_add_test(tc, test_transfer_send_all_and_summarise);
     tcase_add_test(tc, test_transfer_summarise_nothing);
+    tcase_add_test(tc, test_transfer_summarise_one_byte);
     tcase_add_test(tc, test_transfer_errors);
     suite_add_tcase(s, tc);
     return s;
