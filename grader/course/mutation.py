@@ -112,6 +112,11 @@ class Lab:
         # Its programs, unit tests and model's driver (tests/models/), as make targets.
         self.programs = re.findall(r"call lab_(?:program|units|model),[^,]+,(\w+),", fragment)
         self.unit_sources = re.findall(r"\btests/(?:unit|models)/\w+\.c\b", fragment)
+        # What its programs link from earlier labs (lab 03's listener): the reference's
+        # files, as every tree the mutants are built in holds them.
+        self.linked = sorted({ROOT / "solutions" / f"{e}{ext}" for e in re.findall(
+            r"call lab_program,[^,]+,\w+,[^,]+,([\w/. -]+)\)", fragment)
+            for e in e.split() for ext in (".c", ".h")})
         self.test_files = sorted((ROOT / "grader").glob(f"test_lab{self.number}_*.py")) + \
             sorted((ROOT / "grader" / "hidden").glob(f"test_lab{self.number}_*.py"))
         self.work = Path(work).resolve() if work else WORK / f"lab{self.number}"
@@ -125,7 +130,7 @@ class Lab:
     def digest(self):
         """What the coverage of the reference depends on: the reference, the tests,
         the grader, the layer and this tool. A change to any makes it again."""
-        paths = [*self.sources, *self.reference.glob("*.h"), *self.test_files,
+        paths = [*self.sources, *self.reference.glob("*.h"), *self.linked, *self.test_files,
                  *map(ROOT.joinpath, self.unit_sources), ROOT / "tests" / "unit" / "unit.c",
                  *sorted((ROOT / "tests" / "models").glob("model.[ch]")),
                  ROOT / "grader" / "conftest.py", *sorted((ROOT / "grader" / "gradelib").rglob("*.py")),
@@ -345,7 +350,7 @@ def make_mutants(cindex, lab):
 
 def parse_mutants(cindex, lab):
     mutants = []
-    include = [ROOT / "labs" / "common", lab.reference]
+    include = [ROOT / "labs" / "common", lab.reference, *{p.parent for p in lab.linked}]
     for path in lab.sources:
         source = Source(cindex, path, include)
         found = Finder(cindex, source).run()
@@ -983,6 +988,11 @@ class Worker:
                 shutil.copytree(template.dir, self.dir, symlinks=True)
             else:
                 tree.mkdir(parents=True)
+        for path in self.lab.linked:        # lab 03's listener, as the reference has it
+            copy = self.src / path.parent.name / path.name
+            if not copy.exists() or copy.read_bytes() != path.read_bytes():
+                copy.parent.mkdir(exist_ok=True)
+                shutil.copy(path, copy)
         self.written = {p.name: p.read_bytes() for p in tree.iterdir() if p.is_file()}
         self.write(None)
         made = self.build(self.out)
