@@ -179,6 +179,25 @@ def still_running(proc, after):
                           expected="still running, serving the other clients")
 
 
+# An error line, as kit_error writes it, and anything that names a WSA code.
+_ERROR_LINE = re.compile(r"chat_server: \w+: WSA[A-Z0-9]+ \(\d+\): .+")
+_NAMES_A_CODE = re.compile(r"\bWSA\w* \(-?\d+\)")
+
+
+def errors_well_formed(proc):
+    """Checks that every error line the running server has written on stderr so far is
+    the kit's: chat_server: CALL: WSANAME (CODE): TEXT, with a code the call gave."""
+    text = bytes(proc.err.data).replace(b"\r\n", b"\n").decode("utf-8", "replace")
+    for line in text.split("\n")[:-1]:          # whole lines only
+        if _NAMES_A_CODE.search(line) and not _ERROR_LINE.fullmatch(line):
+            raise failure(proc, "an error line on stderr is not the kit's",
+                          "chat_server: CALL: WSANAME (CODE): TEXT, e.g. chat_server: "
+                          "recv: WSAECONNRESET (10054): ...", line,
+                          "Report a failed call right after it fails: kit_error(PROG, "
+                          "\"recv\", WSAGetLastError()), PROG first, then the call, then "
+                          "the code it failed with.")
+
+
 def only_the_listener(proc, keep=0):
     servers.only_the_listener(proc, "When read_client returns 0 or fails, closesocket the "
                               "client's socket and take it out of the list: a server that "
@@ -490,6 +509,7 @@ def test_vanished_mid_line(server, rng):
                   "dropped with what it had not finished: never relay a partial line, "
                   "not even when recv returns 0.")
     only_the_listener(proc, keep=2)
+    errors_well_formed(proc)
 
 
 @pytest.mark.points(2)
@@ -537,6 +557,7 @@ def test_resets_leave_no_sockets(server, rng):
         raise failure(proc, "after clients reset, a line was not relayed",
                       repr(relayed(last, text)), "nothing", RELAY_HINT)
     only_the_listener(proc, keep=2)
+    errors_well_formed(proc)
 
 
 @pytest.mark.points(3)
@@ -729,7 +750,7 @@ def test_challenge_who(server, rng):
         w.sock.sendall(b"/who\n" * WHO_FLOOD)
     except OSError:
         pass            # the server has dropped it, its requests unread: a reset
-    got, how = peers.recv_until_close(w.sock, LINE_TIMEOUT)
+    got, how = peers.recv_until_close(w.sock, EXIT_TIMEOUT)
     w.close()
     if how not in ("eof", "reset"):
         raise failure(proc, "a client that sent /who again and again and read nothing was "
