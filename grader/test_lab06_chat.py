@@ -46,9 +46,12 @@ def test_unit_lines(unit):
 
 @pytest.mark.points(2)
 def test_unit_output(unit):
-    """queue_output appends all or nothing, within CHAT_OUT_MAX (unit tests)"""
+    """queue_output appends all or nothing, within CHAT_OUT_MAX, and client_name names a client (unit tests)"""
     unit(UNITS, "Output", "Refuse (-1, c->out unchanged) when len is more than "
          "CHAT_OUT_MAX - c->out_len; else append and add len to c->out_len.")
+    unit(UNITS, "Names", "client_name is given: keep it as the starter has it "
+         "(\"%s:%u\" or \"[%s]:%u\" into size bytes; -1 when that does not fit, "
+         "'\\0' included, or the family is neither AF_INET nor AF_INET6).")
 
 
 @pytest.mark.points(3)
@@ -176,6 +179,25 @@ def still_running(proc, after):
                           expected="still running, serving the other clients")
 
 
+# An error line, as kit_error writes it, and anything that names a WSA code.
+_ERROR_LINE = re.compile(r"chat_server: \w+: WSA[A-Z0-9]+ \(\d+\): .+")
+_NAMES_A_CODE = re.compile(r"\bWSA\w* \(-?\d+\)")
+
+
+def errors_well_formed(proc):
+    """Checks that every error line the running server has written on stderr so far is
+    the kit's: chat_server: CALL: WSANAME (CODE): TEXT, with a code the call gave."""
+    text = bytes(proc.err.data).replace(b"\r\n", b"\n").decode("utf-8", "replace")
+    for line in text.split("\n")[:-1]:          # whole lines only
+        if _NAMES_A_CODE.search(line) and not _ERROR_LINE.fullmatch(line):
+            raise failure(proc, "an error line on stderr is not the kit's",
+                          "chat_server: CALL: WSANAME (CODE): TEXT, e.g. chat_server: "
+                          "recv: WSAECONNRESET (10054): ...", line,
+                          "Report a failed call right after it fails: kit_error(PROG, "
+                          "\"recv\", WSAGetLastError()), PROG first, then the call, then "
+                          "the code it failed with.")
+
+
 def only_the_listener(proc, keep=0):
     servers.only_the_listener(proc, "When read_client returns 0 or fails, closesocket the "
                               "client's socket and take it out of the list: a server that "
@@ -265,11 +287,13 @@ def test_lines_in_one_segment(server, rng):
     proc = server()
     a, b = join(proc), join(proc)
     texts = [words(rng, rng.randint(1, 40)) for _ in range(rng.randint(20, 40))]
+    texts.insert(rng.randrange(len(texts)), b"")      # "\n" alone is a line too
     a.sock.sendall(b"".join(t + b"\n" for t in texts))
     for i, text in enumerate(texts):
         b.expect_line(relayed(a, text), f"line {i + 1} of {len(texts)} sent in one "
                       "segment was not relayed", "One recv may hold several lines: call "
-                      "take_line until it returns 0, relaying each.")
+                      "take_line until it returns 0, relaying each (an empty line, \"\\n\" "
+                      "alone, too).")
 
 
 @pytest.mark.points(4)
@@ -353,6 +377,13 @@ def test_room_full(server, rng):
     expect.exits(result, 0, hint="A refused client came and went: count it in joined and "
                                  "left, so that --max-clients ends the server once the "
                                  "others have gone too.")
+    if not re.search(r"full|refused", result.errors.replace("output is full", "")):
+        raise expect.Failure(f"client {ROOM + 1}, refused, was not said on stderr",
+                             expected="chat_server: the room is full: a client refused",
+                             got=result.errors.strip()[-300:] or "(nothing on stderr)",
+                             result=result, hint="Say it on stderr when a client is refused: "
+                             "fprintf(stderr, \"%s: the room is full: a client refused\\n\", "
+                             "PROG).")
     if len(result.lines) != 1:
         raise expect.Failure("the server wrote more than its listening line on stdout",
                              expected=f"listening on {proc.host}:{proc.port}",
@@ -369,6 +400,8 @@ def test_room_full(server, rng):
 # record shows the slow one closed; BATCH is what one round of lines holds.
 SLOW_LIMIT = 1 << 20
 BATCH = 16 << 10
+# How long a line on stderr may lag behind the close the client has seen.
+SAID_TIMEOUT = 5
 
 
 def closed_by_server(proc, client):
@@ -397,14 +430,9 @@ def chat_batch(a, b, rng):
 def test_slow_reader(server, rng):
     """a client that never reads does not stop the others; once its output is full it is disconnected"""
     proc = server()
-    slow_sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     # A small window, so that the server's output for it piles up soon.
-    slow_sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    slow_sock.settimeout(LINE_TIMEOUT)
-    slow_sock.connect((proc.host, proc.port))
-    slow = Chatter(proc, slow_sock)
-    slow.expect_line(f"* you are {slow.name}\n".encode(), "a new client was not greeted",
-                     "queue_output \"* you are NAME\\n\" on accept.")
+    slow = slow_client(proc)
+    slow_sock = slow.sock
     a, b = join(proc), join(proc)
     sent = rounds = 0
     while sent < SLOW_LIMIT and not (rounds % 8 == 0 and closed_by_server(proc, slow)):
@@ -424,6 +452,12 @@ def test_slow_reader(server, rng):
                       "a send buffer of CHAT_SNDBUF bytes (SO_SNDBUF): the system "
                       "would grow it to megabytes for a client that reads nothing.")
     still_running(proc, "a slow client was disconnected")
+    if proc.wait_line(rf".*{re.escape(slow.name)}.*", SAID_TIMEOUT, stderr=True) is None:
+        raise failure(proc, "the slow client's disconnection was not said on stderr",
+                      f"chat_server: {slow.name}: too slow (its output is full), "
+                      "disconnected", "no line on stderr naming it",
+                      "drop_client(room, c, \"too slow (its output is full)\") prints it: "
+                      "keep drop_client as the starter gives it, and give it the reason.")
     text = words(rng)
     b.sock.sendall(text + b"\n")
     a.expect_line(relayed(b, text), "after a slow client was disconnected the others "
@@ -475,20 +509,22 @@ def test_vanished_mid_line(server, rng):
                   "dropped with what it had not finished: never relay a partial line, "
                   "not even when recv returns 0.")
     only_the_listener(proc, keep=2)
+    errors_well_formed(proc)
 
 
 @pytest.mark.points(2)
 def test_line_too_long(server, rng):
-    """a client that sends a line longer than CHAT_LINE_MAX is disconnected; the others go on"""
+    """a client that sends CHAT_LINE_MAX bytes without a newline is disconnected; the others go on"""
     proc = server()
     a, b = join(proc), join(proc)
-    a.sock.sendall(words(rng, LINE_MAX * 2))
+    a.sock.sendall(words(rng, LINE_MAX))       # then nothing: no more to read
     got, how = peers.recv_until_close(a.sock, LINE_TIMEOUT)
     if how not in ("eof", "reset"):
-        raise failure(proc, "a client that sent a line too long was not disconnected",
-                      "the server closes its connection", f"{len(got)} bytes, then {how}",
+        raise failure(proc, f"a client that sent {LINE_MAX} bytes without '\\n' was not "
+                      "disconnected", "the server closes its connection",
+                      f"{len(got)} bytes, then {how}",
                       "take_line returns -1 when c->in is full without '\\n': drop that "
-                      "client.")
+                      "client then, in the same round (it may send nothing more).")
     a.close()
     text = words(rng)
     c = join(proc)
@@ -521,6 +557,7 @@ def test_resets_leave_no_sockets(server, rng):
         raise failure(proc, "after clients reset, a line was not relayed",
                       repr(relayed(last, text)), "nothing", RELAY_HINT)
     only_the_listener(proc, keep=2)
+    errors_well_formed(proc)
 
 
 @pytest.mark.points(3)
@@ -530,6 +567,9 @@ def test_max_clients(server, rng):
     """with --max-clients N the server exits 0 once N clients have come and gone"""
     proc = server("--max-clients", "2")
     a, b = join(proc), join(proc)
+    # One more comes before a line: a server still accepting would greet it before b
+    # gets the line.
+    late = peers.connect(proc.host, proc.port, LINE_TIMEOUT)
     text = words(rng)
     a.sock.sendall(text + b"\n")
     b.expect_line(relayed(a, text), "a line was not relayed", RELAY_HINT)
@@ -538,6 +578,36 @@ def test_max_clients(server, rng):
     result = proc.wait(EXIT_TIMEOUT)
     expect.exits(result, 0, hint="Count the clients that have gone; once --max-clients "
                                  "have, close every socket, WSACleanup and return 0.")
+    not_accepted(late, result, 2, "Keep the listener out of the read set once "
+                 "room->joined reaches max (build_sets: only while max == 0 || "
+                 "room->joined < max), and count every client accept gave in joined.")
+    asked_for_winsock(result)
+
+
+def not_accepted(late, result, n, hint):
+    """Checks that LATE, a client that connected after N had joined, got nothing from a
+    server that has ended: it waited in the backlog, never accepted."""
+    got, how = peers.recv_until_close(late, LINE_TIMEOUT)
+    late.close()
+    if got:
+        raise expect.Failure(f"with --max-clients {n}, a client that came after {n} "
+                             "others was accepted", expected="nothing sent to it: the "
+                             f"server stops accepting after {n} clients",
+                             got=f"{got[:80]!r}, then {how}", result=result, hint=hint)
+
+
+def asked_for_winsock(result):
+    """Checks from the record of a server that has ended that it asked WSAStartup for
+    Winsock 2.2, as main does (lab 01: every program of the kit asks for 2.2)."""
+    record = result.calls
+    asked = record.named("WSAStartup") if record is not None and record.exists else []
+    other = next((c for c in asked if c.args[:1] != ["2.2"]), None)
+    if other is not None:
+        raise expect.Failure("chat_server asked WSAStartup for another version than 2.2",
+                             expected="WSAStartup(2.2) = 0", got=other.text, result=result,
+                             hint="main starts Winsock as the starter gives it: "
+                                  "WSAStartup(MAKEWORD(2, 2), &data), the version every "
+                                  "program of the kit asks for. Keep main as it is.")
 
 
 @pytest.mark.points(2)
@@ -549,6 +619,7 @@ def test_accept_reset(server, rng):
     servers.sacrifice(proc, LINE_TIMEOUT)
     still_running(proc, "an accept that failed")
     a, b = join(proc), join(proc)
+    late = peers.connect(proc.host, proc.port, LINE_TIMEOUT)      # the fourth
     text = words(rng)
     a.sock.sendall(text + b"\n")
     b.expect_line(relayed(a, text), "after a failed accept the server did not relay",
@@ -560,6 +631,9 @@ def test_accept_reset(server, rng):
     expect.exits(result, 0, hint="A failed accept counts as a client that came and went "
                                  "(joined and left): with --max-clients 3, a failed accept "
                                  "and two clients that leave end the server.")
+    not_accepted(late, result, 3, "A failed accept counts as a client that joined "
+                 "(room->joined++) and left: with --max-clients 3, the failed one and two "
+                 "others are all the server accepts.")
     servers.accept_reported(result, "chat_server", "When accept fails (other than "
                             "WSAEWOULDBLOCK), kit_error(PROG, \"accept\", "
                             "WSAGetLastError()).")
@@ -585,6 +659,18 @@ def test_nonblocking_sockets(server, rng):
                           "or send", "\n".join(c.text for c in s.calls[:6]),
                           "set_nonblocking each socket accept returns, before it is "
                           "read: one blocked recv stops every client.")
+    for s in record.sockets.values():
+        if not any(c.name == "listen" and not c.failed for c in s.calls):
+            continue
+        fionbio = next((c for c in s.calls if c.name == "ioctlsocket" and not c.failed
+                        and c.args[1:3] == ["FIONBIO", "1"]), None)
+        first_accept = next((c for c in s.calls if c.name == "accept"), None)
+        if fionbio is None or (first_accept and first_accept.number < fionbio.number):
+            raise failure(proc, f"the listener {s.name} was not made non-blocking first",
+                          f"ioctlsocket({s.name}, FIONBIO, 1) = 0 before its first accept",
+                          "\n".join(c.text for c in s.calls[:6]),
+                          "main makes the listener non-blocking (set_nonblocking) as the "
+                          "starter gives it: keep main as it is.")
     if not any(c.name == "select" for c in record.calls):
         raise failure(proc, "the server never called select", "select(...) in its record",
                       record.sequence(), "Wait in select for the sockets that are ready.")
@@ -643,7 +729,7 @@ def test_idle_server_waits(server, rng):
 @pytest.mark.points(2)
 def test_challenge_who(server, rng):
     """challenge: /who answers its sender alone with every client's name, in the order they came"""
-    proc = server()
+    proc = server("--max-clients", 4)
     a, b, c = join(proc), join(proc), join(proc)
     b.sock.sendall(b"/who\n")
     b.expect_line(f"* here: {a.name} {b.name} {c.name}\n".encode(), "/who was not "
@@ -657,6 +743,55 @@ def test_challenge_who(server, rng):
         to.expect_line(relayed(c, text), "after a /who the next line another client got "
                        "was not the next client's line", "A /who is a command to the "
                        "server: answer it, and do not relay it to the others.")
+    # The fourth client asks /who again and again and reads nothing: its answers fill
+    # its output as lines do, and it is disconnected, once.
+    w = slow_client(proc)
+    try:
+        w.sock.sendall(b"/who\n" * WHO_FLOOD)
+    except OSError:
+        pass            # the server has dropped it, its requests unread: a reset
+    got, how = peers.recv_until_close(w.sock, EXIT_TIMEOUT)
+    w.close()
+    if how not in ("eof", "reset"):
+        raise failure(proc, "a client that sent /who again and again and read nothing was "
+                      "not disconnected", "its connection closed by the server once its "
+                      f"output passed {OUT_MAX} bytes", f"{len(got)} bytes, then {how}",
+                      "When queue_output refuses the /who answer, the client is too slow: "
+                      "drop_client it, as for a line.")
+    a.close()
+    b.close()
+    c.sock.sendall(b"/who\n")
+    got = c.line()
+    if got is None or not got.startswith(b"* here:") or c.name.encode() not in got:
+        raise failure(proc, "after one client was dropped and two left, the last one's "
+                      "/who was not answered", f"* here: ... {c.name}\n (--max-clients 4: "
+                      "three of the four have gone)", "nothing" + (
+                          f" (the server closed: {c.closed})" if c.closed else "")
+                      if got is None else repr(got),
+                      "A client is dropped once: drop_client returns at once for a client "
+                      "already gone, and the rest of its lines in that read are not "
+                      "answered again or counted again in room->left.")
+    c.close()
+    expect.exits(proc.wait(EXIT_TIMEOUT), 0, hint="With --max-clients 4, the server exits "
+                 "once the four have gone.")
+
+
+# /who requests the flood of test_challenge_who sends: their answers (about 70 bytes
+# each with four clients) are several times what the slow client's output, the
+# server's send buffer and its own receive buffer hold.
+WHO_FLOOD = 20000
+
+
+def slow_client(proc):
+    """A client with a small receive window, greeted, that will read nothing more."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.settimeout(LINE_TIMEOUT)
+    sock.connect((proc.host, proc.port))
+    slow = Chatter(proc, sock)
+    slow.expect_line(f"* you are {slow.name}\n".encode(), "a new client was not greeted",
+                     "queue_output \"* you are NAME\\n\" on accept.")
+    return slow
 
 
 # --- models of the README, and the smallest case that differs (gradelib.models) ------

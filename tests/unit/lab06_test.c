@@ -72,6 +72,64 @@ static void given_input(const char *text, int len)
     c->in_len += len;
 }
 
+/* --- Names: client_name (given) ------------------------------------------------------ */
+
+static void winsock_only(void)
+{
+    unit_start_winsock();
+}
+
+static void no_winsock(void)
+{
+    unit_stop_winsock();
+}
+
+START_TEST(test_chat_name_ipv4)
+{
+    struct sockaddr_in a;
+    char name[CHAT_NAME_MAX];
+
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_port = htons(50312);
+    ck_assert_int_eq(inet_pton(AF_INET, "127.0.0.1", &a.sin_addr), 1);
+    ck_assert_int_eq(client_name((struct sockaddr *)&a, name, sizeof name), 0);
+    ck_assert_str_eq(name, "127.0.0.1:50312");
+    /* Room for the name and its '\0' exactly, then one byte less. */
+    ck_assert_int_eq(client_name((struct sockaddr *)&a, name, 16), 0);
+    ck_assert_str_eq(name, "127.0.0.1:50312");
+    ck_assert_int_eq(client_name((struct sockaddr *)&a, name, 15), -1);
+}
+END_TEST
+
+START_TEST(test_chat_name_ipv6)
+{
+    struct sockaddr_in6 a;
+    char name[CHAT_NAME_MAX];
+
+    memset(&a, 0, sizeof a);
+    a.sin6_family = AF_INET6;
+    a.sin6_port = htons(50312);
+    ck_assert_int_eq(inet_pton(AF_INET6, "::1", &a.sin6_addr), 1);
+    ck_assert_int_eq(client_name((struct sockaddr *)&a, name, sizeof name), 0);
+    ck_assert_str_eq(name, "[::1]:50312");
+    ck_assert_int_eq(client_name((struct sockaddr *)&a, name, 12), 0);
+    ck_assert_str_eq(name, "[::1]:50312");
+    ck_assert_int_eq(client_name((struct sockaddr *)&a, name, 11), -1);
+}
+END_TEST
+
+START_TEST(test_chat_name_other_family)
+{
+    struct sockaddr_storage a;
+    char name[CHAT_NAME_MAX];
+
+    memset(&a, 0, sizeof a);
+    a.ss_family = AF_UNSPEC;
+    ck_assert_int_eq(client_name((struct sockaddr *)&a, name, sizeof name), -1);
+}
+END_TEST
+
 /* --- Lines: take_line ------------------------------------------------------------- */
 
 START_TEST(test_chat_one_line)
@@ -199,6 +257,16 @@ START_TEST(test_chat_read_would_block)
 }
 END_TEST
 
+START_TEST(test_chat_nonblocking_result)
+{
+    /* 0 on success, whatever an earlier call left for WSAGetLastError; ioctlsocket's
+       error code on a failure. */
+    WSASetLastError(WSAEWOULDBLOCK);
+    ck_assert_int_eq(set_nonblocking(server), 0);
+    ck_assert_int_ne(set_nonblocking(INVALID_SOCKET), 0);
+}
+END_TEST
+
 START_TEST(test_chat_read_appends)
 {
     ck_assert_int_eq(set_nonblocking(server), 0);
@@ -303,6 +371,81 @@ START_TEST(test_chat_flush_keeps_rest)
 }
 END_TEST
 
+/* The byte at offset i of what test_chat_flush_partial queues. */
+static char stream_byte(long i)
+{
+    return (char)((i * 131 + (i >> 9)) & 0xFF);
+}
+
+/* The index of the first of the len bytes at p that differs from the stream's bytes
+   from offset from on, or len. (A ck_assert per byte would be slow: each one marks a
+   point for Check.) */
+static int first_wrong(const char *p, int len, long from)
+{
+    int i = 0;
+
+    while (i < len && p[i] == stream_byte(from + i))
+        i++;
+    return i;
+}
+
+/* Checks that c->out holds the last c->out_len bytes of the stream's first QUEUED. */
+static void check_rest(long queued)
+{
+    int at = first_wrong(c->out, c->out_len, queued - c->out_len);
+
+    ck_assert_msg(at == c->out_len, "after flush_output, byte %d of the %d bytes left in "
+                  "c->out is not the unsent rest of what was queued, in order", at,
+                  c->out_len);
+}
+
+/* Reads what has come on the client's end (at most max bytes) and checks it is the
+   stream from offset taken on. Returns the count read. */
+static int take_some(long taken, int max)
+{
+    static char got[65536];
+    int n;
+
+    wait_ready(client, 0);
+    n = recv(client, got, max < (int)sizeof got ? max : (int)sizeof got, 0);
+    ck_assert_msg(n > 0, "recv returned %d after %ld bytes", n, taken);
+    ck_assert_msg(first_wrong(got, n, taken) == n, "byte %ld the peer received is not "
+                  "the one queued there", taken + first_wrong(got, n, taken));
+    return n;
+}
+
+/* The socket takes a part of what is queued: each flush_output sends what it takes and
+   leaves the rest at the start of c->out, in order; what was sent arrives, in order. */
+START_TEST(test_chat_flush_partial)
+{
+    enum { PIECE = 40000, LIMIT = 8 << 20 };
+    static char piece[PIECE];
+    long queued = 0, taken = 0;
+    int partial = 0, small = 16384;
+
+    /* A small send buffer, so that the socket is soon full. */
+    ck_assert_int_eq(setsockopt(server, SOL_SOCKET, SO_SNDBUF, (const char *)&small,
+                                (int)sizeof small), 0);
+    ck_assert_int_eq(set_nonblocking(server), 0);
+    while (!partial && taken < LIMIT) {
+        int room = CHAT_OUT_MAX - c->out_len, len = room < PIECE ? room : PIECE, before;
+
+        for (int i = 0; i < len; i++)
+            piece[i] = stream_byte(queued + i);
+        ck_assert_int_eq(queue_output(c, piece, len), 0);
+        queued += len;
+        before = c->out_len;
+        ck_assert_int_eq(flush_output(c), 0);
+        check_rest(queued);
+        partial = c->out_len > 0 && c->out_len < before;
+        if (c->out_len == before)           /* the socket took nothing: the peer reads */
+            taken += take_some(taken, (int)(queued - c->out_len - taken));
+    }
+    while (taken < queued - c->out_len)     /* what was sent arrives, in order */
+        taken += take_some(taken, (int)(queued - c->out_len - taken));
+}
+END_TEST
+
 START_TEST(test_chat_flush_reset)
 {
     struct linger hard = { 1, 0 };
@@ -328,6 +471,13 @@ static Suite *lab06_suite(void)
     Suite *s = suite_create("lab06");
     TCase *tc;
 
+    tc = tcase_create("Names");
+    tcase_add_checked_fixture(tc, winsock_only, no_winsock);
+    tcase_add_test(tc, test_chat_name_ipv4);
+    tcase_add_test(tc, test_chat_name_ipv6);
+    tcase_add_test(tc, test_chat_name_other_family);
+    suite_add_tcase(s, tc);
+
     tc = tcase_create("Lines");
     tcase_add_checked_fixture(tc, no_sockets, free_client);
     tcase_add_test(tc, test_chat_one_line);
@@ -347,6 +497,7 @@ static Suite *lab06_suite(void)
     tc = tcase_create("Nonblocking");
     tcase_add_checked_fixture(tc, open_pair, close_all);
     tcase_add_test(tc, test_chat_read_would_block);
+    tcase_add_test(tc, test_chat_nonblocking_result);
     tcase_add_test(tc, test_chat_read_appends);
     tcase_add_test(tc, test_chat_read_only_free_part);
     tcase_add_test(tc, test_chat_read_closed);
@@ -356,6 +507,7 @@ static Suite *lab06_suite(void)
     tcase_add_checked_fixture(tc, open_pair, close_all);
     tcase_add_test(tc, test_chat_flush_sends_all);
     tcase_add_test(tc, test_chat_flush_keeps_rest);
+    tcase_add_test(tc, test_chat_flush_partial);
     tcase_add_test(tc, test_chat_flush_reset);
     suite_add_tcase(s, tc);
     return s;
