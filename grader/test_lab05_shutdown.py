@@ -23,20 +23,6 @@ PEER_WAIT = 20.0
 ENDED_CLIENT_WAIT = 5.0
 
 
-def asked_for_winsock(result, program):
-    """Checks from the record of a program that has ended that it asked WSAStartup for
-    Winsock 2.2, as main does (lab 01: every program of the kit asks for 2.2)."""
-    record = result.calls
-    asked = record.named("WSAStartup") if record is not None and record.exists else []
-    other = next((c for c in asked if c.args[:1] != ["2.2"]), None)
-    if other is not None:
-        raise expect.Failure(f"{program} asked WSAStartup for another version than 2.2",
-                             expected="WSAStartup(2.2) = 0", got=other.text, result=result,
-                             hint="main starts Winsock as the starter gives it: "
-                                  "WSAStartup(MAKEWORD(2, 2), &data), the version every "
-                                  "program of the kit asks for. Keep main as it is.")
-
-
 def no_call_on_a_closed_socket(result, program, hint):
     """Checks from the record of a program (a Result, or a server still running) that
     no call was made on a socket that is not one (a socket closed already, or
@@ -215,7 +201,7 @@ def test_upload_replies_after_eof(run, rng):
                      "Send stdin, shutdown(SD_SEND), print the reply until recv returns 0, "
                      "exit 0.")
     only_options_asked(result)
-    asked_for_winsock(result, "upload")
+    expect.asked_for_winsock(result)
 
 
 @pytest.mark.points(3)
@@ -481,7 +467,7 @@ def test_upload_server_resets(run, rng):
     expect.exits(result, 2, hint="When send fails (here the server reset the "
                                  "connection), report it with kit_error(PROG, \"send\", "
                                  "code) and exit 2.")
-    lines = re.findall(r"^upload: \S+: \S+ \(-?\d+\): .*$", result.errors, re.M)
+    lines = expect.error_lines(result)
     if len(lines) != 1 or not re.match(r"upload: send: WSA\w+ \(\d+\): .+$", lines[0]):
         raise expect.Failure("upload did not report the send that failed, once" if lines
                              else "upload did not report the send that failed",
@@ -629,14 +615,14 @@ def test_summary_stdout_one_line(server, rng):
                      hint="stdout carries exactly one line, the announcement: the summary "
                           "goes to the client, anything else (an error) to stderr.")
     # A client served in order is no failure: nothing to report for it.
-    errors = re.findall(r"^summary_server: \S+: \S+ \(-?\d+\): .*$", result.errors, re.M)
+    errors = expect.error_lines(result)
     if errors:
         raise expect.Failure("summary_server reported an error for a client served in order",
                              expected="no error line on stderr", got="\n".join(errors),
                              result=result,
                              hint="Report a call only when it failed: send_all returns 0 "
                                   "when all is sent, shutdown SOCKET_ERROR when it fails.")
-    asked_for_winsock(result, "summary_server")
+    expect.asked_for_winsock(result)
 
 
 FAILED_CLIENT = r"summary_server: (\S+): (WSA\w+) \((\d+)\): .+"
@@ -903,7 +889,7 @@ def test_sockopts_defaults(run):
                    "The defaults: SO_RCVBUF and SO_SNDBUF 32768, SO_KEEPALIVE, "
                    "SO_REUSEADDR and TCP_NODELAY on, SO_RCVTIMEO 2500 ms, SO_LINGER {1, 5}.",
                    set_values(32768, 32768, 2500, 5))
-    asked_for_winsock(result, "sockopts")
+    expect.asked_for_winsock(result)
 
 
 @pytest.mark.points(1)
