@@ -12,6 +12,15 @@ from gradelib import expect, platform
 
 UNITS = "lab01_units"
 
+# The calls the README expects of resolve and wsainfo, drawn beside a failed test's on the
+# report page (gradelib.page.expected); a test whose path differs says its own.
+RESOLVE = ("WSAStartup: version 2.2", "getaddrinfo: HOST and PORT, any family",
+           "freeaddrinfo: after printing each distinct address once", "WSACleanup")
+pytestmark = pytest.mark.expected(
+    "resolve", *RESOLVE, "exit: 0, one line per address on stdout")
+WSAINFO = ("WSAStartup: the version asked for (2.2 without one)",
+           "WSACleanup: once, after the WSADATA lines")
+
 
 # --- wsabasics.c, through its unit tests (tests/unit/lab01_test.c) ------------------
 
@@ -74,6 +83,8 @@ def wsainfo_lines(requested, version):
             "description: WinSock 2.0", "status: Running", "cleanup: ok"]
 
 
+@pytest.mark.expected("wsainfo", "WSAStartup: version 2.2, after requested: is flushed",
+                      WSAINFO[1], "exit: 0, cleanup: ok the last line")
 @pytest.mark.points(2)
 @pytest.mark.memcheck
 def test_wsainfo_default(run):
@@ -85,6 +96,7 @@ def test_wsainfo_default(run):
                           "'cleanup: ok'.")
 
 
+@pytest.mark.expected("wsainfo", *WSAINFO, "exit: 0, the version Winsock granted shown")
 @pytest.mark.points(3)
 def test_wsainfo_negotiates(run, rng):
     """wsainfo MAJOR.MINOR shows the version Winsock negotiated"""
@@ -101,6 +113,8 @@ def test_wsainfo_negotiates(run, rng):
                               "in; LOBYTE is the major version, HIBYTE the minor.")
 
 
+@pytest.mark.expected("wsainfo", "WSAStartup fails: WSAVERNOTSUPPORTED, below 1.0",
+                      "exit: 2, the error line; no WSACleanup, nothing started")
 @pytest.mark.points(2)
 def test_wsainfo_refuses_old_version(run, rng):
     """wsainfo 0.N fails with WSAVERNOTSUPPORTED and exit 2"""
@@ -130,6 +144,7 @@ def test_wsainfo_refuses_old_version(run, rng):
                                   "WSAStartup.")
 
 
+@pytest.mark.expected("wsainfo", "exit: 1, the usage on stderr, before WSAStartup")
 @pytest.mark.points(1)
 def test_wsainfo_usage(run, rng):
     """wsainfo with a malformed version, or two versions, prints usage and exits 1"""
@@ -240,6 +255,8 @@ def test_resolve_raw_family(run, rng):
                           "here; then the scope line, sin6_scope_id.")
 
 
+@pytest.mark.expected("resolve", RESOLVE[0], "getaddrinfo fails: WSAHOST_NOT_FOUND",
+                      "WSACleanup", "exit: 2, the getaddrinfo error line on stderr")
 @pytest.mark.points(2)
 def test_resolve_unknown_host(run, rng):
     """resolve of an unknown host fails with WSAHOST_NOT_FOUND and exit 2"""
@@ -252,6 +269,7 @@ def test_resolve_unknown_host(run, rng):
                            "kit_error.")
 
 
+@pytest.mark.expected("resolve", "exit: 1, the usage on stderr, before WSAStartup")
 @pytest.mark.points(1)
 def test_resolve_usage(run):
     """resolve with bad arguments prints usage and exits 1"""

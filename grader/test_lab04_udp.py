@@ -20,6 +20,22 @@ UNITS = "lab04_units"
 # How long the grader waits for one echo: generous, as Wine starts slowly.
 ECHO_WAIT = 5.0
 
+# The calls the README expects of udp_server, drawn beside a failed test's on the report
+# page (gradelib.page.expected); a test whose path differs, or that runs udp_client,
+# says its own.
+BOUND = ("WSAStartup: version 2.2",
+         "getaddrinfo: --bind and --port, SOCK_DGRAM, AI_PASSIVE",
+         "socket s1: of that address's family, SOCK_DGRAM",
+         "bind s1: that address; no listen, no accept",
+         "announce s1: listening on ADDR:PORT, once bound")
+ECHO = ("recvfrom s1: one datagram, its length n and its sender",
+        "sendto s1: the same n bytes back to that sender")
+NEXT = "recvfrom s1: the next datagram, from any client, and so on"
+UNTIL_N = ("recvfrom s1: the next datagram, until N were echoed",
+           "sendto s1: its n bytes back to its sender, the Nth echo")
+STOP = ("closesocket s1: once N datagrams were echoed", "WSACleanup")
+pytestmark = pytest.mark.expected("udp_server", *BOUND, *ECHO, NEXT)
+
 
 # --- datagram.c, through its unit tests (tests/unit/lab04_test.c) -------------------
 
@@ -129,6 +145,9 @@ def test_udp_server_echoes(server, rng):
                        "included, can be in a datagram, so no string functions.")
 
 
+@pytest.mark.expected("udp_server", *BOUND,
+                      "recvfrom s1: a datagram, its IPv6 sender in a sockaddr_storage",
+                      ECHO[1], NEXT)
 @pytest.mark.points(1)
 def test_udp_server_ipv6(server, rng):
     """with --bind ::1 udp_server echoes datagrams from IPv6 senders"""
@@ -143,6 +162,11 @@ def test_udp_server_ipv6(server, rng):
                        "its size.")
 
 
+@pytest.mark.expected("udp_server", *BOUND,
+                      "recvfrom s1: the first datagram, whole: one per call",
+                      "sendto s1: exactly its n bytes back to its sender",
+                      "recvfrom s1: the second, of its own size", ECHO[1],
+                      "recvfrom s1: the third, of its own size", ECHO[1], NEXT)
 @pytest.mark.points(3)
 def test_udp_server_sizes(server, rng):
     """three datagrams sent at once come back as three, of the same sizes"""
@@ -168,6 +192,9 @@ def test_udp_server_sizes(server, rng):
                            "datagram.")
 
 
+@pytest.mark.expected("udp_server", *BOUND,
+                      "recvfrom s1: 65507 bytes, into a buffer of MAX_DATAGRAM",
+                      "sendto s1: all 65507 bytes back to that sender", NEXT)
 @pytest.mark.points(2)
 def test_udp_server_largest(server, rng):
     """the largest IPv4 datagram, 65507 bytes, comes back whole"""
@@ -180,6 +207,9 @@ def test_udp_server_largest(server, rng):
                    "stack.")
 
 
+@pytest.mark.expected("udp_server", *BOUND,
+                      "recvfrom s1: an empty datagram, n = 0: not an end-of-file",
+                      "sendto s1: 0 bytes back to that sender, an empty datagram", NEXT)
 @pytest.mark.points(1)
 def test_udp_server_empty(server):
     """an empty datagram comes back as an empty datagram"""
@@ -191,6 +221,12 @@ def test_udp_server_empty(server):
                    "an end-of-file, UDP has none), and sendto of 0 bytes sends one back.")
 
 
+@pytest.mark.expected("udp_server", *BOUND,
+                      "recvfrom s1: a datagram, and its client's address",
+                      "sendto s1: its n bytes back to that client's address",
+                      "recvfrom s1: another client's datagram, and its address",
+                      "sendto s1: its n bytes back to that client, not the first",
+                      NEXT)
 @pytest.mark.points(3)
 def test_udp_server_interleaved(server, rng):
     """several clients interleaved, each answered at its own address"""
@@ -223,6 +259,7 @@ def test_udp_server_interleaved(server, rng):
             sock.close()
 
 
+@pytest.mark.expected("udp_server", *BOUND, *ECHO, *UNTIL_N, *STOP, "exit: 0")
 @pytest.mark.points(2)
 @pytest.mark.memcheck
 def test_udp_server_max_datagrams(server, rng):
@@ -242,6 +279,13 @@ def test_udp_server_max_datagrams(server, rng):
     no_out_of_band(result, "udp_server")
 
 
+@pytest.mark.expected("udp_server", *BOUND,
+                      "recvfrom s1 fails: WSAEMSGSIZE, too long: reported, no echo",
+                      "recvfrom s1: the next datagram, the first that counts",
+                      "sendto s1: its n bytes back to its sender",
+                      "recvfrom s1: the next, the second that counts",
+                      "sendto s1: its n bytes back to its sender", *STOP,
+                      "exit: 0, the recvfrom WSAEMSGSIZE line on stderr")
 @pytest.mark.points(2)
 def test_udp_server_truncated(server, rng):
     """a datagram longer than 65507 bytes (IPv6) is skipped or echoed whole, and the server goes on"""
@@ -290,6 +334,10 @@ def free_udp_port(host=IPV4):
         return sock.getsockname()[1]
 
 
+@pytest.mark.expected("udp_server", BOUND[0],
+                      "getaddrinfo: 127.0.0.1 and --port N, SOCK_DGRAM, AI_PASSIVE",
+                      BOUND[2], "bind s1: port N, as --port said",
+                      "announce s1: listening on 127.0.0.1:N", *ECHO, NEXT)
 @pytest.mark.points(1)
 def test_udp_server_port(server, rng):
     """udp_server --port N binds port N and echoes there"""
@@ -307,6 +355,11 @@ def test_udp_server_port(server, rng):
                    "Echo each datagram from the socket bound to --port.")
 
 
+@pytest.mark.expected("udp_server", *BOUND[:3],
+                      "bind s1 fails: WSAEADDRINUSE, another socket holds the port",
+                      "closesocket s1: and the next address, if there is one",
+                      "WSACleanup",
+                      "exit: 2, the error line: bind (getaddrinfo for a bad name)")
 @pytest.mark.points(1)
 def test_udp_server_port_in_use(run):
     """a UDP port in use, or a --bind name that does not resolve: exit 2 and the error line"""
@@ -324,6 +377,8 @@ def test_udp_server_port_in_use(run):
                            "\"getaddrinfo\"; main reports both with kit_error.")
 
 
+@pytest.mark.expected("udp_server", *BOUND, *ECHO, *UNTIL_N, *STOP,
+                      "exit: 0, stdout: the 'listening on' line, nothing else")
 @pytest.mark.points(1)
 def test_udp_server_stdout_one_line(server, rng):
     """on stdout udp_server prints its 'listening on' line and nothing else"""
@@ -343,6 +398,13 @@ def test_udp_server_stdout_one_line(server, rng):
                           "at all.")
 
 
+# A client that is gone before its echo comes, then one that stays.
+VANISHED = ("recvfrom s1: a datagram from a client that then goes away",
+            "sendto s1: its echo, to a port now closed")
+SERVED_ON = ("recvfrom s1: again: the next client's datagram",
+             "sendto s1: its echo; the server goes on serving")
+
+
 def vanish_then_serve(proc, addr, rng):
     """A client that is gone before its echo comes, then a normal client; returns the
     normal client's socket after its first echo."""
@@ -355,6 +417,9 @@ def vanish_then_serve(proc, addr, rng):
     return sock
 
 
+@pytest.mark.expected("udp_server", *BOUND, *VANISHED,
+                      "recvfrom s1 fails: WSAECONNRESET, that echo found no one",
+                      *SERVED_ON)
 @pytest.mark.points(2)
 def test_udp_server_client_vanishes(server, rng):
     """a client that vanishes before its echo arrives, then a normal client"""
@@ -365,6 +430,9 @@ def test_udp_server_client_vanishes(server, rng):
                    "Keep serving after WSAECONNRESET from recvfrom.")
 
 
+@pytest.mark.expected("udp_server", *BOUND, *VANISHED,
+                      "recvfrom s1 fails: WSAECONNRESET: its error line on stderr",
+                      *SERVED_ON)
 @pytest.mark.points(1)
 def test_udp_server_reports_reset(server, request, rng):
     """the server reports WSAECONNRESET from recvfrom after a vanished client"""
@@ -384,6 +452,7 @@ def test_udp_server_reports_reset(server, request, rng):
                    "Keep serving after WSAECONNRESET from recvfrom.")
 
 
+@pytest.mark.expected("udp_server", "exit: 1, the usage on stderr, before any socket call")
 @pytest.mark.points(1)
 def test_udp_server_usage(run, rng):
     """udp_server with bad arguments prints usage and exits 1"""
@@ -397,6 +466,18 @@ def test_udp_server_usage(run, rng):
 
 
 # --- udp_client -------------------------------------------------------------------
+
+# The calls the README expects of udp_client; each of its tests says its own sequence.
+ASK = ("WSAStartup: version 2.2", "getaddrinfo: HOST and PORT, SOCK_DGRAM",
+       "socket s1: of the first address's family, SOCK_DGRAM",
+       "setsockopt s1: SO_RCVTIMEO, --timeout ms as a DWORD")
+REQUEST = "sendto s1: MESSAGE, its strlen bytes, to that address"
+REPLY = "recvfrom s1: the reply, from that address"
+TIMED_OUT = "recvfrom s1 fails: WSAETIMEDOUT, no reply in --timeout ms"
+CLOSE = ("closesocket s1", "WSACleanup")
+PRINTED = "exit: 0, the reply and a newline on stdout"
+GAVE_UP = "exit: 3, 'timeout: no reply ...' on stderr"
+
 
 def message(rng, low=8, high=60):
     """A random message that survives any command line: letters, digits, - and _.
@@ -447,6 +528,10 @@ def waits_by_default(result):
                                       "wait for ever).")
 
 
+@pytest.mark.expected("udp_client", *ASK[:3],
+                      "setsockopt s1: SO_RCVTIMEO, 1000 ms (the default --timeout)",
+                      "sendto s1: MESSAGE, its strlen bytes (0: an empty datagram)",
+                      REPLY, *CLOSE, PRINTED)
 @pytest.mark.points(2)
 @pytest.mark.memcheck
 def test_udp_client_echo(run, rng):
@@ -474,6 +559,9 @@ def test_udp_client_echo(run, rng):
                              hint="One sendto per message, of exactly its length.")
 
 
+@pytest.mark.expected("udp_client", *ASK, REQUEST,
+                      "recvfrom s1: the reply, any bytes, NUL included", *CLOSE,
+                      "exit: 0, the reply byte for byte (fwrite), then a newline")
 @pytest.mark.points(2)
 def test_udp_client_binary_reply(run, rng):
     """udp_client prints a binary reply byte for byte"""
@@ -487,6 +575,10 @@ def test_udp_client_binary_reply(run, rng):
                 "(_setmode) so that \\n is not turned into \\r\\n.")
 
 
+@pytest.mark.expected("udp_client", *ASK, REQUEST,
+                      "recvfrom s1 fails: WSAETIMEDOUT, the server dropped it",
+                      "sendto s1: the same MESSAGE again, a retry",
+                      "recvfrom s1: the reply, after one retry or more", *CLOSE, PRINTED)
 @pytest.mark.points(3)
 def test_udp_client_retries(run, rng):
     """a server that drops the first datagrams: the client sends again and succeeds"""
@@ -509,6 +601,10 @@ def test_udp_client_retries(run, rng):
                              hint="Send the same message each time.")
 
 
+@pytest.mark.expected("udp_client", *ASK, REQUEST, TIMED_OUT,
+                      "sendto s1: the same MESSAGE again, retry 1 of 2", TIMED_OUT,
+                      "sendto s1: the same MESSAGE again, retry 2 of 2",
+                      "recvfrom s1 fails: WSAETIMEDOUT, no retry left", *CLOSE, GAVE_UP)
 @pytest.mark.points(3)
 def test_udp_client_silent_server(run, rng):
     """a silent server: exit 3 with a timeout message, after timeout x (retries + 1)"""
@@ -569,6 +665,11 @@ def drain(sock, wanted):
             return got
 
 
+@pytest.mark.expected("udp_client", *ASK, REQUEST, TIMED_OUT,
+                      "sendto s1: the same MESSAGE again, retry 1 of 3 (default)",
+                      TIMED_OUT, "sendto s1: the same MESSAGE again, retry 2 of 3",
+                      TIMED_OUT, "sendto s1: the same MESSAGE again, retry 3 of 3",
+                      "recvfrom s1 fails: WSAETIMEDOUT, no retry left", *CLOSE, GAVE_UP)
 @pytest.mark.points(1)
 def test_udp_client_default_retries(run, rng):
     """without --retries, a silent server gets the first datagram and 3 retries"""
@@ -588,6 +689,17 @@ def test_udp_client_default_retries(run, rng):
                                   "sets, and send 1 + opts->retries datagrams in all.")
 
 
+@pytest.mark.expected("udp_client", *ASK, REQUEST, TIMED_OUT,
+                      "setsockopt s1: SO_RCVTIMEO, twice the last wait",
+                      "sendto s1: the same MESSAGE again, retry 1 of 3",
+                      "recvfrom s1 fails: WSAETIMEDOUT after 2 x --timeout",
+                      "setsockopt s1: SO_RCVTIMEO, twice the last wait",
+                      "sendto s1: the same MESSAGE again, retry 2 of 3",
+                      "recvfrom s1 fails: WSAETIMEDOUT after 4 x --timeout",
+                      "setsockopt s1: SO_RCVTIMEO, twice, at most BACKOFF_CAP",
+                      "sendto s1: the same MESSAGE again, retry 3 of 3",
+                      "recvfrom s1 fails: WSAETIMEDOUT after 8 x --timeout",
+                      *CLOSE, GAVE_UP)
 @pytest.mark.challenge
 @pytest.mark.points(2)
 def test_udp_client_backoff(run, rng):
@@ -629,6 +741,10 @@ def test_udp_client_backoff(run, rng):
                                       f"(datagrams {shown} apart)", hint=hint)
 
 
+@pytest.mark.expected("udp_client", *ASK, REQUEST,
+                      "recvfrom s1: a stranger's datagram, from another port: skipped",
+                      "recvfrom s1: again: the reply, from the server's address",
+                      *CLOSE, PRINTED)
 @pytest.mark.points(3)
 def test_udp_client_ignores_stranger(run, rng):
     """a datagram from another port comes first: the client waits for the server's"""
@@ -641,6 +757,18 @@ def test_udp_client_ignores_stranger(run, rng):
                 "is not the server's.")
 
 
+@pytest.mark.expected("udp_client", ASK[0],
+                      "getaddrinfo: HOST and PORT, SOCK_DGRAM: two addresses",
+                      "socket s1: for the first address",
+                      "setsockopt s1: SO_RCVTIMEO, --timeout ms as a DWORD",
+                      "sendto s1: MESSAGE, to the first address",
+                      "recvfrom s1 fails: WSAECONNRESET, nothing listens there",
+                      "closesocket s1: then ask the next address",
+                      "socket s2: for the next address",
+                      "setsockopt s2: SO_RCVTIMEO, --timeout ms as a DWORD",
+                      "sendto s2: MESSAGE, to the next address",
+                      "recvfrom s2: the reply, from that address", "closesocket s2",
+                      "WSACleanup", PRINTED)
 @pytest.mark.points(1)
 def test_udp_client_first_address_refuses(run, rng):
     """a name whose first address has nothing listening: udp_client asks the next one"""
@@ -666,6 +794,10 @@ def test_udp_client_first_address_refuses(run, rng):
                 "ask returns 0 (or any code but WSAECONNRESET and WSAETIMEDOUT).")
 
 
+@pytest.mark.expected("udp_client", *ASK, REQUEST,
+                      "recvfrom s1 fails: WSAECONNRESET, nothing listens there",
+                      "closesocket s1: no next address to ask", "WSACleanup",
+                      "exit: 2, the recvfrom error line on stderr")
 @pytest.mark.points(1)
 def test_udp_client_port_unreachable(run, request, rng):
     """a closed server port: exit 2 with WSAECONNRESET, without waiting out the timeout"""
@@ -684,6 +816,8 @@ def test_udp_client_port_unreachable(run, request, rng):
                                "and recv).")
 
 
+@pytest.mark.expected("udp_client", ASK[0], "getaddrinfo fails: WSAHOST_NOT_FOUND",
+                      "WSACleanup", "exit: 2, the getaddrinfo error line on stderr")
 @pytest.mark.points(1)
 def test_udp_client_unknown_host(run, rng):
     """a HOST that does not resolve: exit 2 and the getaddrinfo error line"""
@@ -697,6 +831,7 @@ def test_udp_client_unknown_host(run, rng):
                            "\"getaddrinfo\"; report prints both with kit_error.")
 
 
+@pytest.mark.expected("udp_client", "exit: 1, the usage on stderr, before any socket call")
 @pytest.mark.points(1)
 def test_udp_client_usage(run, rng):
     """udp_client with bad arguments prints usage and exits 1"""
@@ -723,6 +858,9 @@ def test_udp_client_usage(run, rng):
 from gradelib.models import lab04 as model  # noqa: E402
 
 
+@pytest.mark.expected("udp_server", *BOUND, *ECHO,
+                      "recvfrom s1: the next client's datagram, until N were echoed",
+                      "sendto s1: its n bytes back to that client", *STOP, "exit: 0")
 @pytest.mark.points(2)
 def test_model_exchange(start, seed):
     """datagrams of generated sizes from clients taking turns in a generated order are echoed as a model of the README says"""

@@ -22,6 +22,59 @@ PEER_WAIT = 20.0
 # A client that has ended: its connection, if it made one, waits in the backlog.
 ENDED_CLIENT_WAIT = 5.0
 
+# The calls the README expects of each program, drawn beside a failed test's on the
+# report page (gradelib.page.expected); a test whose path differs says its own.
+# upload: connect_to (lab 02), the options asked for, stdin, the half-close, the reply.
+START = ("WSAStartup: version 2.2", "getaddrinfo: HOST and PORT, SOCK_STREAM",
+         "socket s1: of the first address's family", "connect s1: to that address")
+TIMEOUT = "setsockopt s1: SO_RCVTIMEO, --timeout's MS as a DWORD"
+SEND = "send s1: all of stdin, again until every byte went"
+HALF_CLOSE = "shutdown s1: SD_SEND, the end-of-file; reading goes on"
+REPLY = "recv s1: the reply as it arrives, until recv returns 0"
+FINISH = ("closesocket s1", "WSACleanup")
+pytestmark = pytest.mark.expected(
+    "upload", *START, TIMEOUT, SEND, HALF_CLOSE, REPLY, *FINISH,
+    "exit: 0, the reply on stdout byte for byte")
+# upload --linger0: the abortive close, with nothing read.
+LINGER0 = ("upload", *START, "setsockopt s1: SO_LINGER {1, 0}, the abortive close", SEND,
+           "closesocket s1: at once, no shutdown: the server sees a reset",
+           "WSACleanup", "exit: 0, nothing read, nothing on stdout")
+# summary_server: open_listener (lab 03), then each client served in turn.
+LISTEN = ("WSAStartup: version 2.2",
+          "getaddrinfo: the --bind address and --port, AI_PASSIVE",
+          "socket s1: of that address's family",
+          "setsockopt s1: SO_EXCLUSIVEADDRUSE, before bind", "bind s1: that address",
+          "listen s1", "announce s1: listening on ADDR:PORT, once listen succeeded")
+ACCEPT = "accept s1: s2, the next client"
+SUMMARY = ("recv s2: the upload, until recv returns 0 (the end-of-file)",
+           "send s2: 'bytes=N fnv1a32=XXXXXXXX\\n', until all of it went",
+           "shutdown s2: SD_SEND, the end of the answer",
+           "closesocket s2: then accept the next client")
+RESET = ("recv s2: a part of the upload",
+         "recv s2 fails: WSAECONNRESET, the client reset mid-upload",
+         "closesocket s2: the error line on stderr, no answer")
+SERVER_EXIT = ("WSACleanup", "exit: 0")
+USAGE = "exit: 1, the usage on stderr, before any socket call"
+
+
+def option_steps(name, value):
+    """sockopts' three calls for option NAME, set to VALUE (the README's words)."""
+    return (f"getsockopt s1: {name}, the value before",
+            f"setsockopt s1: {name} to {value}",
+            f"getsockopt s1: {name} again; its line: before -> after")
+
+
+SOCKOPTS = ("sockopts", "WSAStartup: version 2.2",
+            "socket s1: one TCP socket, never bound",
+            *option_steps("SO_RCVBUF", "--rcvbuf (default 32768)"),
+            *option_steps("SO_SNDBUF", "--sndbuf (default 32768)"),
+            *option_steps("SO_KEEPALIVE", "TRUE"),
+            *option_steps("SO_REUSEADDR", "TRUE"),
+            *option_steps("TCP_NODELAY", "TRUE, level IPPROTO_TCP"),
+            *option_steps("SO_RCVTIMEO", "--timeout ms, a DWORD (2500)"),
+            *option_steps("SO_LINGER", "{1, S}, S from --linger (5)"),
+            "closesocket s1", "WSACleanup", "exit: 0, the seven lines on stdout")
+
 
 def no_call_on_a_closed_socket(result, program, hint):
     """Checks from the record of a program (a Result, or a server still running) that
@@ -227,6 +280,9 @@ def half_closed(record):
     return False
 
 
+@pytest.mark.expected("upload", *START, TIMEOUT, SEND, HALF_CLOSE,
+                      "recv s1 fails: WSAETIMEDOUT, no reply within MS ms", *FINISH,
+                      "exit: 3, the recv error line on stderr")
 @pytest.mark.points(2)
 def test_upload_silent_server(run, rng):
     """a silent server against --timeout: exit 3 promptly with WSAETIMEDOUT"""
@@ -269,6 +325,11 @@ def test_upload_silent_server(run, rng):
                                   "struct timeval's seconds would be read as ms.")
 
 
+@pytest.mark.expected("upload", *START, TIMEOUT,
+                      "setsockopt s1: TCP_NODELAY on, a BOOL at level IPPROTO_TCP",
+                      "send s1: the one byte of stdin", HALF_CLOSE,
+                      "recv s1: the one-byte reply, until recv returns 0", *FINISH,
+                      "exit: 0, the reply on stdout, as without --nodelay")
 @pytest.mark.points(1)
 def test_upload_nodelay(run, rng):
     """upload --nodelay uploads a single byte and prints a one-byte reply, as without it"""
@@ -312,6 +373,7 @@ def linger0_upload(run, data):
     return result, got, how
 
 
+@pytest.mark.expected(*LINGER0)
 @pytest.mark.points(2)
 def test_upload_linger0_closes_at_once(run, rng):
     """upload --linger0 sends stdin, then closes at once, without reading"""
@@ -329,6 +391,7 @@ def test_upload_linger0_closes_at_once(run, rng):
                              got=f"{len(got)} other bytes", hint="Send stdin as it is.")
 
 
+@pytest.mark.expected(*LINGER0)
 @pytest.mark.points(1)
 def test_upload_linger0_resets(run, rng):
     """after upload --linger0, the server sees a reset, not an end-of-file"""
@@ -341,6 +404,10 @@ def test_upload_linger0_resets(run, rng):
                                   "call shutdown first.")
 
 
+@pytest.mark.expected("upload", *START, TIMEOUT,
+                      "setsockopt s1: SO_LINGER {1, S}, --linger's seconds", SEND,
+                      HALF_CLOSE, REPLY, "closesocket s1: still in order, with a FIN",
+                      "WSACleanup", "exit: 0, the reply on stdout byte for byte")
 @pytest.mark.challenge
 @pytest.mark.points(2)
 def test_upload_linger_seconds(run, rng):
@@ -366,6 +433,10 @@ def test_upload_linger_seconds(run, rng):
                              hint=hint)
 
 
+@pytest.mark.expected("upload", *START[:3],
+                      "connect s1 fails: WSAECONNREFUSED, nothing listens there",
+                      "closesocket s1: and the next address, if there is one", "WSACleanup",
+                      "exit: 2, the connect error line on stderr")
 @pytest.mark.points(1)
 def test_upload_refused(run):
     """upload to a port where nothing listens fails with WSAECONNREFUSED and exit 2"""
@@ -377,6 +448,14 @@ def test_upload_refused(run):
     expect.error_line(result, "connect", "WSAECONNREFUSED", 10061)
 
 
+@pytest.mark.expected("upload", *START[:2], "socket s1: for the first address",
+                      "connect s1 fails: WSAECONNREFUSED", "closesocket s1",
+                      "socket s2: for the next address", "connect s2",
+                      "setsockopt s2: SO_RCVTIMEO, --timeout's MS as a DWORD",
+                      "send s2: all of stdin, again until every byte went",
+                      "shutdown s2: SD_SEND, the end-of-file; reading goes on",
+                      "recv s2: the reply as it arrives, until recv returns 0",
+                      "closesocket s2", "WSACleanup", "exit: 0, the reply on stdout")
 @pytest.mark.points(2)
 def test_upload_first_address_refuses(run, rng):
     """a name whose first address refuses: upload closes that socket and connects to the next"""
@@ -394,6 +473,7 @@ def test_upload_first_address_refuses(run, rng):
                      "try the next address (ai_next).")
 
 
+@pytest.mark.expected("upload", USAGE)
 @pytest.mark.points(1)
 def test_upload_usage(run, rng):
     """upload with bad arguments prints usage and exits 1"""
@@ -411,6 +491,11 @@ def test_upload_usage(run, rng):
         expect.usage(result)
 
 
+@pytest.mark.expected("upload", *START, TIMEOUT,
+                      "setsockopt s1: SO_LINGER {1, S}, if --linger is done",
+                      "shutdown s1: SD_SEND, at once: stdin is empty",
+                      "recv s1: 0, the server closes without a reply", *FINISH,
+                      "exit: 0, nothing on stdout (3 if the 1 ms ran out)")
 @pytest.mark.points(1)
 def test_upload_option_limits(run):
     """upload takes each option's smallest and largest value, and sets it"""
@@ -453,6 +538,9 @@ def test_upload_option_limits(run):
                                   "(opts->linger > 0), its smallest value (1) too.")
 
 
+@pytest.mark.expected("upload", *START, "send s1: a part of stdin",
+                      "send s1 fails: WSAECONNRESET, the server reset", *FINISH,
+                      "exit: 2, the send error line on stderr")
 @pytest.mark.points(1)
 def test_upload_server_resets(run, rng):
     """a server that resets while upload sends: the send's error line, and exit 2"""
@@ -543,6 +631,7 @@ def summarised(server, data, what, timeout=PEER_WAIT, limit=None, first=0):
                                                  "them all with FNV-1a, then answer once."))
 
 
+@pytest.mark.expected("summary_server", *LISTEN, ACCEPT, *SUMMARY)
 @pytest.mark.points(3)
 @pytest.mark.faults("short-send", "short-recv")
 def test_summary_one_client(server, rng):
@@ -550,6 +639,10 @@ def test_summary_one_client(server, rng):
     summarised(server(), payload(rng.randint(10_000, 200_000), rng), "one client")
 
 
+@pytest.mark.expected("summary_server", *LISTEN, ACCEPT,
+                      "recv s2: 0 at once, the end-of-file of an empty upload",
+                      "send s2: 'bytes=0 fnv1a32=811c9dc5\\n', until all went",
+                      *SUMMARY[2:])
 @pytest.mark.points(1)
 def test_summary_empty(server):
     """an empty upload: bytes=0 fnv1a32=811c9dc5"""
@@ -562,6 +655,8 @@ LARGE_UPLOAD = platform.stream_bytes(4 << 20)
 LARGE_LIMIT = 60
 
 
+@pytest.mark.expected("summary_server", *LISTEN, ACCEPT,
+                      "recv s2: MiB of upload, until recv returns 0", *SUMMARY[1:])
 @pytest.mark.points(3)
 def test_summary_large(server, rng):
     """a large upload (MiB natively) summarised correctly"""
@@ -569,6 +664,10 @@ def test_summary_large(server, rng):
                "a large upload", limit=LARGE_LIMIT, first=rng.randint(1, 1460))
 
 
+@pytest.mark.expected("summary_server", *LISTEN, ACCEPT, *SUMMARY,
+                      "accept s1: s3 and on, each next client served the same way",
+                      "closesocket s1: after the Nth client (--max-clients N)",
+                      *SERVER_EXIT)
 @pytest.mark.points(2)
 @pytest.mark.memcheck
 @pytest.mark.faults("short-send", "short-recv")
@@ -598,6 +697,11 @@ def reset_mid_upload(server, rng, what="a client"):
                              hint="Accept clients until --max-clients is reached.") from None
 
 
+@pytest.mark.expected("summary_server", *LISTEN, ACCEPT, *RESET,
+                      "accept s1: s3, the next client",
+                      "recv s3: the upload, until recv returns 0 (the end-of-file)",
+                      "send s3: 'bytes=N fnv1a32=XXXXXXXX\\n', until all of it went",
+                      "shutdown s3: SD_SEND, the end of the answer", "closesocket s3")
 @pytest.mark.points(2)
 def test_summary_reset_then_normal(server, rng):
     """a client that resets mid-upload, then a normal client"""
@@ -606,6 +710,10 @@ def test_summary_reset_then_normal(server, rng):
     summarised(proc, payload(rng.randint(1000, 50_000), rng), "the client after a reset")
 
 
+@pytest.mark.expected("summary_server", *LISTEN, ACCEPT, *SUMMARY[:3],
+                      "closesocket s2: no error line, it was served in order",
+                      "closesocket s1: after the one client (--max-clients 1)",
+                      "WSACleanup", "exit: 0, only the 'listening on' line on stdout")
 @pytest.mark.points(1)
 def test_summary_stdout_one_line(server, rng):
     """on stdout summary_server prints its 'listening on' line and nothing else"""
@@ -632,6 +740,8 @@ def test_summary_stdout_one_line(server, rng):
 FAILED_CLIENT = r"summary_server: (\S+): (WSA\w+) \((\d+)\): .+"
 
 
+@pytest.mark.expected("summary_server", *LISTEN, ACCEPT, *RESET[:2],
+                      "closesocket s2: its error line on stderr, then the next")
 @pytest.mark.points(1)
 def test_summary_reports_failed_client(server, rng):
     """a client that resets mid-upload is reported on stderr, from the recv it failed"""
@@ -671,6 +781,13 @@ def test_summary_reports_failed_client(server, rng):
                                "to send, and no second closesocket.")
 
 
+@pytest.mark.expected("summary_server", *LISTEN, ACCEPT, *RESET,
+                      "accept s1: s3, the second client",
+                      "recv s3: the upload, until recv returns 0 (the end-of-file)",
+                      "send s3: 'bytes=N fnv1a32=XXXXXXXX\\n', until all of it went",
+                      "shutdown s3: SD_SEND, the end of the answer", "closesocket s3",
+                      "closesocket s1: after 2 clients, the one that reset counted",
+                      *SERVER_EXIT)
 @pytest.mark.points(1)
 def test_summary_counts_failed_client(server, rng):
     """--max-clients counts a client that reset as served"""
@@ -689,6 +806,12 @@ def test_summary_counts_failed_client(server, rng):
                                  "WSACleanup and return 0.")
 
 
+@pytest.mark.expected("summary_server", *LISTEN,
+                      "accept s1 fails: WSAECONNRESET, a client reset in the backlog",
+                      "accept s1: s2, the next client (the error reported, counted)",
+                      *SUMMARY[:3], "closesocket s2",
+                      "closesocket s1: after 2 clients, the failed accept counted",
+                      *SERVER_EXIT)
 @pytest.mark.points(1)
 @pytest.mark.faults("accept-reset")
 def test_summary_accept_reset(server, rng):
@@ -721,6 +844,13 @@ def test_summary_accept_reset(server, rng):
 RESETS = 20
 
 
+@pytest.mark.expected("summary_server", *LISTEN, ACCEPT, *RESET,
+                      "accept s1: s3 to s21, 19 more that reset, each closed so",
+                      "accept s1: s22, a client that half-closes and waits",
+                      "recv s22: the upload, until recv returns 0",
+                      "send s22: 'bytes=N fnv1a32=XXXXXXXX\\n', until all went",
+                      "shutdown s22: SD_SEND, the end of the answer",
+                      "closesocket s22: only the listener s1 is left open")
 @pytest.mark.points(2)
 def test_summary_resets_closed(server, rng):
     """clients that reset mid-upload leave the server holding only its listener"""
@@ -743,6 +873,9 @@ def test_summary_resets_closed(server, rng):
                               "that leaks one per reset client runs out of sockets.")
 
 
+@pytest.mark.expected("summary_server", *LISTEN[:4],
+                      "bind s1 fails: WSAEADDRINUSE, another socket holds the port",
+                      "closesocket s1", "WSACleanup", "exit: 2, the bind error line on stderr")
 @pytest.mark.points(1)
 def test_summary_port_in_use(run):
     """a port in use: exit 2 and the WSAEADDRINUSE error line from bind"""
@@ -763,6 +896,11 @@ def free_tcp_port(host):
         return sock.getsockname()[1]
 
 
+@pytest.mark.expected("summary_server", LISTEN[0],
+                      "getaddrinfo: --bind ::1 and --port N, AI_PASSIVE",
+                      "socket s1: AF_INET6, the family getaddrinfo gave", LISTEN[3],
+                      "bind s1: [::1]:N", "listen s1", "announce s1: listening on [::1]:N",
+                      ACCEPT, *SUMMARY)
 @pytest.mark.points(1)
 def test_summary_port_and_bind(server, rng):
     """summary_server --bind ::1 --port N listens there and summarises over IPv6"""
@@ -779,6 +917,7 @@ def test_summary_port_and_bind(server, rng):
     summarised(proc, payload(rng.randint(1000, 50_000), rng), "an IPv6 client")
 
 
+@pytest.mark.expected("summary_server", USAGE)
 @pytest.mark.points(1)
 def test_summary_usage(run, rng):
     """summary_server with bad arguments prints usage and exits 1"""
@@ -867,6 +1006,7 @@ def check_sockopts(result, expected, hint, asked=None):
                                  hint=hint, result=result)
 
 
+@pytest.mark.expected(*SOCKOPTS)
 @pytest.mark.points(3)
 @pytest.mark.memcheck
 def test_sockopts_values(run, rng):
@@ -885,6 +1025,7 @@ def test_sockopts_values(run, rng):
                    "SO_LINGER a struct linger.", set_values(rcvbuf, sndbuf, timeout, linger))
 
 
+@pytest.mark.expected(*SOCKOPTS)
 @pytest.mark.points(1)
 def test_sockopts_defaults(run):
     """sockopts without options sets the documented values"""
@@ -896,6 +1037,7 @@ def test_sockopts_defaults(run):
     expect.asked_for_winsock(result)
 
 
+@pytest.mark.expected(*SOCKOPTS)
 @pytest.mark.points(1)
 def test_sockopts_limits(run):
     """sockopts takes each option's smallest and largest value"""
@@ -915,6 +1057,7 @@ def test_sockopts_limits(run):
                        "what getsockopt reads back.", set_values(*values))
 
 
+@pytest.mark.expected("sockopts", USAGE)
 @pytest.mark.points(1)
 def test_sockopts_usage(run):
     """sockopts with bad arguments prints usage and exits 1"""
@@ -936,6 +1079,14 @@ def test_sockopts_usage(run):
 from gradelib.models import iterative as model  # noqa: E402
 
 
+@pytest.mark.expected("summary_server", *LISTEN,
+                      "accept s1: s2, each client of the schedule in turn",
+                      "recv s2: its pieces, until recv returns 0 (or a reset)",
+                      "send s2: 'bytes=N fnv1a32=XXXXXXXX\\n', unless it reset",
+                      "shutdown s2: SD_SEND, the end of the answer",
+                      "closesocket s2: then accept the next client (s3, ...)",
+                      "closesocket s1: after N clients, those that reset too",
+                      *SERVER_EXIT)
 @pytest.mark.points(3)
 def test_model_summaries(start, seed):
     """clients in a generated order (in pieces, empty, in the backlog, resetting) each get the summary a model of the README says, and --max-clients counts them all"""

@@ -34,6 +34,50 @@ LINE_MAX = 1024
 HUNDREDS = 400
 
 
+# The calls the README expects of chat_server, drawn beside a failed test's on the report
+# page (gradelib.page.expected); a test whose path differs says its own. Sockets in the
+# order the server has them: s1 the listener, then the clients in the order they came.
+LISTEN = ("WSAStartup: version 2.2",
+          "getaddrinfo: the --bind address and --port, AI_PASSIVE",
+          "socket s1: of that address's family",
+          "setsockopt s1: SO_EXCLUSIVEADDRUSE, before bind", "bind s1: that address",
+          "listen s1", "ioctlsocket s1: FIONBIO, the listener non-blocking too",
+          "announce s1: listening on ADDR:PORT, once listen succeeded")
+
+
+def greeted(s):
+    """The steps of a client the listener accepts as socket S, up to its greeting."""
+    return ("select: the listener readable, a client waiting",
+            f"accept s1: {s}, the client, into a sockaddr_storage",
+            f"ioctlsocket {s}: FIONBIO, before its first recv or send",
+            f"setsockopt {s}: SO_SNDBUF of CHAT_SNDBUF (64 KiB)",
+            f"select: {s} writable, '* you are NAME' queued",
+            f"send {s}: * you are NAME, as much as the socket takes")
+
+
+def next_client(s):
+    """A client accepted as socket S, its steps as greeted's."""
+    return f"accept s1: {s}, the next client, set up and greeted alike"
+
+
+def relay(s, *to, line="a line"):
+    """The steps of LINE, sent by the client on socket S, relayed to those on TO."""
+    return (f"select: {s} readable, it sent {line}",
+            f"recv {s}: once, appended to its line buffer",
+            f"select: {' and '.join(to)} writable, NAME: LINE queued, not to {s}",
+            f"send {to[0]}: NAME: LINE, until all went or WSAEWOULDBLOCK",
+            *(f"send {t}: NAME: LINE, the same" for t in to[1:]))
+
+
+def left(s):
+    """The steps of the client on socket S closing its end."""
+    return (f"recv {s}: 0, the client closed", f"closesocket {s}: and out of the list")
+
+
+pytestmark = pytest.mark.expected("chat_server", *LISTEN, *greeted("s2"), *greeted("s3"),
+                                  *relay("s2", "s3"))
+
+
 # --- chat.c, through its unit tests (tests/unit/lab06_test.c) ----------------------
 
 @pytest.mark.points(3)
@@ -207,6 +251,7 @@ def only_the_listener(proc, keep=0):
 
 # --- chat_server --------------------------------------------------------------------------
 
+@pytest.mark.expected("chat_server", "exit: 1, the usage on stderr, before any socket call")
 @pytest.mark.points(1)
 def test_usage(run):
     """chat_server refuses a bad command line with its usage"""
@@ -217,6 +262,9 @@ def test_usage(run):
         expect.usage(result)
 
 
+@pytest.mark.expected("chat_server", *LISTEN[:4],
+                      "bind s1 fails: WSAEADDRINUSE, another socket holds the port",
+                      "closesocket s1", "WSACleanup", "exit: 2, the bind error line on stderr")
 @pytest.mark.points(1)
 def test_port_in_use(run):
     """a port in use: exit 2 and the WSAEADDRINUSE error line"""
@@ -228,6 +276,9 @@ def test_port_in_use(run):
     expect.error_line(result, "bind", "WSAEADDRINUSE", 10048)
 
 
+@pytest.mark.expected("chat_server", *LISTEN, *greeted("s2"), *greeted("s3"),
+                      next_client("s4"), *relay("s2", "s3", "s4"),
+                      *relay("s3", "s2", "s4", line="a reply"))
 @pytest.mark.points(3)
 @pytest.mark.faults("short-send", "short-recv")
 def test_relay(server, rng):
@@ -245,6 +296,11 @@ def test_relay(server, rng):
                   "next client's", "Relay a line to every client but its sender.")
 
 
+@pytest.mark.expected("chat_server", LISTEN[0],
+                      "getaddrinfo: ::1 (--bind) and --port, AI_PASSIVE",
+                      "socket s1: AF_INET6, that address's family", *LISTEN[3:7],
+                      "announce s1: listening on [::1]:PORT", *greeted("s2"),
+                      *greeted("s3"), *relay("s2", "s3"))
 @pytest.mark.points(2)
 @pytest.mark.faults("short-send", "short-recv")
 def test_ipv6(server, rng):
@@ -261,6 +317,13 @@ def test_ipv6(server, rng):
     b.expect_line(relayed(a, text), "a line was not relayed over IPv6", RELAY_HINT)
 
 
+@pytest.mark.expected("chat_server", *LISTEN, *greeted("s2"), *greeted("s3"),
+                      "select: s2 readable, a piece of a line",
+                      "recv s2: the piece, after what its line buffer holds",
+                      "select: s2 readable again, and so for each piece",
+                      "recv s2: the last piece, the newline: now take_line gives it",
+                      "select: s3 writable, NAME: LINE queued whole, once",
+                      "send s3: NAME: LINE, until all went or WSAEWOULDBLOCK")
 @pytest.mark.points(3)
 @pytest.mark.faults("short-recv")
 def test_line_in_pieces(server, rng):
@@ -280,6 +343,12 @@ def test_line_in_pieces(server, rng):
                   "of the line comes in later recvs.")
 
 
+@pytest.mark.expected("chat_server", *LISTEN, *greeted("s2"), *greeted("s3"),
+                      "select: s2 readable, many lines in one segment",
+                      "recv s2: once, as many of them as its line buffer holds",
+                      "select: s3 writable, every whole line queued, in order",
+                      "send s3: NAME: LINE for each, until all went or WSAEWOULDBLOCK",
+                      "recv s2: the rest in later rounds, each line relayed alike")
 @pytest.mark.points(3)
 @pytest.mark.faults("short-send", "short-recv")
 def test_lines_in_one_segment(server, rng):
@@ -296,6 +365,14 @@ def test_lines_in_one_segment(server, rng):
                       "alone, too).")
 
 
+@pytest.mark.expected("chat_server", *LISTEN, *greeted("s2"),
+                      "accept s1: s3 to s401, the other 399 clients, greeted alike",
+                      "select: every client in the read set, each sent a line",
+                      "recv s2: its line, and so every readable client's",
+                      "select: the clients writable, the 399 others' lines queued",
+                      "send s2: the 399 others' lines, as much as it takes",
+                      "send s401: the same: every client served in each round",
+                      *left("s2"), "closesocket s401: and so every client as it leaves")
 @pytest.mark.points(4)
 @pytest.mark.faults("short-send")
 def test_hundreds_of_clients(server, rng):
@@ -350,6 +427,14 @@ def test_hundreds_of_clients(server, rng):
 ROOM = 500          # CHAT_MAX_CLIENTS
 
 
+@pytest.mark.expected("chat_server", *LISTEN, *greeted("s2"),
+                      "accept s1: s3 to s501, 499 more clients, greeted alike",
+                      "accept s1: s502, the 501st client: the room is full",
+                      "closesocket s502: at once, no greeting; said on stderr",
+                      *relay("s2", "s501"), *left("s2"),
+                      "closesocket s501: and so every client as it leaves",
+                      "closesocket s1: once 501 clients have come and gone",
+                      "WSACleanup", "exit: 0, only the listening line on stdout")
 @pytest.mark.points(2)
 def test_room_full(server, rng):
     """with CHAT_MAX_CLIENTS clients connected the next one is closed at once (said on stderr), and the room goes on"""
@@ -426,6 +511,16 @@ def chat_batch(a, b, rng):
     return sum(len(t) + 1 for t in texts)
 
 
+@pytest.mark.expected("chat_server", *LISTEN, *greeted("s2"), next_client("s3"),
+                      next_client("s4"), "select: s3 readable, it sent lines",
+                      "recv s3: once, appended to its line buffer",
+                      "select: s2 and s4 writable, NAME: LINE queued to each",
+                      "send s4: NAME: LINE, until all went or WSAEWOULDBLOCK",
+                      "send s2: what its 64 KiB send buffer takes",
+                      "send s2 fails: WSAEWOULDBLOCK, no room: the rest waits",
+                      "recv s3: more lines, queued to s2 and s4 alike",
+                      "closesocket s2: its output full: too slow, said on stderr",
+                      *relay("s3", "s4", line="more lines"))
 @pytest.mark.points(4)
 def test_slow_reader(server, rng):
     """a client that never reads does not stop the others; once its output is full it is disconnected"""
@@ -465,6 +560,13 @@ def test_slow_reader(server, rng):
     only_the_listener(proc, keep=2)
 
 
+@pytest.mark.expected("chat_server", *LISTEN, *greeted("s2"), *greeted("s3"),
+                      next_client("s4"), "select: s2 readable, lines in large segments",
+                      "recv s2: once, appended to its line buffer",
+                      "select: s3 and s4 writable, every whole line queued",
+                      "send s3: NAME: LINE for each, in order, as much as it takes",
+                      "send s4: NAME: LINE for each, the same",
+                      "recv s2: the rest of the megabyte, round after round")
 @pytest.mark.points(3)
 @pytest.mark.faults("short-send", "short-recv")
 def test_flood(server, rng):
@@ -483,6 +585,15 @@ def test_flood(server, rng):
                                "the partial line; queue the whole \"NAME: line\".")
 
 
+@pytest.mark.expected("chat_server", *LISTEN, *greeted("s2"), *greeted("s3"),
+                      next_client("s4"), "select: s4 readable, part of a line",
+                      "recv s4: the part, no newline: nothing relayed",
+                      "recv s4: 0, it closed: its partial line dropped",
+                      "closesocket s4: and out of the list",
+                      "recv s2: part of a line, no newline",
+                      "recv s2 fails: WSAECONNRESET, it reset: its line dropped",
+                      "closesocket s2: the recv error line on stderr, out of the list",
+                      next_client("s5"), *relay("s5", "s3"))
 @pytest.mark.points(2)
 @pytest.mark.faults("short-recv")
 def test_vanished_mid_line(server, rng):
@@ -512,6 +623,11 @@ def test_vanished_mid_line(server, rng):
     errors_well_formed(proc)
 
 
+@pytest.mark.expected("chat_server", *LISTEN, *greeted("s2"), *greeted("s3"),
+                      "select: s2 readable, 1024 bytes and no newline",
+                      "recv s2: until its 1024-byte line buffer is full",
+                      "closesocket s2: take_line gave -1: line too long",
+                      next_client("s4"), *relay("s4", "s3"))
 @pytest.mark.points(2)
 def test_line_too_long(server, rng):
     """a client that sends CHAT_LINE_MAX bytes without a newline is disconnected; the others go on"""
@@ -536,6 +652,12 @@ def test_line_too_long(server, rng):
 RESETS = 60
 
 
+@pytest.mark.expected("chat_server", *LISTEN, *greeted("s2"), next_client("s3"),
+                      "recv s3: its line, or part of one",
+                      "recv s3 fails: WSAECONNRESET, the client reset",
+                      "closesocket s3: the recv error line, and out of the list",
+                      "accept s1: s4 to s62, 59 more that do the same, alike",
+                      next_client("s63"), *relay("s63", "s2"))
 @pytest.mark.points(3)
 def test_resets_leave_no_sockets(server, rng):
     """clients that reset one after another leave the server holding only the listener and the clients still there"""
@@ -560,6 +682,11 @@ def test_resets_leave_no_sockets(server, rng):
     errors_well_formed(proc)
 
 
+@pytest.mark.expected("chat_server", *LISTEN, *greeted("s2"), *greeted("s3"),
+                      "select: s2 readable; the listener out of it: 2 joined",
+                      *relay("s2", "s3")[1:], *left("s2"), *left("s3"),
+                      "closesocket s1: once the 2 clients have gone", "WSACleanup",
+                      "exit: 0, the late client never accepted")
 @pytest.mark.points(3)
 @pytest.mark.memcheck
 @pytest.mark.faults("short-send", "short-recv")
@@ -596,6 +723,14 @@ def not_accepted(late, result, n, hint):
                              got=f"{got[:80]!r}, then {how}", result=result, hint=hint)
 
 
+@pytest.mark.expected("chat_server", *LISTEN,
+                      "select: the listener readable, a client waiting",
+                      "accept s1 fails: WSAECONNRESET, a client reset in the backlog",
+                      *greeted("s2"), *greeted("s3"),
+                      "select: s2 readable; the listener out of it: 3 joined",
+                      *relay("s2", "s3")[1:], *left("s2"), *left("s3"),
+                      "closesocket s1: the failed accept and 2 clients gone",
+                      "WSACleanup", "exit: 0, the accept error line on stderr")
 @pytest.mark.points(2)
 @pytest.mark.faults("accept-reset")
 def test_accept_reset(server, rng):
@@ -675,6 +810,9 @@ IDLE_CALLS = 100
 _POLLING = re.compile(r"; timeout 0\.0+ s\)")
 
 
+@pytest.mark.expected("chat_server", *LISTEN, *greeted("s2"), *greeted("s3"),
+                      next_client("s4"), *relay("s2", "s3", "s4"),
+                      "select: NULL timeout, no output queued: it waits there")
 @pytest.mark.points(2)
 def test_idle_server_waits(server, rng):
     """an idle server waits in select: a few calls in a second with nothing to do, not a spin (read from its record)"""
@@ -711,6 +849,12 @@ def test_idle_server_waits(server, rng):
 
 # --- the challenge (bonus) ----------------------------------------------------------------
 
+@pytest.mark.expected("chat_server", *LISTEN, *greeted("s2"), *greeted("s3"),
+                      next_client("s4"), "select: s3 readable, it sent /who",
+                      "recv s3: /who and a newline: a command, not relayed",
+                      "select: s3 writable, * here: and every name queued to it",
+                      "send s3: * here: NAME NAME NAME, in the order they came",
+                      *relay("s4", "s2", "s3"))
 @pytest.mark.challenge
 @pytest.mark.points(2)
 def test_challenge_who(server, rng):

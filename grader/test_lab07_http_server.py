@@ -30,6 +30,35 @@ EXIT_TIMEOUT = 10
 # The --timeout the grader gives the server where a test waits it out.
 SHORT_TIMEOUT = 2
 
+# The calls the README expects of http_server, drawn beside a failed test's on the
+# report page (gradelib.page.expected); a test whose path differs says its own.
+LISTEN = ("WSAStartup: version 2.2",
+          "getaddrinfo: the --bind address and --port, AI_PASSIVE",
+          "socket s1: of that address's family",
+          "setsockopt s1: SO_EXCLUSIVEADDRUSE, before bind", "bind s1: that address",
+          "listen s1: with open_listener, yours from lab 03",
+          "announce s1: listening on ADDR:PORT, once listen succeeded")
+ACCEPT = "accept s1: s2, the next client, once the last one is closed"
+WAIT = "select s2: readable, within what is left of --timeout"
+READ = (WAIT, "recv s2: appended to the head; again until CR LF CR LF")
+HEADER = "send s2: 200, its headers, a blank line, until all of it went"
+BODY = "send s2: the file, chunk by chunk, each until every byte went"
+FINISH = ("shutdown s2: SD_SEND, once the answer is sent (finish)",
+          "recv s2: what the client still sends, for a moment",
+          "closesocket s2: then accept the next client")
+pytestmark = pytest.mark.expected("http_server", *LISTEN, ACCEPT, *READ, HEADER, BODY,
+                                  *FINISH)
+
+
+def refusal(status, why):
+    """The steps of an answer with the error STATUS (why, in a few words) and its body."""
+    return (f"send s2: {status} and its headers: {why}",
+            f"send s2: a short text/plain body naming {status}")
+
+
+NO_BODY = "shutdown s2: SD_SEND, no body: HEAD gets none, whatever status"
+NEXT = "accept s1: s2, the next client, served as every other"
+
 
 # --- httpserver.c, through its unit tests (tests/unit/lab07_test.c) -----------------
 
@@ -264,6 +293,7 @@ def still_running(proc, after):
 
 # --- http_server ------------------------------------------------------------------------
 
+@pytest.mark.expected("http_server", "exit: 1, the usage on stderr, before any socket call")
 @pytest.mark.points(1)
 def test_usage(run, site):
     """http_server refuses a bad command line, or a --root that is not a folder, with its usage"""
@@ -317,6 +347,9 @@ def test_binary_file(server, site):
                   "around send: it may take fewer bytes than asked.")
 
 
+@pytest.mark.expected("http_server", *LISTEN, ACCEPT, *READ,
+                      "send s2: 200 and the headers GET gets, Content-Length too",
+                      NO_BODY, *FINISH[1:])
 @pytest.mark.points(2)
 def test_head(server, site):
     """HEAD gives the headers GET would give, and no body"""
@@ -332,6 +365,9 @@ def test_head(server, site):
                           "(Content-Length of the file), and not the file.")
 
 
+@pytest.mark.expected("http_server", *LISTEN, ACCEPT, *READ,
+                      "send s2: the error's status line and headers, as for GET",
+                      NO_BODY, *FINISH[1:])
 @pytest.mark.points(1)
 def test_head_errors(server, site, rng):
     """an error answer to HEAD has no body either, whatever its status"""
@@ -379,6 +415,8 @@ def test_folders(server, site):
                       "the target at '?' and percent-decode it before opening the file.")
 
 
+@pytest.mark.expected("http_server", *LISTEN, ACCEPT, *READ,
+                      *refusal(404, "no such file"), *FINISH, NEXT)
 @pytest.mark.points(1)
 def test_not_found(server, site):
     """a file that is not there answers 404, and the server goes on"""
@@ -389,6 +427,8 @@ def test_not_found(server, site):
     still_running(proc, "a 404")
 
 
+@pytest.mark.expected("http_server", *LISTEN, ACCEPT, *READ,
+                      *refusal(405, "Allow: GET, HEAD among them"), *FINISH)
 @pytest.mark.points(2)
 def test_method_not_allowed(server):
     """another method answers 405 with Allow: GET, HEAD"""
@@ -418,6 +458,8 @@ MALFORMED = [
 ]
 
 
+@pytest.mark.expected("http_server", *LISTEN, ACCEPT, *READ,
+                      *refusal(400, "a malformed head"), *FINISH, NEXT)
 @pytest.mark.points(3)
 def test_bad_requests(server):
     """malformed request lines and headers, and HTTP/1.1 without Host, answer 400"""
@@ -431,6 +473,8 @@ def test_bad_requests(server):
     still_running(proc, "malformed requests")
 
 
+@pytest.mark.expected("http_server", *LISTEN, ACCEPT, *READ,
+                      *refusal(505, "major version not 1"), *FINISH)
 @pytest.mark.points(2)
 def test_versions(server, site):
     """HTTP/1.0 needs no Host; HTTP/2.0 and HTTP/0.9 answer 505"""
@@ -445,6 +489,11 @@ def test_versions(server, site):
                       "Not Supported; a malformed one is 400.")
 
 
+@pytest.mark.expected("http_server", *LISTEN, ACCEPT, WAIT,
+                      "recv s2: appended until CR LF CR LF, or HEAD_LIMIT is full",
+                      *refusal("414 or 431", "431 past the first line"), FINISH[0],
+                      "recv s2: the rest of the request, for a moment (finish)",
+                      FINISH[2], NEXT)
 @pytest.mark.points(3)
 def test_too_long(server, site, rng):
     """a long target answers 414, a head too large 431, and the server goes on"""
@@ -495,6 +544,11 @@ def served_meanwhile(proc, site, what):
                       "next client is served.")
 
 
+@pytest.mark.expected("http_server", *LISTEN, ACCEPT, WAIT,
+                      "recv s2: half a request, appended; no CR LF CR LF yet",
+                      "select s2: 0, --timeout seconds since accept have passed",
+                      *refusal(408, "the deadline passed"), *FINISH,
+                      "accept s1: s2, the client that waited in the backlog")
 @pytest.mark.points(3)
 def test_half_request(server, site):
     """a client that sends half a request and waits gets 408 at its deadline, and keeps no one else out"""
@@ -534,6 +588,11 @@ class Trickle(threading.Thread):
                 return
 
 
+@pytest.mark.expected("http_server", *LISTEN, ACCEPT, WAIT,
+                      "recv s2: a byte now and then; select for what is left",
+                      "select s2: 0, or no time left: one deadline for the head",
+                      *refusal(408, "the deadline passed"), *FINISH,
+                      "accept s1: s2, the client that waited in the backlog")
 @pytest.mark.points(2)
 def test_trickling_client(server, site):
     """a client that sends a byte now and then cannot hold the server past the request's deadline"""
@@ -554,6 +613,10 @@ SECRET_HINT = ("Decode the target first, then refuse it if any segment is '..' (
                "as Windows would read it.")
 
 
+# A traversal attempt's calls: the head read whole, then map_path's 400.
+TRAVERSAL = (*LISTEN, ACCEPT, *READ, *refusal(400, "map_path refuses the target"), *FINISH)
+
+
 def refused(proc, site, targets, statuses=(400,)):
     for target in targets:
         data = f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode()
@@ -565,6 +628,7 @@ def refused(proc, site, targets, statuses=(400,)):
     still_running(proc, "traversal attempts")
 
 
+@pytest.mark.expected("http_server", *TRAVERSAL)
 @pytest.mark.points(2)
 def test_traversal_dotdot(server, site):
     """.. in a target is refused with 400, however deep"""
@@ -572,6 +636,7 @@ def test_traversal_dotdot(server, site):
                              "/sub/..", "/./../secret.txt"])
 
 
+@pytest.mark.expected("http_server", *TRAVERSAL)
 @pytest.mark.points(2)
 def test_traversal_percent(server, site):
     """percent-encoded dots and slashes are decoded before the check, and refused"""
@@ -580,6 +645,7 @@ def test_traversal_percent(server, site):
                              "/%2e%2e%5csecret.txt", "/secret.txt%00.html"])
 
 
+@pytest.mark.expected("http_server", *TRAVERSAL)
 @pytest.mark.points(2)
 def test_traversal_windows(server, site):
     """backslashes, drive letters, device names and trailing dots are refused on every platform"""
@@ -589,6 +655,8 @@ def test_traversal_windows(server, site):
                              "/notes.txt.", "/notes.txt%20", "/notes.txt::$DATA"])
 
 
+@pytest.mark.expected("http_server", *LISTEN, ACCEPT, *READ,
+                      *refusal("400 or 404", "never the file outside"), *FINISH)
 @pytest.mark.points(2)
 def test_traversal_absolute(server, site):
     """targets that are not a path from the folder's top, or name an absolute path, never reach the file"""
@@ -599,6 +667,9 @@ def test_traversal_absolute(server, site):
             (400, 404))
 
 
+@pytest.mark.expected("http_server", *LISTEN, ACCEPT, WAIT,
+                      "recv s2 fails: WSAECONNRESET, the client reset mid-head",
+                      "closesocket s2: no answer, and no socket kept", NEXT)
 @pytest.mark.points(2)
 def test_sockets_after_clients(server, site, rng):
     """after clients that finish, reset, stall or send garbage the server holds only its listener"""
@@ -620,6 +691,8 @@ def only_the_listener(proc):
                               "answer, and after a client that left or failed too.")
 
 
+@pytest.mark.expected("http_server", *LISTEN, ACCEPT, *READ, HEADER, BODY, *FINISH,
+                      "closesocket s1: after the Nth client", "WSACleanup", "exit: 0")
 @pytest.mark.points(2)
 @pytest.mark.memcheck
 def test_max_clients(server, site, rng):
@@ -637,6 +710,9 @@ def test_max_clients(server, site, rng):
 LOG_LINE = r"(\[[0-9a-fA-F:.]+\]|[0-9.]+):\d+ \S+ \d{3}"
 
 
+@pytest.mark.expected("http_server", *LISTEN, ACCEPT, *READ, HEADER, BODY, *FINISH,
+                      "closesocket s1: after the Nth client", "WSACleanup",
+                      "exit: 0, stdout: the listening line, then log lines only")
 @pytest.mark.points(1)
 def test_stdout(server, site):
     """on stdout the server prints its 'listening on' line, then nothing but the challenge's log lines"""
@@ -659,6 +735,10 @@ def test_stdout(server, site):
                                   "error) goes to stderr (fprintf(stderr, ...)).")
 
 
+@pytest.mark.expected("http_server", LISTEN[0],
+                      "getaddrinfo: --bind ::1 and --port, AI_PASSIVE",
+                      "socket s1: AF_INET6, the family getaddrinfo gave", *LISTEN[3:],
+                      ACCEPT, *READ, HEADER, BODY, *FINISH)
 @pytest.mark.points(1)
 def test_ipv6(server, site):
     """with --bind ::1 the server answers over IPv6"""
@@ -747,6 +827,11 @@ def test_browser(server, site):
 LOG_TIMEOUT = 10
 
 
+@pytest.mark.expected("http_server", *LISTEN,
+                      "accept s1: s2, and the client's ADDR:PORT for the log line",
+                      *READ, HEADER, BODY,
+                      "shutdown s2: SD_SEND, after the line CLIENT TARGET STATUS",
+                      *FINISH[1:])
 @pytest.mark.challenge
 @pytest.mark.points(2)
 def test_challenge_access_log(server, site):

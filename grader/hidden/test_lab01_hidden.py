@@ -8,6 +8,12 @@ import pytest
 
 from gradelib import expect
 
+# The calls the README expects of resolve (gradelib.page.expected), as the public tests'.
+pytestmark = pytest.mark.expected(
+    "resolve", "WSAStartup: version 2.2", "getaddrinfo: HOST and PORT, any family",
+    "freeaddrinfo: after printing each distinct address once", "WSACleanup",
+    "exit: 0, each address with its bytes on stdout")
+
 
 @pytest.mark.points(2)
 def test_resolve_raw_ipv6(run, rng):
