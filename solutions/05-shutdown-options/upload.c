@@ -129,13 +129,13 @@ static int print_reply(SOCKET s)
             return EXIT_NETWORK;
         }
     }
+    err = WSAGetLastError();    /* at once: fflush may set it anew on Windows */
     if (fflush(stdout) != 0) {
         fprintf(stderr, "%s: cannot write to stdout\n", PROG);
         return EXIT_NETWORK;
     }
     if (n == 0)
         return EXIT_OK;
-    err = WSAGetLastError();
     kit_error(PROG, "recv", err);
     return err == WSAETIMEDOUT ? EXIT_TIMEOUT : EXIT_NETWORK;
 }
