@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from gradelib import browser, expect, peers, servers
+from gradelib import browser, expect, peers, platform, servers
 from gradelib.servers import failure
 
 UNITS = "lab07_units"
@@ -29,6 +29,8 @@ CLIENT_TIMEOUT = 20
 EXIT_TIMEOUT = 10
 # The --timeout the grader gives the server where a test waits it out.
 SHORT_TIMEOUT = 2
+# httpserver.h's PATH_LIMIT: the longest path map_path makes, its NUL included.
+PATH_LIMIT = 4096
 
 # The calls the README expects of http_server, drawn beside a failed test's on the
 # report page (gradelib.page.expected); a test whose path differs says its own.
@@ -540,6 +542,20 @@ def test_too_long(server, site, rng):
     expect_answer(proc, request(proc, get("/notes.txt")), "GET /notes.txt after them", 200,
                   site.files["notes.txt"], None, "Read the rest of an oversized request "
                   "before closing (finish), and accept the next client.")
+    # A root of 2 KiB: a target that fills PATH_LIMIT exactly, its NUL included, is
+    # looked for (no such file); one byte more is 414. Windows' C library takes no
+    # folder path past MAX_PATH (260 characters), so only a POSIX program has one.
+    if platform.WINDOWS_PROGRAMS:
+        return
+    root = "root" + "/." * rng.randint(1030, 1040)
+    proc = server("--root", root)
+    for extra, status in [(0, 404), (1, 414)]:
+        target = "/" + "d" * (PATH_LIMIT - len(root) - 2 + extra)
+        expect_answer(proc, request(proc, get(target)), f"with a --root of {len(root)} bytes, "
+                      f"GET of a target of {len(target)} bytes", status, None, None,
+                      f"Root and path take {len(root) + len(target)} bytes, and their NUL "
+                      f"one more: give map_path the whole of a PATH_LIMIT ({PATH_LIMIT}) "
+                      "buffer (sizeof path); 414 only when they do not fit in it.")
 
 
 @pytest.mark.points(3)

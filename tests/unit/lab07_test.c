@@ -243,7 +243,7 @@ END_TEST
 START_TEST(test_http_map_path_devices)
 {
     static const char *const names[] = { "con", "prn", "aux", "nul" };
-    static const char *const near[] = {
+    static const char *const alike[] = {
         "/co", "/cox", "/coq.txt", "/conn", "/prx", "/pn", "/aus", "/nux.txt", "/nu",
         "/com", "/com0", "/coa1", "/cpm1", "/dom1", "/lpt", "/lpt0", "/lpa1", "/lqt1",
         "/mpt1", "/lpx1", "/comx", "/a/nuls", "/xcon", "/bnul.txt",
@@ -268,10 +268,10 @@ START_TEST(test_http_map_path_devices)
         }
     }
     /* Names that only look like one are files. */
-    for (size_t i = 0; i < sizeof near / sizeof near[0]; i++)
-        ck_assert_msg(map(near[i]) == 0, "map_path(\"root\", \"%s\") returned %d: not a "
-                      "device name (CON, PRN, AUX, NUL, COM1-9, LPT1-9)", near[i],
-                      map(near[i]));
+    for (size_t i = 0; i < sizeof alike / sizeof alike[0]; i++)
+        ck_assert_msg(map(alike[i]) == 0, "map_path(\"root\", \"%s\") returned %d: not a "
+                      "device name (CON, PRN, AUX, NUL, COM1-9, LPT1-9)", alike[i],
+                      map(alike[i]));
 }
 END_TEST
 
@@ -444,6 +444,25 @@ START_TEST(test_http_send_status_reasons)
 }
 END_TEST
 
+START_TEST(test_http_send_reset)
+{
+    static char data[1 << 16];
+    struct linger abort_now = { 1, 0 };
+    char byte;
+
+    /* The client resets; once the server's recv has seen it (WSAECONNRESET, or 0
+       under Wine, which reads a reset as an end), every send fails, and send_all and
+       send_status say so instead of sending on for ever. */
+    ck_assert_int_eq(setsockopt(client, SOL_SOCKET, SO_LINGER, (const char *)&abort_now,
+                                (int)sizeof abort_now), 0);
+    unit_close(&client);
+    ck_assert_int_le(recv(server, &byte, 1, 0), 0);
+    ck_assert_int_eq(send_all(server, data, (int)sizeof data), SOCKET_ERROR);
+    ck_assert_int_eq(send_status(server, 404, 1), SOCKET_ERROR);
+    ck_assert_int_eq(send_status(server, 400, 0), SOCKET_ERROR);
+}
+END_TEST
+
 START_TEST(test_http_send_file)
 {
     static char data[70000], all[80000];
@@ -531,6 +550,7 @@ static Suite *http_suite(void)
     tcase_add_checked_fixture(tc, open_pair, close_pair);
     tcase_add_test(tc, test_http_send_status);
     tcase_add_test(tc, test_http_send_status_reasons);
+    tcase_add_test(tc, test_http_send_reset);
     tcase_add_test(tc, test_http_send_file);
     tcase_add_test(tc, test_http_send_file_missing);
     suite_add_tcase(s, tc);
