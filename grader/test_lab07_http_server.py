@@ -311,6 +311,22 @@ def test_usage(run, site):
         expect.usage(result)
 
 
+@pytest.mark.expected("http_server", *LISTEN[:4],
+                      "bind s1 fails: WSAEADDRINUSE, another socket holds the port",
+                      "closesocket s1", "WSACleanup", "exit: 2, the bind error line on stderr")
+@pytest.mark.points(1)
+def test_port_in_use(run, site):
+    """a port in use: exit 2 and the WSAEADDRINUSE error line"""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        result = run("http_server", "--root", "root", "--port", taken.getsockname()[1],
+                     timeout=EXIT_TIMEOUT)
+    expect.exits(result, 2, hint="When open_listener fails, report its call with kit_error, "
+                                 "call WSACleanup and exit 2.")
+    expect.error_line(result, "bind", "WSAEADDRINUSE", 10048)
+
+
 @pytest.mark.points(3)
 def test_get_index(server, site):
     """GET / answers 200 with index.html, text/html, its Content-Length, Connection: close"""
