@@ -912,7 +912,7 @@ LOG_TIMEOUT = 10
                       "shutdown s2: SD_SEND, after the line CLIENT TARGET STATUS",
                       *FINISH[1:],
                       "accept s1: s2, a client that closes without a request: no line",
-                      "announce s1: a second server, --bind ::1: [ADDR]:PORT in its lines")
+                      "announce s1: a second server, on ::1: [ADDR]:PORT")
 @pytest.mark.challenge
 @pytest.mark.points(2)
 def test_challenge_access_log(server, site):
