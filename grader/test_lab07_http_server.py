@@ -301,8 +301,8 @@ def test_usage(run, site):
     """http_server refuses a bad command line, or a --root that is not a folder, with its usage"""
     for args in [(), ("--root",), ("--root", "no-such-folder"), ("--root", "root/notes.txt"),
                  ("--root", "root", "--timeout", "0"), ("--root", "root", "--timeout", "3601"),
-                 ("--root", "root", "--port", "x"),
-                 ("--root", "root", "extra")]:
+                 ("--root", "root", "--timeout", "--port", "0"),
+                 ("--root", "root", "--port", "x"), ("--root", "root", "extra")]:
         result = run("http_server", *args)
         expect.exits(result, 1, hint="Check --root names a folder (stat and S_ISDIR), "
                                      "--timeout is 1 to 3600, and give the other options to "
