@@ -558,6 +558,24 @@ def test_too_long(server, site, rng):
     expect_answer(proc, request(proc, get("/notes.txt")), "GET /notes.txt after them", 200,
                   site.files["notes.txt"], None, "Read the rest of an oversized request "
                   "before closing (finish), and accept the next client.")
+    # Bytes after the head that the server never reads: finish must read them before it
+    # closes, or the close resets the connection under the answer (section 6).
+    with servers.connected(proc, CLIENT_TIMEOUT, "Accept the next client.") as sock:
+        try:
+            sock.sendall(get("/notes.txt") + b"x" * 65536)
+        except OSError as e:
+            sent = e
+        else:
+            sent = None
+        raw, how = peers.recv_until_close(sock, CLIENT_TIMEOUT)
+        time.sleep(0.2)         # a reset that follows the end comes within it
+        error = sent or sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+    if error or how != "eof":
+        raise failure(proc, "after a request followed by 64 KiB the server reset the "
+                      "connection", "the answer, then the server closes without a reset",
+                      Answer(raw, how).shown() + f"\n(then the error {error!r})",
+                      "Close each connection with finish, as given: closesocket with the "
+                      "client's bytes unread sends a reset, which can destroy the answer.")
     # A root of 2 KiB: a target that fills PATH_LIMIT exactly, its NUL included, is
     # looked for (no such file); one byte more is 414. Windows' C library takes no
     # folder path past MAX_PATH (260 characters), so only a POSIX program has one.
