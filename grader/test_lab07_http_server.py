@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from gradelib import browser, expect, peers, servers
+from gradelib import browser, expect, peers, platform, servers
 from gradelib.servers import failure
 
 UNITS = "lab07_units"
@@ -29,6 +29,8 @@ CLIENT_TIMEOUT = 20
 EXIT_TIMEOUT = 10
 # The --timeout the grader gives the server where a test waits it out.
 SHORT_TIMEOUT = 2
+# httpserver.h's PATH_LIMIT: the longest path map_path makes, its NUL included.
+PATH_LIMIT = 4096
 
 # The calls the README expects of http_server, drawn beside a failed test's on the
 # report page (gradelib.page.expected); a test whose path differs says its own.
@@ -298,13 +300,31 @@ def still_running(proc, after):
 def test_usage(run, site):
     """http_server refuses a bad command line, or a --root that is not a folder, with its usage"""
     for args in [(), ("--root",), ("--root", "no-such-folder"), ("--root", "root/notes.txt"),
-                 ("--root", "root", "--timeout", "0"), ("--root", "root", "--port", "x"),
-                 ("--root", "root", "extra")]:
+                 ("--root", "root", "--timeout", "0"), ("--root", "root", "--timeout", "3601"),
+                 ("--root", "root", "--timeout", "--port", "0"),
+                 ("--root", "root", "--port", "x"), ("--root", "root", "extra")]:
         result = run("http_server", *args)
-        expect.exits(result, 1, hint="Check --root names a folder (stat and S_ISDIR) and "
-                                     "give the other options to kit_server_args; print the "
-                                     "usage and exit 1 when any is wrong.")
+        expect.exits(result, 1, hint="Check --root names a folder (stat and S_ISDIR), "
+                                     "--timeout is 1 to 3600, and give the other options to "
+                                     "kit_server_args; print the usage and exit 1 when any "
+                                     "is wrong.")
         expect.usage(result)
+
+
+@pytest.mark.expected("http_server", *LISTEN[:4],
+                      "bind s1 fails: WSAEADDRINUSE, another socket holds the port",
+                      "closesocket s1", "WSACleanup", "exit: 2, the bind error line on stderr")
+@pytest.mark.points(1)
+def test_port_in_use(run, site):
+    """a port in use: exit 2 and the WSAEADDRINUSE error line"""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        result = run("http_server", "--root", "root", "--port", taken.getsockname()[1],
+                     timeout=EXIT_TIMEOUT)
+    expect.exits(result, 2, hint="When open_listener fails, report its call with kit_error, "
+                                 "call WSACleanup and exit 2.")
+    expect.error_line(result, "bind", "WSAEADDRINUSE", 10048)
 
 
 @pytest.mark.points(3)
@@ -396,6 +416,33 @@ def test_head_errors(server, site, rng):
             raise failure(proc, f"{what}: the answer should have no body",
                           f"HTTP/1.1 {status} and its headers, then nothing",
                           answer.shown(), HEAD_ERROR_HINT)
+
+
+@pytest.mark.expected("http_server", *LISTEN, ACCEPT, *READ, HEADER, NO_BODY, *FINISH[1:],
+                      "accept s1: s2, a client that sends \"HEAD\" and waits",
+                      "select s2: 0, --timeout 1 s since accept have passed",
+                      *refusal(408, "\"HEAD\" is not HEAD: the body too"), *FINISH,
+                      "accept s1: s2, a client that sends \"HEAD \" and waits",
+                      "select s2: 0, --timeout 1 s since accept have passed",
+                      "send s2: 408 and its headers", NO_BODY, *FINISH[1:])
+@pytest.mark.points(1)
+def test_head_timeout(server, site):
+    """a request that starts with "HEAD " gets no body even at 408, with --timeout 1; one of "HEAD" alone gets one"""
+    proc = server("--timeout", "1")
+    request(proc, get("/notes.txt", "HEAD"))
+    for what, body in [("HEAD", True), ("HEAD ", False)]:
+        with send_request(proc, what.encode()) as sock:
+            answer = Answer(*peers.recv_until_close(sock, CLIENT_TIMEOUT))
+        if answer.status != 408 or bool(answer.body) != body:
+            raise failure(proc, f"a client sent {what!r} and waited: the answer should be "
+                          f"408, {'with' if body else 'without'} a body",
+                          "HTTP/1.1 408 Request Timeout and its headers, then " +
+                          ("the body 408 Request Timeout" if body else "nothing"),
+                          answer.shown(), "A request is HEAD when its first five bytes are "
+                          "\"HEAD \": read_head says how many came (len), even at 408; "
+                          "fewer than five is not HEAD. The deadline is --timeout seconds, "
+                          "1 to 3600.")
+    still_running(proc, "clients that waited out their deadline")
 
 
 HEAD_ERROR_HINT = ("No answer to HEAD has a body, whatever its status: parse_request sets "
@@ -511,6 +558,38 @@ def test_too_long(server, site, rng):
     expect_answer(proc, request(proc, get("/notes.txt")), "GET /notes.txt after them", 200,
                   site.files["notes.txt"], None, "Read the rest of an oversized request "
                   "before closing (finish), and accept the next client.")
+    # Bytes after the head that the server never reads: finish must read them before it
+    # closes, or the close resets the connection under the answer (section 6).
+    with servers.connected(proc, CLIENT_TIMEOUT, "Accept the next client.") as sock:
+        try:
+            sock.sendall(get("/notes.txt") + b"x" * 65536)
+        except OSError as e:
+            sent = e
+        else:
+            sent = None
+        raw, how = peers.recv_until_close(sock, CLIENT_TIMEOUT)
+        time.sleep(0.2)         # a reset that follows the end comes within it
+        error = sent or sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+    if error or how != "eof":
+        raise failure(proc, "after a request followed by 64 KiB the server reset the "
+                      "connection", "the answer, then the server closes without a reset",
+                      Answer(raw, how).shown() + f"\n(then the error {error!r})",
+                      "Close each connection with finish, as given: closesocket with the "
+                      "client's bytes unread sends a reset, which can destroy the answer.")
+    # A root of 2 KiB: a target that fills PATH_LIMIT exactly, its NUL included, is
+    # looked for (no such file); one byte more is 414. Windows' C library takes no
+    # folder path past MAX_PATH (260 characters), so only a POSIX program has one.
+    if platform.WINDOWS_PROGRAMS:
+        return
+    root = "root" + "/." * rng.randint(1030, 1040)
+    proc = server("--root", root)
+    for extra, status in [(0, 404), (1, 414)]:
+        target = "/" + "d" * (PATH_LIMIT - len(root) - 2 + extra)
+        expect_answer(proc, request(proc, get(target)), f"with a --root of {len(root)} bytes, "
+                      f"GET of a target of {len(target)} bytes", status, None, None,
+                      f"Root and path take {len(root) + len(target)} bytes, and their NUL "
+                      f"one more: give map_path the whole of a PATH_LIMIT ({PATH_LIMIT}) "
+                      "buffer (sizeof path); 414 only when they do not fit in it.")
 
 
 @pytest.mark.points(3)
@@ -601,10 +680,21 @@ def test_trickling_client(server, site):
     trickle.start()
     try:
         served_meanwhile(proc, site, "a client sent a byte every 0.3 s")
+        trickle.stop.set()
+        trickle.join(5)
+        raw, how = peers.recv_until_close(trickle.sock, SHORT_TIMEOUT + 10)
     finally:
         trickle.stop.set()
         trickle.join(5)
         trickle.sock.close()
+    answer = Answer(raw, how)
+    if answer.status != 408:
+        raise failure(proc, "the server closed the connection of a client that sent a byte "
+                      "every 0.3 s without answering 408", "HTTP/1.1 408 Request Timeout, "
+                      "then the server closes", answer.shown(),
+                      "When no time is left of the deadline, whether select timed out or a "
+                      "byte came after the deadline, answer 408: only a client that closed "
+                      "or reset gets no answer.")
     still_running(proc, "a client that trickled")
 
 
@@ -679,8 +769,14 @@ def test_sockets_after_clients(server, site, rng):
         request(proc, MALFORMED[rng.randrange(len(MALFORMED))])
         sock = send_request(proc, b"GET / HT")
         peers.reset(sock)
-    with send_request(proc, b"GET / HT"):
-        pass                # closes half-way: no one to answer
+    with send_request(proc, b"GET / HT") as sock:
+        sock.shutdown(socket.SHUT_WR)       # closes half-way: no one to answer
+        raw, how = peers.recv_until_close(sock, CLIENT_TIMEOUT)
+    if raw:
+        raise failure(proc, "a client that closed before its head was whole got an answer",
+                      "no answer: the server closes", Answer(raw, how).shown(),
+                      "read_head's -1 (the client closed or reset) is the one case with no "
+                      "one to answer: close the connection without sending anything.")
     expect_answer(proc, request(proc, get("/notes.txt")), "GET /notes.txt after them",
                   200, site.files["notes.txt"], None, "")
     only_the_listener(proc)
@@ -704,6 +800,7 @@ def test_max_clients(server, site, rng):
     result = proc.wait(EXIT_TIMEOUT)
     expect.exits(result, 0, hint="Count the clients served; after the last, close the "
                                  "listening socket, call WSACleanup and return 0.")
+    expect.asked_for_winsock(result)
 
 
 # The challenge's access log: CLIENT TARGET STATUS, CLIENT as ADDR:PORT or [ADDR]:PORT.
@@ -831,32 +928,57 @@ LOG_TIMEOUT = 10
                       "accept s1: s2, and the client's ADDR:PORT for the log line",
                       *READ, HEADER, BODY,
                       "shutdown s2: SD_SEND, after the line CLIENT TARGET STATUS",
-                      *FINISH[1:])
+                      *FINISH[1:],
+                      "accept s1: s2, a client that closes without a request: no line",
+                      "announce s1: a second server, on ::1: [ADDR]:PORT")
 @pytest.mark.challenge
 @pytest.mark.points(2)
 def test_challenge_access_log(server, site):
     """challenge: each request answered is logged on stdout as CLIENT TARGET STATUS"""
     proc = server()
+    logged = []
     for data, target, status in [(get("/notes.txt"), "/notes.txt", 200),
                                  (get("/sub/?x=1", "HEAD"), "/sub/?x=1", 200),
+                                 (None, None, None),
                                  (get("/no-such-file.html"), "/no-such-file.html", 404),
                                  (b"GET /notes.txt\r\n\r\n", "-", 400)]:
-        with send_request(proc, data) as sock:
-            name = sock.getsockname()
-            raw, how = peers.recv_until_close(sock, CLIENT_TIMEOUT)
-        answer = Answer(raw, how)
-        if answer.status != status:
-            raise failure(proc, f"{data.splitlines()[0].decode()}: the status line should "
-                          f"say {status}", f"HTTP/1.1 {status} ...", answer.shown(),
-                          "The challenge adds a log line; the answers stay as they were.")
-        wanted = f"{name[0]}:{name[1]} {target} {status}"
-        if proc.wait_line(re.escape(wanted), LOG_TIMEOUT) is None:
-            raise failure(proc, "a request answered was not logged on stdout as CLIENT "
-                          "TARGET STATUS", wanted, f"no such line within {LOG_TIMEOUT} s",
-                          "Give accept a struct sockaddr_storage to learn the client's "
-                          "address and port; after the answer, print the line (\"-\" for "
-                          "the target of a request that did not parse) and fflush(stdout): "
-                          "a pipe keeps stdout buffered.")
+        if data is None:
+            with send_request(proc, b"GET /no"):
+                pass        # leaves without a request: no line
+            continue
+        logged.append(logged_request(proc, data, target, status))
+    other = [line for line in proc.out.data.decode("latin-1").splitlines()[1:]
+             if line not in logged]
+    if other:
+        raise failure(proc, "the access log has a line for a client that left without a "
+                      "request", "only the lines of the requests answered:\n" +
+                      "\n".join(logged), "\n".join(other[:3]),
+                      "read_head's -1 (the client closed or reset) is no request answered: "
+                      "serve_client returns 0 for it, and the loop prints no line.")
+    proc6 = server("--bind", "::1")
+    logged_request(proc6, get("/notes.txt"), "/notes.txt", 200)
+
+
+def logged_request(proc, data, target, status):
+    """Sends DATA, expects STATUS, and waits for its log line. Returns the line."""
+    with send_request(proc, data) as sock:
+        name = sock.getsockname()
+        raw, how = peers.recv_until_close(sock, CLIENT_TIMEOUT)
+    answer = Answer(raw, how)
+    if answer.status != status:
+        raise failure(proc, f"{data.splitlines()[0].decode()}: the status line should "
+                      f"say {status}", f"HTTP/1.1 {status} ...", answer.shown(),
+                      "The challenge adds a log line; the answers stay as they were.")
+    client = f"[{name[0]}]" if ":" in name[0] else name[0]
+    wanted = f"{client}:{name[1]} {target} {status}"
+    if proc.wait_line(re.escape(wanted), LOG_TIMEOUT) is None:
+        raise failure(proc, "a request answered was not logged on stdout as CLIENT "
+                      "TARGET STATUS", wanted, f"no such line within {LOG_TIMEOUT} s",
+                      "Give accept a struct sockaddr_storage to learn the client's "
+                      "address and port ([ADDR]:PORT for IPv6); after the answer, print "
+                      "the line (\"-\" for the target of a request that did not parse) and "
+                      "fflush(stdout): a pipe keeps stdout buffered.")
+    return wanted
 
 
 # --- models of the README, and the smallest case that differs (gradelib.models) ------

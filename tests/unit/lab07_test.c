@@ -2,7 +2,9 @@
  * lab07_test.c - Check tests of lab 07's functions (httpserver.c). Each test case is
  * graded on its own: see grader/test_lab07_http_server.py.
  */
+#include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "httpserver.h"
@@ -43,6 +45,22 @@ START_TEST(test_http_request_line)
     ck_assert_int_eq(req.head, 1);
     ck_assert_int_eq(req.minor, 0);
     ck_assert_str_eq(req.target, "/a.png");
+}
+END_TEST
+
+START_TEST(test_http_target_bytes)
+{
+    char head[64];
+
+    /* Every byte from 0x21 is a target's but 0x7F, those from 0x80 too; none below. */
+    for (int c = 1; c < 256; c++) {
+        int n = snprintf(head, sizeof head, "GET /a%cb HTTP/1.0\r\n\r\n", c);
+        int want = c <= ' ' || c == 0x7f ? 400 : 200;
+        int got = parse_request(head, (size_t)n, &req);
+        ck_assert_msg(got == want, "parse_request of a target holding the byte 0x%02x "
+                      "returned %d, not %d: a target's bytes are those from 0x21 but 0x7F",
+                      c, got, want);
+    }
 }
 END_TEST
 
@@ -123,6 +141,23 @@ START_TEST(test_http_headers)
 }
 END_TEST
 
+START_TEST(test_http_header_bytes)
+{
+    char head[64];
+
+    /* A value holds any byte but a control byte (below 0x20, and 0x7F); tab is allowed. */
+    for (int c = 0; c < 256; c++) {
+        int n = snprintf(head, sizeof head, "GET / HTTP/1.0\r\nX: a%cb\r\n\r\n", 'q');
+        int want = (c < ' ' && c != '\t') || c == 0x7f ? 400 : 200, got;
+        head[n - 6] = (char)c;
+        got = parse_request(head, (size_t)n, &req);
+        ck_assert_msg(got == want, "parse_request of a header value holding the byte 0x%02x "
+                      "returned %d, not %d: a value holds no control byte but tab", c, got,
+                      want);
+    }
+}
+END_TEST
+
 static char path[PATH_LIMIT];
 
 static int map(const char *target)
@@ -146,6 +181,35 @@ START_TEST(test_http_map_path)
     ck_assert_str_eq(path, "root/.hidden/x.y");
     ck_assert_int_eq(map("/console.txt"), 0);
     ck_assert_int_eq(map("/com10"), 0);
+}
+END_TEST
+
+START_TEST(test_http_map_path_escapes)
+{
+    static const char *const bad[] = {
+        "/%:0", "/%0:", "/%/0", "/%@0", "/%0@", "/%G0", "/%0G", "/%`0", "/%0`", "/%g0",
+        "/%0g", "/%5z", "/%7", "/cut%5", "/%6", "/%%41",
+    };
+    char target[16], want[16];
+
+    /* Each byte, escaped with upper- and lower-case hex digits, decodes to itself; a
+       control byte, a backslash and <>:"|?* are then refused. */
+    for (int c = 0; c < 256; c++) {
+        for (int upper = 0; upper < 2; upper++) {
+            int refuse = c < ' ' || c == 0x7f || (c != 0 && strchr("\\<>:\"|?*", c));
+            snprintf(target, sizeof target, upper ? "/x%%%02Xy" : "/x%%%02xy", c);
+            snprintf(want, sizeof want, "root/x%cy", c);
+            ck_assert_msg(map(target) == (refuse ? 400 : 0), "map_path(\"root\", \"%s\") "
+                          "returned %d, not %d", target, map(target), refuse ? 400 : 0);
+            if (!refuse)
+                ck_assert_msg(strcmp(path, want) == 0, "map_path(\"root\", \"%s\") wrote "
+                              "\"%s\": %%%02x is the byte 0x%02x", target, path, c, c);
+        }
+    }
+    /* A '%' without two hex digits (0-9, a-f, A-F) after it is 400. */
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        ck_assert_msg(map(bad[i]) == 400, "map_path(\"root\", \"%s\") did not return 400: "
+                      "a bad escape", bad[i]);
 }
 END_TEST
 
@@ -173,6 +237,41 @@ START_TEST(test_http_map_path_windows)
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
         ck_assert_msg(map(refused[i]) == 400, "map_path(\"root\", \"%s\") did not "
                       "return 400", refused[i]);
+}
+END_TEST
+
+START_TEST(test_http_map_path_devices)
+{
+    static const char *const names[] = { "con", "prn", "aux", "nul" };
+    static const char *const alike[] = {
+        "/co", "/cox", "/coq.txt", "/conn", "/prx", "/pn", "/aus", "/nux.txt", "/nu",
+        "/com", "/com0", "/coa1", "/cpm1", "/dom1", "/lpt", "/lpt0", "/lpa1", "/lqt1",
+        "/mpt1", "/lpx1", "/comx", "/a/nuls", "/xcon", "/bnul.txt",
+    };
+    char target[32];
+
+    /* Every device name, in any case, alone or with an extension, in any segment. */
+    for (int i = 0; i < 22; i++) {
+        char name[8];
+        if (i < 4)
+            snprintf(name, sizeof name, "%s", names[i]);
+        else
+            snprintf(name, sizeof name, "%s%d", i < 13 ? "com" : "lpt", (i - 4) % 9 + 1);
+        for (int form = 0; form < 4; form++) {
+            snprintf(target, sizeof target, form == 0 ? "/%s" : form == 1 ? "/sub/%s.txt" :
+                     form == 2 ? "/%s.a.b" : "/%s/x", name);
+            if (form == 3)
+                for (char *p = target + 1; *p != '/'; p++)
+                    *p = (char)toupper((unsigned char)*p);
+            ck_assert_msg(map(target) == 400, "map_path(\"root\", \"%s\") did not return "
+                          "400: a device name", target);
+        }
+    }
+    /* Names that only look like one are files. */
+    for (size_t i = 0; i < sizeof alike / sizeof alike[0]; i++)
+        ck_assert_msg(map(alike[i]) == 0, "map_path(\"root\", \"%s\") returned %d: not a "
+                      "device name (CON, PRN, AUX, NUL, COM1-9, LPT1-9)", alike[i],
+                      map(alike[i]));
 }
 END_TEST
 
@@ -276,6 +375,15 @@ START_TEST(test_http_read_head_limits)
     memcpy(big, "GET / HTTP/1.1\r\n", 16);
     ck_assert_int_eq(send(client, big, (int)sizeof big, 0), (int)sizeof big);
     ck_assert_int_eq(read_head(server, buf, (int)sizeof buf, 5, &len), 431);
+    /* The request line's CR LF in the buffer's last two bytes: it ended, 431. */
+    unit_close(&client);
+    unit_close(&server);
+    unit_pair(listener, &client, &server);
+    memset(big, 'a', sizeof big);
+    memcpy(big, "GET /", 5);
+    memcpy(big + sizeof big - 2, "\r\n", 2);
+    ck_assert_int_eq(send(client, big, (int)sizeof big, 0), (int)sizeof big);
+    ck_assert_int_eq(read_head(server, buf, (int)sizeof buf, 5, &len), 431);
 }
 END_TEST
 
@@ -304,6 +412,54 @@ START_TEST(test_http_send_status)
     ck_assert_ptr_nonnull(strstr(buf, "\r\nAllow: GET, HEAD\r\n"));
     ck_assert_ptr_nonnull(strstr(buf, "\r\nConnection: close\r\n"));
     ck_assert_ptr_nonnull(strstr(buf, "\r\n\r\n405 Method Not Allowed\n"));
+}
+END_TEST
+
+START_TEST(test_http_send_status_reasons)
+{
+    static const char *const lines[] = {
+        "400 Bad Request", "404 Not Found", "405 Method Not Allowed", "408 Request Timeout",
+        "414 URI Too Long", "431 Request Header Fields Too Large",
+        "505 HTTP Version Not Supported",
+    };
+    char expected[128];
+    const char *at;
+
+    /* The contract's table: each status with its reason, in the status line and the
+       body, one answer after another on the same connection. */
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
+        ck_assert_int_eq(send_status(server, atoi(lines[i]), 0), 0);
+    ck_assert_int_gt(read_answer(), 0);
+    at = buf;
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+        snprintf(expected, sizeof expected, "HTTP/1.1 %s\r\n", lines[i]);
+        ck_assert_msg(strncmp(at, expected, strlen(expected)) == 0, "expected %s got %.60s",
+                      expected, at);
+        at += head_length(at, strlen(at));
+        snprintf(expected, sizeof expected, "%s\n", lines[i]);
+        ck_assert_msg(strncmp(at, expected, strlen(expected)) == 0, "expected the body %s "
+                      "got %.60s", expected, at);
+        at += strlen(expected);
+    }
+}
+END_TEST
+
+START_TEST(test_http_send_reset)
+{
+    static char data[1 << 16];
+    struct linger abort_now = { 1, 0 };
+    char byte;
+
+    /* The client resets; once the server's recv has seen it (WSAECONNRESET, or 0
+       under Wine, which reads a reset as an end), every send fails, and send_all and
+       send_status say so instead of sending on for ever. */
+    ck_assert_int_eq(setsockopt(client, SOL_SOCKET, SO_LINGER, (const char *)&abort_now,
+                                (int)sizeof abort_now), 0);
+    unit_close(&client);
+    ck_assert_int_le(recv(server, &byte, 1, 0), 0);
+    ck_assert_int_eq(send_all(server, data, (int)sizeof data), SOCKET_ERROR);
+    ck_assert_int_eq(send_status(server, 404, 1), SOCKET_ERROR);
+    ck_assert_int_eq(send_status(server, 400, 0), SOCKET_ERROR);
 }
 END_TEST
 
@@ -356,6 +512,7 @@ static Suite *http_suite(void)
     tc = tcase_create("Request");
     tcase_add_test(tc, test_http_head_length);
     tcase_add_test(tc, test_http_request_line);
+    tcase_add_test(tc, test_http_target_bytes);
     tcase_add_test(tc, test_http_request_line_errors);
     tcase_add_test(tc, test_http_head_refused);
     tcase_add_test(tc, test_http_target_limit);
@@ -363,16 +520,19 @@ static Suite *http_suite(void)
 
     tc = tcase_create("Headers");
     tcase_add_test(tc, test_http_headers);
+    tcase_add_test(tc, test_http_header_bytes);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("Path");
     tcase_add_test(tc, test_http_map_path);
+    tcase_add_test(tc, test_http_map_path_escapes);
     tcase_add_test(tc, test_http_map_path_traversal);
     tcase_add_test(tc, test_http_map_path_limit);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("WindowsPath");
     tcase_add_test(tc, test_http_map_path_windows);
+    tcase_add_test(tc, test_http_map_path_devices);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("Types");
@@ -389,6 +549,8 @@ static Suite *http_suite(void)
     tc = tcase_create("Answer");
     tcase_add_checked_fixture(tc, open_pair, close_pair);
     tcase_add_test(tc, test_http_send_status);
+    tcase_add_test(tc, test_http_send_status_reasons);
+    tcase_add_test(tc, test_http_send_reset);
     tcase_add_test(tc, test_http_send_file);
     tcase_add_test(tc, test_http_send_file_missing);
     suite_add_tcase(s, tc);

@@ -192,13 +192,20 @@ SEGMENTS = [b"index.html", b"notes.txt", b"sub", b"a b.txt", b"x", b"..", b".", 
             b"%2E.", b".%2e", b"a%2fb", b"con", b"NUL.txt", b"com1", b"Lpt9.x", b"com0",
             b"con.", b"x.", b"x ", b"x%20", b"%00", b"%0a", b"%zz", b"%4", b"%", b"a\\b",
             b"c:", b"a%5cb", b"%3a", b"x%3fy", b"file.TXT", b"page.HtM", b"%7f", b"\xff",
-            b"a<b", b"a|b", b'a"b', b"a*b", b"auxx", b"prn.txt.bak", b"%41%42c"]
+            b"a<b", b"a|b", b'a"b', b"a*b", b"auxx", b"prn.txt.bak", b"%41%42c",
+            # the bytes beside the hex digits, and the device names' near misses
+            b"%:0", b"%/1", b"%@1", b"%G1", b"%`1", b"%g1", b"%1:", b"%1g", b"%5z", b"x%5",
+            b"%4a%4F", b"%1f", b"%1F", b"cox", b"coa1", b"lpa1", b"nux.txt", b"aus", b"COM9",
+            b"lpt0", b"Prn"]
 
 
 def segment():
     return st.one_of(st.sampled_from(SEGMENTS),
                      st.binary(min_size=1, max_size=6).map(
-                         lambda b: bytes(c for c in b if c not in b"/?% \r\n\x00") or b"q"))
+                         lambda b: bytes(c for c in b if c not in b"/?% \r\n\x00") or b"q"),
+                     # any byte escaped, with upper- or lower-case hex digits
+                     st.tuples(st.integers(0, 255), st.booleans()).map(
+                         lambda t: (b"x%%%02X" if t[1] else b"x%%%02x") % t[0]))
 
 
 def targets(names=()):
@@ -232,7 +239,14 @@ VERSIONS = [b"HTTP/1.1"] * 6 + [b"HTTP/1.0"] * 2 + [b"HTTP/1.2", b"HTTP/2.0", b"
                                                    b"HTTP/a.1", b"HTTP/1.1x", b"HTTP/3.1"]
 NAMES = [b"Host", b"host", b"HOST", b"Accept", b"User-Agent", b"X-Y", b"Host ", b"",
          b"X(Y", b"Ho st", b"a\x00"]
-VALUES = [b"127.0.0.1", b"", b" x ", b"a\tb", b"x\x01y", b"x\x7f", b"\xff\xfe", b"*/*"]
+VALUES = [b"127.0.0.1", b"", b" x ", b"a\tb", b"x\x01y", b"x\x7f", b"\xff\xfe", b"*/*",
+          b"\t", b"a\x08b", b"\x1f", b"~"]
+
+
+def values():
+    """A header's value: one of VALUES, or one byte of any kind between two letters."""
+    return st.one_of(st.sampled_from(VALUES),
+                     st.integers(0, 255).map(lambda c: b"v" + bytes([c]) + b"w"))
 ENDS = [b"\r\n"] * 12 + [b"\n", b"\r", b"\r\r\n"]
 
 
@@ -250,7 +264,7 @@ def requests(draw, names=()):
     for _ in range(draw(st.integers(0, 3))):
         headers.insert(draw(st.integers(0, len(headers))),
                        (draw(st.sampled_from(NAMES)), draw(st.sampled_from([b": ", b":"])),
-                        draw(st.sampled_from(VALUES)), draw(st.sampled_from(ENDS))))
+                        draw(values()), draw(st.sampled_from(ENDS))))
     line = method + seps[0] + target + seps[1] + version + draw(st.sampled_from(ENDS))
     data = line + b"".join(n + s + v + e for n, s, v, e in headers) + b"\r\n"
     if not data.endswith(b"\r\n\r\n"):
