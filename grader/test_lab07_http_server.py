@@ -67,10 +67,11 @@ NEXT = "accept s1: s2, the next client, served as every other"
 @pytest.mark.points(3)
 def test_unit_request(unit):
     """head_length and parse_request: the request line, its errors and its limit (unit tests)"""
-    unit(UNITS, "Request", "head_length looks for CR LF CR LF at each i while i + 4 <= len "
-         "(len - 4 wraps round below 4). "
+    unit(UNITS, "Request", "head_length looks for all four bytes CR LF CR LF at each i "
+         "while i + 4 <= len (len - 4 wraps round below 4). "
          "The request line is METHOD SP TARGET SP HTTP/D.D and ends with "
-         "CR LF: one space each, nothing else, the method a token (G(T is 400). Check the "
+         "CR LF: one space each, nothing else, neither part empty, the method a token "
+         "(G(T and (ET are 400). Check the "
          "version first (400 for one that is not HTTP/D.D, 505 for another major), then "
          "414 for a long target, then 405 for a method other than GET or HEAD: POST / "
          "HTTP/2.0 is 505. req->head says HEAD whatever the status.")
@@ -114,7 +115,8 @@ def test_unit_read_head(unit):
     """read_head: a head in pieces, a timeout, a client that left, 414 and 431 (unit tests)"""
     unit(UNITS, "ReadHead", "recv in a loop, appending, until head_length finds the blank "
          "line; wait with select and one deadline for the whole head (408 when it passes); "
-         "a full buffer is 414 before the first line end, 431 after; recv 0 is -1.")
+         "a full buffer is 414 before the first line end, 431 after, but a head whose blank "
+         "line ends in its last byte is whole; recv 0 is -1.")
 
 
 @pytest.mark.points(2)
@@ -122,7 +124,7 @@ def test_unit_answer(unit):
     """send_status and send_file: status lines, headers, a binary file exactly (unit tests)"""
     unit(UNITS, "Answer", "Open the file with \"rb\" (text mode changes CR LF and stops "
          "at 0x1A on Windows), send its size as Content-Length, then its bytes with "
-         "send_all; 405 carries Allow: GET, HEAD.")
+         "send_all, every byte of it whatever its size; 405 carries Allow: GET, HEAD.")
 
 
 # --- what this lab links from earlier labs: the student's own, with their unit tests --

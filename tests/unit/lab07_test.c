@@ -32,6 +32,12 @@ START_TEST(test_http_head_length)
     for (size_t n = 0; n < strlen(head) - 4; n++)
         ck_assert_uint_eq(head_length(head, n), 0);
     ck_assert_uint_eq(head_length("GET / HTTP/1.0\n\n", 16), 0);
+    /* CR LF CR and another byte is no blank line: the head goes on to CR LF CR LF. */
+    head = "GET / HTTP/1.0\r\n\rX: a\r\n\r\n";
+    ck_assert_msg(head_length(head, strlen(head)) == strlen(head), "head_length of \"GET / "
+                  "HTTP/1.0\\r\\n\\rX: a\\r\\n\\r\\n\" returned %u, not %u: the head ends "
+                  "with the blank line, all four bytes CR LF CR LF",
+                  (unsigned)head_length(head, strlen(head)), (unsigned)strlen(head));
 }
 END_TEST
 
@@ -52,14 +58,18 @@ START_TEST(test_http_target_bytes)
 {
     char head[64];
 
-    /* Every byte from 0x21 is a target's but 0x7F, those from 0x80 too; none below. */
+    /* Every byte from 0x21 is a target's but 0x7F, those from 0x80 too; none below,
+       wherever it is in the target, its first byte too. */
     for (int c = 1; c < 256; c++) {
-        int n = snprintf(head, sizeof head, "GET /a%cb HTTP/1.0\r\n\r\n", c);
-        int want = c <= ' ' || c == 0x7f ? 400 : 200;
-        int got = parse_request(head, (size_t)n, &req);
-        ck_assert_msg(got == want, "parse_request of a target holding the byte 0x%02x "
-                      "returned %d, not %d: a target's bytes are those from 0x21 but 0x7F",
-                      c, got, want);
+        for (int first = 0; first < 2; first++) {
+            int n = snprintf(head, sizeof head, first ? "GET %c/b HTTP/1.0\r\n\r\n" :
+                             "GET /a%cb HTTP/1.0\r\n\r\n", c);
+            int want = c <= ' ' || c == 0x7f ? 400 : 200;
+            int got = parse_request(head, (size_t)n, &req);
+            ck_assert_msg(got == want, "parse_request of a target holding the byte 0x%02x%s "
+                          "returned %d, not %d: a target's bytes are those from 0x21 but "
+                          "0x7F", c, first ? " first" : "", got, want);
+        }
     }
 }
 END_TEST
@@ -72,6 +82,23 @@ START_TEST(test_http_request_line_errors)
     ck_assert_int_eq(parse("GET / http/1.1\r\nHost: a\r\n\r\n"), 400);
     ck_assert_int_eq(parse("GET / HTTP/11\r\nHost: a\r\n\r\n"), 400);
     ck_assert_int_eq(parse("G(T / HTTP/1.1\r\nHost: a\r\n\r\n"), 400);
+    ck_assert_msg(parse("(ET / HTTP/1.1\r\nHost: a\r\n\r\n") == 400, "parse_request of "
+                  "\"(ET / HTTP/1.1\" did not return 400: the METHOD is a token, its first "
+                  "byte too");
+    /* An empty METHOD or TARGET with a good version: not three parts, 400. */
+    ck_assert_msg(parse(" / HTTP/1.1\r\nHost: a\r\n\r\n") == 400, "parse_request of "
+                  "\" / HTTP/1.1\" did not return 400: the request line is METHOD SP TARGET "
+                  "SP VERSION, the METHOD one or more tchars");
+    ck_assert_msg(parse("GET  HTTP/1.1\r\nHost: a\r\n\r\n") == 400, "parse_request of "
+                  "\"GET  HTTP/1.1\" did not return 400: the request line is METHOD SP TARGET "
+                  "SP VERSION, the TARGET not empty");
+    /* HTTP/D.D: each of the five bytes of "HTTP/" is checked. */
+    for (int i = 0; i < 5; i++) {
+        char head[64] = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+        head[6 + i] = head[6 + i] == '/' ? '_' : 'X';
+        ck_assert_msg(parse(head) == 400, "parse_request of the version %.8s returned %d, "
+                      "not 400: a VERSION that is not HTTP/D.D", head + 6, parse(head));
+    }
     ck_assert_int_eq(parse("\r\n\r\n"), 400);
     ck_assert_int_eq(parse("GET / HTTP/2.0\r\nHost: a\r\n\r\n"), 505);
     ck_assert_int_eq(parse("GET / HTTP/0.9\r\n\r\n"), 505);
@@ -363,7 +390,7 @@ END_TEST
 START_TEST(test_http_read_head_limits)
 {
     static char big[HEAD_LIMIT];
-    int len;
+    int len, got;
 
     memset(big, 'a', sizeof big);
     ck_assert_int_eq(send(client, big, (int)sizeof big, 0), (int)sizeof big);
@@ -384,6 +411,18 @@ START_TEST(test_http_read_head_limits)
     memcpy(big + sizeof big - 2, "\r\n", 2);
     ck_assert_int_eq(send(client, big, (int)sizeof big, 0), (int)sizeof big);
     ck_assert_int_eq(read_head(server, buf, (int)sizeof buf, 5, &len), 431);
+    /* A head whose blank line ends in the buffer's last byte fits: it is whole, 0. */
+    unit_close(&client);
+    unit_close(&server);
+    unit_pair(listener, &client, &server);
+    memset(big, 'a', sizeof big);
+    memcpy(big, "GET / HTTP/1.1\r\nX: ", 19);
+    memcpy(big + sizeof big - 4, "\r\n\r\n", 4);
+    ck_assert_int_eq(send(client, big, (int)sizeof big, 0), (int)sizeof big);
+    got = read_head(server, buf, (int)sizeof buf, 5, &len);
+    ck_assert_msg(got == 0 && len == (int)sizeof buf, "read_head of a head of HEAD_LIMIT "
+                  "bytes (its blank line ends in the buffer's last byte) returned %d, len %d: "
+                  "a head that fits in HEAD_LIMIT is whole, 0", got, len);
 }
 END_TEST
 
@@ -494,6 +533,38 @@ START_TEST(test_http_send_file)
 }
 END_TEST
 
+START_TEST(test_http_send_file_sizes)
+{
+    static const int sizes[] = { 1, 16385 };
+    static char data[16385], all[20000];
+
+    /* Files of one byte, and of one more than send_body's chunk: every byte is sent. */
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        FILE *f = fopen("lab07-unit.bin", "wb");
+        int n = 0, got, head;
+
+        ck_assert_ptr_nonnull(f);
+        unit_fill(data, sizes[i], 11);
+        ck_assert_uint_eq(fwrite(data, 1, (size_t)sizes[i], f), (size_t)sizes[i]);
+        fclose(f);
+        if (i > 0)
+            unit_pair(listener, &client, &server);
+        ck_assert_int_eq(send_file(server, "lab07-unit.bin", 0), 200);
+        unit_close(&server);
+        while (n < (int)sizeof all - 1 &&
+               (got = recv(client, all + n, (int)sizeof all - 1 - n, 0)) > 0)
+            n += got;
+        unit_close(&client);
+        remove("lab07-unit.bin");
+        head = (int)head_length(all, (size_t)n);
+        ck_assert_int_gt(head, 0);
+        ck_assert_msg(n - head == sizes[i] && memcmp(all + head, data, (size_t)sizes[i]) == 0,
+                      "send_file of a file of %d bytes sent a body of %d bytes: 200, then the "
+                      "file's bytes exactly", sizes[i], n - head);
+    }
+}
+END_TEST
+
 START_TEST(test_http_send_file_missing)
 {
     ck_assert_int_eq(send_file(server, "lab07-no-such-file.txt", 1), 404);
@@ -552,6 +623,7 @@ static Suite *http_suite(void)
     tcase_add_test(tc, test_http_send_status_reasons);
     tcase_add_test(tc, test_http_send_reset);
     tcase_add_test(tc, test_http_send_file);
+    tcase_add_test(tc, test_http_send_file_sizes);
     tcase_add_test(tc, test_http_send_file_missing);
     suite_add_tcase(s, tc);
     return s;
