@@ -16,7 +16,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from gradelib import (budget, build, calls, expect, memory, models, page, platform,  # noqa: E402
-                     safety, starters, units)
+                     reruns, safety, starters, units)
 from gradelib import report as scoring  # noqa: E402
 from gradelib.proc import Process, Transcript, on_interrupt, stop_everything  # noqa: E402
 
@@ -35,6 +35,8 @@ def pytest_configure(config):
     if problem:
         pytest.exit("grader: " + problem, returncode=4)
     _state["config"] = config
+    if platform.UNDER_WINE:
+        platform.server_failures()      # from here on: this process's first look
     safety.install()
     atexit.register(stop_everything)
     # Ctrl-C, SIGTERM and SIGHUP end the run the same way: every program is stopped and
@@ -163,6 +165,16 @@ def pytest_runtest_logreport(report):
     board = getattr(_state.get("config"), "_kit_scoreboard", None)
     if board is not None:
         board.record(report)
+        if any(key == reruns.NOTE for key, _ in report.user_properties):
+            _state.setdefault("again", []).append(report)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Under Wine, a test that Wine's own server broke runs again, once (gradelib.reruns)."""
+    if not platform.UNDER_WINE:
+        return None
+    return reruns.protocol(item, nextitem, platform.server_failures, platform.restart_server)
 
 
 _state = {}
@@ -172,6 +184,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     board = getattr(config, "_kit_scoreboard", None)
     if board is not None and board.entries:
         board.summary(terminalreporter.write_line)
+    for line in reruns.summary(_state.get("again", [])):
+        terminalreporter.write_line(line)
 
 
 @pytest.fixture(autouse=True)

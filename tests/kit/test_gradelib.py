@@ -4,7 +4,7 @@ import select
 import socket
 import struct
 
-from gradelib import expect, peers, report
+from gradelib import expect, peers, report, reruns
 
 
 def test_results_output_is_clipped_and_escaped():
@@ -96,3 +96,75 @@ def test_a_challenge_is_a_bonus_shown_apart(tmp_path, monkeypatch):
     bonus = [t for t in results["tests"] if t["extra_data"].get("challenge")]
     assert [(t["score"], t["max_score"], t["extra_data"]["bonus"]) for t in bonus] == \
         [(0, 0, 2), (0, 0, 0)]
+
+
+class _Hooks:
+    """The hooks gradelib.reruns.protocol calls: it keeps the reports logged."""
+
+    def __init__(self):
+        self.logged, self.started, self.finished = [], 0, 0
+
+    def pytest_runtest_logstart(self, nodeid, location):
+        self.started += 1
+
+    def pytest_runtest_logreport(self, report):
+        self.logged.append(report)
+
+    def pytest_runtest_logfinish(self, nodeid, location):
+        self.finished += 1
+
+
+class _Item:
+    nodeid, location = "grader/test_lab07_http_server.py::test_x", ("f", 1, "test_x")
+
+    def __init__(self):
+        self.ihook = _Hooks()
+
+
+class _Outcome:
+    def __init__(self, failed, run):
+        self.failed, self.run, self.user_properties = failed, run, []
+        self.nodeid = _Item.nodeid
+
+
+def _protocol(outcomes, failures):
+    """Runs reruns.protocol on an item whose runs fail as OUTCOMES says (one bool a
+    run), the platform failing as FAILURES says (one list of lines a look). Returns
+    the hooks, the runs made and the restarts."""
+    item, runs, restarts = _Item(), [], []
+
+    def run(item, nextitem, log):
+        assert log is False
+        runs.append(nextitem)
+        return [_Outcome(outcomes[len(runs) - 1], len(runs))]
+    looks = iter(failures)
+    assert reruns.protocol(item, "next", lambda: next(looks), lambda: restarts.append(1),
+                           run=run) is True
+    return item.ihook, runs, restarts
+
+
+def test_a_test_the_platform_broke_runs_again_once():
+    line = "wineserver64: server/sock.c:1460: sock_get_poll_events: Assertion `x' failed."
+    hooks, runs, restarts = _protocol([True, False], [[line]])
+    assert runs == ["next", "next"] and restarts == [1]
+    assert [r.run for r in hooks.logged] == [2] and not hooks.logged[0].failed
+    assert hooks.logged[0].user_properties == [(reruns.NOTE, line)]
+    assert hooks.started == hooks.finished == 1
+    summary = reruns.summary(hooks.logged)
+    assert len(summary) == 1 and "test_x" in summary[0] and "sock.c:1460" in summary[0]
+
+
+def test_a_failure_the_platform_did_not_cause_is_the_programs():
+    hooks, runs, restarts = _protocol([True], [[]])
+    assert len(runs) == 1 and restarts == [] and hooks.logged[0].failed
+    assert hooks.logged[0].user_properties == [] and reruns.summary(hooks.logged) == []
+
+
+def test_a_passing_test_is_not_run_again_though_the_platform_failed():
+    hooks, runs, restarts = _protocol([False], [["wineserver: Assertion `x' failed."]])
+    assert len(runs) == 1 and restarts == [1] and not hooks.logged[0].failed
+
+
+def test_a_second_failure_stands():
+    hooks, runs, restarts = _protocol([True, True], [["wineserver: Assertion `x' failed."]])
+    assert len(runs) == 2 and hooks.logged[0].failed and hooks.logged[0].run == 2

@@ -46,6 +46,7 @@ from .programs import (PROGRAM_ENV, Box, after_start, before_start, box_members,
                        typed_command, wait_exit, wrapper)
 from .programs import tree_members, tree_options
 from .wine import (KEEPER_READY, PREFIX_MADE, WINEPREFIX, WINESERVER_LOG,
-                   WINESERVER_PERSIST, keeper_alive, prepare, wine_binary, wine_env,
+                   WINESERVER_PERSIST, keeper_alive, prepare, restart_server, server_failures,
+                   wine_binary, wine_env,
                    wine_keeper_command, wine_preloader, wine_prefix_commands, wine_problem,
                    wine_server_command)

@@ -3,6 +3,7 @@ keeper, a Wine process of the grader's own that holds the server up while it run
 import atexit
 import contextlib
 import os
+import re
 import select
 import shutil
 import subprocess
@@ -23,6 +24,12 @@ WINEPREFIX = Path(os.environ.get("KIT_WINEPREFIX") or KIT_PREFIX)
 # What wineserver itself writes (a process it ended for a protocol error, say): kept
 # here, not in any program's output.
 WINESERVER_LOG = hosts.ROOT / "build" / "mingw" / "wineserver.log"
+
+
+# A line Wine's server writes when it fails itself: an assertion in its own code (seen
+# under load with Wine 8.0: server/sock.c:1460, sock_get_poll_events). It then ends, and
+# every Wine process with it: the programs of the tests running, and the keeper.
+SERVER_FAILED = re.compile(rb"^wineserver\S*: .*\bAssertion\b.*$", re.M)
 
 
 # How long wineserver outlives the last Wine process: while a grader runs, its keeper
@@ -202,6 +209,38 @@ def _wineserver_log(argv):
 
 # This grader's keeper (see prepare), once started.
 _keeper = {"proc": None}
+# How far this process has read WINESERVER_LOG for the server's failures.
+_log = {"seen": None}
+
+
+def server_failures(log=None):
+    """The lines in which Wine's server failed (SERVER_FAILED) that LOG (by default
+    WINESERVER_LOG) got since this process last looked; none at the first look."""
+    log = Path(log or WINESERVER_LOG)
+    try:
+        with open(log, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            end = f.tell()
+            seen = _log["seen"]
+            if seen is None or seen > end:
+                _log["seen"] = end
+                return []
+            f.seek(seen)
+            text = f.read(end - seen)
+    except OSError:
+        return []
+    _log["seen"] = end
+    return [m.group(0).decode("utf-8", "replace") for m in SERVER_FAILED.finditer(text)]
+
+
+def restart_server():
+    """Wine's server and a keeper anew, after the server failed (and took the keeper
+    with it): the next programs find them as the run's first did."""
+    keeper = _keeper["proc"]
+    if keeper is not None:
+        _keeper["proc"] = None
+        _end_keeper(keeper)
+    prepare()
 
 
 def keeper_alive():
