@@ -617,12 +617,15 @@ def served_meanwhile(proc, site, what):
     started = time.monotonic()
     answer = request(proc, get("/notes.txt"), timeout=SHORT_TIMEOUT + 15)
     if answer.status != 200 or answer.body != site.files["notes.txt"]:
+        waited = answer.status is None
         raise failure(proc, f"another client was not served while {what}",
-                      f"its answer within --timeout {SHORT_TIMEOUT} s and a few more",
+                      f"200 and notes.txt, within --timeout {SHORT_TIMEOUT} s and a few more",
                       answer.shown() + f"\n(after {time.monotonic() - started:.1f} s)",
                       "Give each request one deadline (--timeout seconds from accept) and "
                       "wait with select until it: then answer 408 and close, so that the "
-                      "next client is served.")
+                      "next client is served." if waited else
+                      "The next client's GET /notes.txt is answered as any other, 200 with "
+                      "the file: read its head afresh, from the start of the buffer.")
 
 
 @pytest.mark.expected("http_server", *LISTEN, ACCEPT, WAIT,
