@@ -14,7 +14,7 @@ from pathlib import Path
 KIT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(KIT / "grader"))
 
-from gradelib import platform  # noqa: E402,F401  (the tools' one way to it)
+from gradelib import budget, platform  # noqa: E402,F401  (the tools' one way to them)
 from gradelib.platform import boundary  # noqa: E402,F401
 
 # Exit codes of the tools: 0 done, 2 bad input (a message names it), 3 grading failed.

@@ -13,17 +13,22 @@ import threading
 import time
 from pathlib import Path
 
-from kit import boundary, platform
+from kit import boundary, budget, platform
 
 
 # What a grading run does not inherit from its caller: make's own variables (a tree's
 # make is no sub-make of the caller's) and what says which tree the grader grades.
 NOT_INHERITED = ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES", "KIT_OUT", "KIT_SRC",
                  "KIT_LAB", "KIT_GRADE_DIR", "KIT_TARGET", "KIT_WRAPPER", "KIT_PASS_ENV",
-                 "KIT_SEED", "KIT_GRADE_JOBS", "KIT_JOBS", "KIT_SANDBOX", "KIT_WINEPREFIX",
-                 "KIT_SANDBOX_UID", "KIT_SANDBOX_UID_HELD", "KIT_SANDBOX_CHOSEN",
-                 "PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT",
+                 "KIT_SEED", "KIT_GRADE_DEADLINE", "KIT_GRADE_JOBS", "KIT_JOBS",
+                 "KIT_SANDBOX", "KIT_WINEPREFIX", "KIT_SANDBOX_UID", "KIT_SANDBOX_UID_HELD",
+                 "KIT_SANDBOX_CHOSEN", "PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT",
                  "PYTEST_XDIST_TESTRUNUID", "PYTEST_CURRENT_TEST")
+
+
+# What a grading run keeps of its timeout to end and write its results: its grade's
+# last tests fail unrun that long before the timeout (gradelib.budget.GRADE_DEADLINE).
+REPORT_SECONDS = 60
 
 
 # --- the boundary ---------------------------------------------------------------------
@@ -171,6 +176,8 @@ def grade_tree(tree, out, target="native", seed=None, timeout=1800, setup=False,
         env.update(MSYSTEM="UCRT64", CHERE_INVOKING="1")
     if seed is not None:
         env["KIT_SEED"] = str(seed)
+    # The grade ends with a score within TIMEOUT: its last tests fail unrun if need be.
+    env[budget.GRADE_DEADLINE] = f"{time.time() + timeout - REPORT_SECONDS:.0f}"
     started = time.monotonic()
     steps = []
     if setup:

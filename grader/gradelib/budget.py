@@ -19,6 +19,7 @@ A lab's count (the seconds its tests took; each program that hung, where, and fo
 long) lives in a file of the grading run's work folder, so that pytest-xdist's
 workers share it."""
 import json
+import os
 import threading
 import time
 from pathlib import Path
@@ -40,6 +41,11 @@ HANG_SECONDS = 8.0
 PROGRAM_SECONDS = 30.0
 LAB_SECONDS = 60.0
 CEILING_SECONDS = 240.0
+# The whole grade's end, when the grading run has one: KIT_GRADE_DEADLINE, a time of
+# the clock (seconds since the epoch). The instructors' tools set it to what their
+# runner allows, less the time to report (grader/course/runs.py): once it has passed,
+# every test left fails at once, unrun, so that the grade ends with a score.
+GRADE_DEADLINE = "KIT_GRADE_DEADLINE"
 # How often the watchdog ends programs a test starts after its time ran out.
 REKILL = 0.25
 # Under Wine the watchdog ends only the grader's own waits, and leaves the programs to
@@ -60,6 +66,14 @@ def left(timeout):
     if deadline is None:
         return timeout
     return max(0.0, min(timeout, deadline - time.monotonic()))
+
+
+def grade_left():
+    """Seconds left of the whole grade (GRADE_DEADLINE), or None when it has no end."""
+    try:
+        return float(os.environ[GRADE_DEADLINE]) - time.time()
+    except (KeyError, ValueError):
+        return None
 
 
 def expired():
@@ -101,6 +115,10 @@ class Lab:
 
     def verdict(self):
         """(seconds the next test gets, or None when it does not run; why)."""
+        left = grade_left()
+        if left is not None and left < 1:
+            return None, ("the grade's time ran out (the limit of the service that "
+                          "grades it): the tests still to run fail unrun")
         state = self.read()
         if state["spent"] >= CEILING_SECONDS:
             return None, (f"lab {self.lab} has used its {CEILING_SECONDS:g} s: its "
@@ -108,7 +126,7 @@ class Lab:
         if state["hanging"] >= LAB_SECONDS:
             return None, (f"lab {self.lab}'s tests that hung have taken its "
                           f"{LAB_SECONDS:g} s (the first: \"{state['first']}\")")
-        return TEST_SECONDS, None
+        return (TEST_SECONDS if left is None else min(TEST_SECONDS, float(int(left)))), None
 
     def program(self, name):
         """(seconds a test that runs program NAME gets, or None when it must not run

@@ -122,3 +122,15 @@ def test_a_test_whose_time_ran_out_says_what_was_running():
                               "at work (stopped by the grader)")
     assert "(then the test saw: echo differs)" in message
     assert "Here tcp_server hung before." in message
+
+
+def test_the_grades_deadline_bounds_each_test_then_stops_them(tmp_path, monkeypatch):
+    lab = budget.Lab(tmp_path, "06")
+    monkeypatch.setenv(budget.GRADE_DEADLINE, str(time.time() + 20))
+    seconds, why = lab.verdict()
+    assert seconds in (18.0, 19.0, 20.0) and why is None
+    monkeypatch.setenv(budget.GRADE_DEADLINE, str(time.time() + 0.5))
+    seconds, why = lab.verdict()
+    assert seconds is None and "the grade's time ran out" in why
+    monkeypatch.delenv(budget.GRADE_DEADLINE)
+    assert lab.verdict() == (budget.TEST_SECONDS, None)
