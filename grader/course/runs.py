@@ -27,7 +27,8 @@ NOT_INHERITED = ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES", "KIT_OUT",
 
 
 # What a grading run keeps of its timeout to end and write its results: its grade's
-# last tests fail unrun that long before the timeout (gradelib.budget.GRADE_DEADLINE).
+# last tests fail unrun that long before the timeout (gradelib.budget.GRADE_DEADLINE),
+# when the timeout is over twice as long.
 REPORT_SECONDS = 60
 
 
@@ -176,8 +177,10 @@ def grade_tree(tree, out, target="native", seed=None, timeout=1800, setup=False,
         env.update(MSYSTEM="UCRT64", CHERE_INVOKING="1")
     if seed is not None:
         env["KIT_SEED"] = str(seed)
-    # The grade ends with a score within TIMEOUT: its last tests fail unrun if need be.
-    env[budget.GRADE_DEADLINE] = f"{time.time() + timeout - REPORT_SECONDS:.0f}"
+    # The grade ends with a score within TIMEOUT: its last tests fail unrun if need be
+    # (a timeout too short to keep REPORT_SECONDS of it has no deadline).
+    if timeout > 2 * REPORT_SECONDS:
+        env[budget.GRADE_DEADLINE] = f"{time.time() + timeout - REPORT_SECONDS:.0f}"
     started = time.monotonic()
     steps = []
     if setup:
