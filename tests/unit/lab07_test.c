@@ -417,6 +417,9 @@ START_TEST(test_http_content_type)
     ck_assert_str_eq(content_type("r.html/README"), "application/octet-stream");
     ck_assert_str_eq(content_type("r/x.html5"), "application/octet-stream");
     ck_assert_str_eq(content_type("r/x.jsx"), "application/octet-stream");
+    /* A path without a folder: its name is all of it. */
+    ck_assert_str_eq(content_type("notes.txt"), "text/plain");
+    ck_assert_str_eq(content_type("README"), "application/octet-stream");
 }
 END_TEST
 
