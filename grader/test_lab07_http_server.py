@@ -31,6 +31,7 @@ EXIT_TIMEOUT = 10
 SHORT_TIMEOUT = 2
 # httpserver.h's PATH_LIMIT: the longest path map_path makes, its NUL included.
 PATH_LIMIT = 4096
+HEAD_LIMIT = 8192
 
 # The calls the README expects of http_server, drawn beside a failed test's on the
 # report page (gradelib.page.expected); a test whose path differs says its own.
@@ -429,10 +430,10 @@ def test_head_errors(server, site, rng):
                       "send s2: 408 and its headers", NO_BODY, *FINISH[1:])
 @pytest.mark.points(1)
 def test_head_timeout(server, site):
-    """a request that starts with "HEAD " gets no body even at 408, with --timeout 1; one of "HEAD" alone gets one"""
+    """a request that starts with "HEAD " gets no body even at 408, with --timeout 1; one of "HEAD" alone, or "HEADS", gets one"""
     proc = server("--timeout", "1")
     request(proc, get("/notes.txt", "HEAD"))
-    for what, body in [("HEAD", True), ("HEAD ", False)]:
+    for what, body in [("HEAD", True), ("HEAD ", False), ("HEADS", True)]:
         with send_request(proc, what.encode()) as sock:
             answer = Answer(*peers.recv_until_close(sock, CLIENT_TIMEOUT))
         if answer.status != 408 or bool(answer.body) != body:
@@ -560,6 +561,13 @@ def test_too_long(server, site, rng):
     expect_answer(proc, request(proc, get("/notes.txt")), "GET /notes.txt after them", 200,
                   site.files["notes.txt"], None, "Read the rest of an oversized request "
                   "before closing (finish), and accept the next client.")
+    # A head of HEAD_LIMIT bytes exactly, its blank line included, fits.
+    pad = HEAD_LIMIT - len(get("/notes.txt", extra="X-Pad: \r\n"))
+    expect_answer(proc, request(proc, get("/notes.txt", extra=f"X-Pad: {'p' * pad}\r\n")),
+                  f"GET /notes.txt, its head {HEAD_LIMIT} bytes (HEAD_LIMIT) with its blank "
+                  "line", 200, site.files["notes.txt"], None, "A head that ends in the "
+                  "buffer's last byte is whole: give read_head the whole buffer of HEAD_LIMIT "
+                  "bytes (sizeof head), and look for the blank line before calling it full.")
     # Bytes after the head that the server never reads: finish must read them before it
     # closes, or the close resets the connection under the answer (section 6).
     with servers.connected(proc, CLIENT_TIMEOUT, "Accept the next client.") as sock:

@@ -227,6 +227,26 @@ def test_a_broken_link_is_found(tmp_path):
     assert broken_link(page, "https://learn.microsoft.com/") is None
 
 
+# A line of prose that is only a name in capitals with an underscore (HANG_TABLE): a
+# place where a table or figures were to go, left as it was.
+PLACEHOLDER = re.compile(r"^[ \t]*[A-Z][A-Z0-9]*_[A-Z0-9_]+[ \t]*$", re.M)
+
+
+def placeholders(text):
+    return PLACEHOLDER.findall(prose(text))
+
+
+@pytest.mark.parametrize("doc", documents(), ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_no_document_keeps_a_placeholder(doc):
+    found = placeholders(doc.read_text(encoding="utf-8"))
+    assert not found, f"{doc.relative_to(ROOT)} has a line left to fill: {found[0].strip()}"
+
+
+def test_the_placeholder_check_can_fail():
+    assert placeholders("Measured:\n\nHANG_TABLE\n\n## Next") == ["HANG_TABLE"]
+    assert not placeholders("`KIT_SEED=1` and\n```\nKIT_SEED\nMAX_ARGS\n```\nSO_LINGER {1, 5}")
+
+
 # --- (b) the parts every lab README has ---------------------------------------------
 
 def lab_params():

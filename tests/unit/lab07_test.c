@@ -17,6 +17,25 @@ static int parse(const char *head)
     return parse_request(head, strlen(head), &req);
 }
 
+/* parse_request of PRE, the byte C, then POST: a head with any byte in it, NUL too. */
+static int parse_with(const char *pre, int c, const char *post)
+{
+    char head[128];
+    size_t a = strlen(pre), b = strlen(post);
+
+    memcpy(head, pre, a);
+    head[a] = (char)c;
+    memcpy(head + a + 1, post, b);
+    return parse_request(head, a + 1 + b, &req);
+}
+
+/* A token character of RFC 9110, as the README lists them. */
+static int tchar(int c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
 START_TEST(test_http_head_length)
 {
     const char *head = "GET / HTTP/1.1\r\nHost: x\r\n\r\nbody";
@@ -27,6 +46,9 @@ START_TEST(test_http_head_length)
                       "%u: fewer than 4 bytes hold no blank line (loop while i + 4 <= len: "
                       "len - 4 wraps round below 4)", (unsigned)n,
                       (unsigned)head_length("\r\n\r\n", n));
+    ck_assert_msg(head_length("\r\n\r\n", 4) == 4, "head_length(\"\\r\\n\\r\\n\", 4) "
+                  "returned %u, not 4: look for CR LF CR LF from the buffer's first byte",
+                  (unsigned)head_length("\r\n\r\n", 4));
     ck_assert_uint_eq(head_length(head, strlen(head)), strlen(head) - 4);
     /* A head cut anywhere before its last byte is not whole yet. */
     for (size_t n = 0; n < strlen(head) - 4; n++)
@@ -58,17 +80,20 @@ START_TEST(test_http_target_bytes)
 {
     char head[64];
 
+    static const char *const where[] = { " first", "", " last" };
+
     /* Every byte from 0x21 is a target's but 0x7F, those from 0x80 too; none below,
-       wherever it is in the target, its first byte too. */
+       wherever it is in the target, its first and last bytes too. */
     for (int c = 1; c < 256; c++) {
-        for (int first = 0; first < 2; first++) {
-            int n = snprintf(head, sizeof head, first ? "GET %c/b HTTP/1.0\r\n\r\n" :
-                             "GET /a%cb HTTP/1.0\r\n\r\n", c);
+        for (int at = 0; at < 3; at++) {
+            int n = snprintf(head, sizeof head, at == 0 ? "GET %c/b HTTP/1.0\r\n\r\n" :
+                             at == 1 ? "GET /a%cb HTTP/1.0\r\n\r\n" :
+                             "GET /a%c HTTP/1.0\r\n\r\n", c);
             int want = c <= ' ' || c == 0x7f ? 400 : 200;
             int got = parse_request(head, (size_t)n, &req);
             ck_assert_msg(got == want, "parse_request of a target holding the byte 0x%02x%s "
                           "returned %d, not %d: a target's bytes are those from 0x21 but "
-                          "0x7F", c, first ? " first" : "", got, want);
+                          "0x7F", c, where[at], got, want);
         }
     }
 }
@@ -105,6 +130,19 @@ START_TEST(test_http_request_line_errors)
     ck_assert_int_eq(parse("POST / HTTP/1.1\r\nHost: a\r\n\r\n"), 405);
     ck_assert_int_eq(parse("get / HTTP/1.1\r\nHost: a\r\n\r\n"), 405);
     ck_assert_int_eq(parse("DELETE /x HTTP/1.0\r\n\r\n"), 405);
+    /* GET and HEAD, every byte of them: a method one byte off is another method. */
+    for (int m = 0; m < 2; m++) {
+        for (size_t i = 0; i < 3 + (size_t)m; i++) {
+            char head[64];
+            snprintf(head, sizeof head, "%s / HTTP/1.0\r\n\r\n", m ? "HEAD" : "GET");
+            head[i] = 'X';
+            ck_assert_msg(parse(head) == 405, "parse_request of the method %.*s returned %d, "
+                          "not 405: only GET and HEAD, all their bytes, are answered",
+                          3 + m, head, parse(head));
+        }
+    }
+    ck_assert_msg(parse_with("G", '\0', "T / HTTP/1.0\r\n\r\n") == 400, "parse_request of a "
+                  "method holding the byte 0x00 did not return 400: a method is a token");
     /* The version is checked before the method: another method of another major
        version is 505, not 405. */
     ck_assert_int_eq(parse("POST / HTTP/2.0\r\nHost: a\r\n\r\n"), 505);
@@ -127,6 +165,13 @@ START_TEST(test_http_head_refused)
     ck_assert_int_eq(req.head, 0);
     ck_assert_int_eq(parse("HEADER / HTTP/1.1\r\nHost: a\r\n\r\n"), 405);
     ck_assert_int_eq(req.head, 0);
+    /* The first five bytes are "HEAD ": five bytes are enough, four are not. */
+    ck_assert_int_eq(parse_request("HEAD ", 5, &req), 400);
+    ck_assert_msg(req.head == 1, "parse_request of the 5 bytes \"HEAD \" left req->head "
+                  "%d, not 1: their first five bytes are \"HEAD \"", req.head);
+    ck_assert_int_eq(parse_request("HEAD x", 4, &req), 400);
+    ck_assert_msg(req.head == 0, "parse_request of the 4 bytes \"HEAD\" set req->head: "
+                  "it is 1 only when the first five bytes are \"HEAD \"");
 }
 END_TEST
 
@@ -165,6 +210,21 @@ START_TEST(test_http_headers)
     ck_assert_int_eq(parse("GET / HTTP/1.1\r\nHost: a\r\n: empty\r\n\r\n"), 400);
     ck_assert_int_eq(parse("GET / HTTP/1.1\r\nHost: a\nAccept: x\r\n\r\n"), 400);
     ck_assert_int_eq(parse_request("GET / HTTP/1.1\r\nHost: \0\r\n\r\n", 24, &req), 400);
+    /* Host is those four letters in any case: a name one byte off is another header,
+       and an HTTP/1.1 request with only that has no Host. */
+    for (int i = 0; i < 4; i++) {
+        for (int c = 0x21; c < 0x7f; c++) {
+            static const char host[] = "Host";
+            char head[64];
+            if (tolower(c) == tolower(host[i]))
+                continue;
+            snprintf(head, sizeof head, "GET / HTTP/1.1\r\n%.*s%c%s: a\r\n\r\n", i, host, c,
+                     host + i + 1);
+            ck_assert_msg(parse(head) == 400, "parse_request of an HTTP/1.1 request whose "
+                          "only header is %.4s returned %d, not 400: that is not Host", head + 16,
+                          parse(head));
+        }
+    }
 }
 END_TEST
 
@@ -181,6 +241,28 @@ START_TEST(test_http_header_bytes)
         ck_assert_msg(got == want, "parse_request of a header value holding the byte 0x%02x "
                       "returned %d, not %d: a value holds no control byte but tab", c, got,
                       want);
+        got = parse_with("GET / HTTP/1.0\r\nX:", c, "b\r\n\r\n");
+        want = (c < ' ' && c != '\t') || c == 0x7f ? 400 : 200;
+        ck_assert_msg(got == want, "parse_request of a header value whose first byte, right "
+                      "after the colon, is 0x%02x returned %d, not %d: a value holds no "
+                      "control byte but tab", c, got, want);
+    }
+    /* A name is a token: every byte of it, its first and last too. */
+    for (int c = 0; c < 256; c++) {
+        static const char *const pre[] = { "", "X", "X" }, *const post[] = {
+            "X: v\r\n\r\n", "Y: v\r\n\r\n", ": v\r\n\r\n" };
+        static const char *const where[] = { "first", "middle", "last" };
+        for (int at = 0; at < 3; at++) {
+            char before[32];
+            int got, want = tchar(c) ? 200 : 400;
+            if (c == ':' && at > 0)
+                continue;       /* a colon there ends the name: another header */
+            snprintf(before, sizeof before, "GET / HTTP/1.0\r\n%s", pre[at]);
+            got = parse_with(before, c, post[at]);
+            ck_assert_msg(got == want, "parse_request of a header name whose %s byte is 0x%02x "
+                          "returned %d, not %d: a name is a token (letters, digits and "
+                          "!#$%%&'*+-.^_`|~)", where[at], c, got, want);
+        }
     }
 }
 END_TEST
@@ -215,7 +297,8 @@ START_TEST(test_http_map_path_escapes)
 {
     static const char *const bad[] = {
         "/%:0", "/%0:", "/%/0", "/%@0", "/%0@", "/%G0", "/%0G", "/%`0", "/%0`", "/%g0",
-        "/%0g", "/%5z", "/%7", "/cut%5", "/%6", "/%%41",
+        "/%0g", "/%5z", "/%7", "/cut%5", "/%6", "/%%41", "/%2:", "/%2/", "/%2@", "/%2G",
+        "/%2`", "/%2g",
     };
     char target[16], want[16];
 
@@ -259,7 +342,7 @@ START_TEST(test_http_map_path_windows)
         "/..\\secret", "/..%5csecret", "/C:/Windows/win.ini", "/c:secret", "/x::$DATA",
         "/NUL", "/nul.txt", "/sub/con", "/Aux.html", "/prn", "/COM1", "/lpt9.log",
         "/index.html.", "/index.html%20", "/a%3Cb", "/a%3f", "/a*", "/a%22b", "/a|b",
-        "/...", "/sub./x",
+        "/...", "/sub./x", "//con", "//nul.txt", "/a//aux",
     };
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
         ck_assert_msg(map(refused[i]) == 400, "map_path(\"root\", \"%s\") did not "
@@ -273,7 +356,8 @@ START_TEST(test_http_map_path_devices)
     static const char *const alike[] = {
         "/co", "/cox", "/coq.txt", "/conn", "/prx", "/pn", "/aus", "/nux.txt", "/nu",
         "/com", "/com0", "/coa1", "/cpm1", "/dom1", "/lpt", "/lpt0", "/lpa1", "/lqt1",
-        "/mpt1", "/lpx1", "/comx", "/a/nuls", "/xcon", "/bnul.txt",
+        "/mpt1", "/lpx1", "/comx", "/a/nuls", "/xcon", "/bnul.txt", "/conso", "/nulls",
+        "/auxes.txt", "/prnts", "/con12",
     };
     char target[32];
 
@@ -333,6 +417,9 @@ START_TEST(test_http_content_type)
     ck_assert_str_eq(content_type("r.html/README"), "application/octet-stream");
     ck_assert_str_eq(content_type("r/x.html5"), "application/octet-stream");
     ck_assert_str_eq(content_type("r/x.jsx"), "application/octet-stream");
+    /* A path without a folder: its name is all of it. */
+    ck_assert_str_eq(content_type("notes.txt"), "text/plain");
+    ck_assert_str_eq(content_type("README"), "application/octet-stream");
 }
 END_TEST
 
