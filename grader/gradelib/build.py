@@ -26,7 +26,8 @@ NO_STATUS = "not graded here: the tree was not built by make grade"
 # LeakSanitizer checks where it runs (platform.LEAK_CHECKS).
 SANITIZER_ENV = {
     "ASAN_OPTIONS": f"halt_on_error=1:exitcode={platform.MEMORY_ERROR_EXIT}:"
-                    f"detect_leaks={int(platform.LEAK_CHECKS)}:abort_on_error=0",
+                    f"detect_leaks={int(platform.LEAK_CHECKS)}:abort_on_error=0:"
+                    "max_malloc_fill_size=16777216",
     "UBSAN_OPTIONS": f"halt_on_error=1:exitcode={platform.MEMORY_ERROR_EXIT}:"
                      "print_stacktrace=1",
 }
