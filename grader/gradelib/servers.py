@@ -90,9 +90,9 @@ def accept_reported(result, program, hint):
 
 
 def only_the_listener(proc, hint, keep=0, timeout=RECORD_LAG):
-    """Checks from the server's record that it holds its listening socket and KEEP
-    sockets of clients still connected, no more, waiting up to TIMEOUT s for the
-    record to catch up with the closes the clients have seen."""
+    """Checks from the server's record that it closed no socket twice, and holds its
+    listening socket and KEEP sockets of clients still connected, no more, waiting up
+    to TIMEOUT s for the record to catch up with the closes the clients have seen."""
     deadline = time.monotonic() + timeout
     while True:
         record = proc.calls
@@ -100,6 +100,15 @@ def only_the_listener(proc, hint, keep=0, timeout=RECORD_LAG):
         if len(still) <= keep or time.monotonic() > deadline:
             break
         time.sleep(0.05)        # polling the record, bounded by the deadline
+    twice = [c for c in record.named("closesocket") if c.error == "WSAENOTSOCK"]
+    if twice:
+        raise failure(proc, "the server closed a socket that was closed already",
+                      "one closesocket for each socket",
+                      f"line {twice[0].number} of its record: {twice[0].text}" +
+                      (f" (and {len(twice) - 1} more)" if len(twice) > 1 else ""),
+                      "Close each socket once, where the code that owns it is done with it: "
+                      "a second closesocket of the same handle closes nothing, or, once "
+                      "the system has given the number to a new socket, that new client's.")
     if len(still) > keep:
         gone = len(still) - keep
         raise failure(proc, f"the server holds {gone} socket(s) of clients it is done with",
