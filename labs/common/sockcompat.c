@@ -749,12 +749,18 @@ int wsa_select(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfds,
 }
 
 /* Windows' getaddrinfo returns a WSA code (its EAI_* are WSA codes) and sets it as
-   the last error too. */
+   the last error too. It refuses, with WSANO_RECOVERY, hints whose ai_addrlen,
+   ai_canonname, ai_addr or ai_next is not 0 or NULL: hints not zeroed first. */
 int wsa_getaddrinfo(const char *node, const char *service,
                     const struct addrinfo *hints, struct addrinfo **res)
 {
     if (not_started())
         return WSANOTINITIALISED;
+    if (hints != NULL && (hints->ai_addrlen != 0 || hints->ai_canonname != NULL ||
+                          hints->ai_addr != NULL || hints->ai_next != NULL)) {
+        last_error = WSANO_RECOVERY;
+        return last_error;
+    }
     last_error = wsa_from_eai(getaddrinfo(node, service, hints, res));
     return last_error;
 }

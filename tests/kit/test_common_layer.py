@@ -17,7 +17,8 @@ UNITS = platform.program_path(BUILD / "tests", "common_units")
 CASES = {"Startup": None, "ResolverNeedsStartup": "resolver-needs-startup",
          "Sockets": None, "Options": None, "Reset": "reset-read-as-eof",
          "Datagrams": None, "Unreachable": "udp-unreachable-unreported",
-         "Files": None, "ShortAddresses": None, "Record": None, "Errors": None}
+         "Files": None, "ShortAddresses": None, "Record": None, "Errors": None,
+         "Hints": "hints-not-checked"}
 # The Record case runs with a record and these faults.
 RECORD_FAULTS = ("short-send", "short-recv")
 FLOOD = platform.program_path(BUILD / "tests", "calls_flood")

@@ -127,6 +127,9 @@ WINE_DIFFERENCES = {
         "Wine's recv, waiting when the peer resets in the middle of a reply, now and "
         "then reads the reset as an orderly end-of-file (0); Windows fails it with "
         "WSAECONNRESET (10054).",
+    "hints-not-checked":
+        "Wine's getaddrinfo takes hints whose ai_addrlen, ai_canonname, ai_addr or "
+        "ai_next is set; Windows fails with WSANO_RECOVERY (11003).",
 }
 # The differences above that Wine shows only now and then: a test that meets one is
 # not graded under Wine, whether it passes or fails.
