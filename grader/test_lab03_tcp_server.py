@@ -344,6 +344,32 @@ def test_port_in_use(run):
     expect.error_line(result, "bind", "WSAEADDRINUSE", 10048)
 
 
+@pytest.mark.expected("tcp_server", *LISTEN[:5],
+                      "listen s1 fails: WSAENOBUFS (the grader's fault)", "closesocket s1",
+                      "WSACleanup", "exit: 2, the listen error line on stderr")
+@pytest.mark.points(1)
+@pytest.mark.faults("listen-fails")
+def test_listen_fails(run):
+    """listen fails: the server reports listen and its code, closes its socket and exits 2"""
+    result = run("tcp_server", "--port", 0, timeout=EXIT_TIMEOUT)
+    expect.exits(result, 2, hint="When no address of --bind can listen, report the call "
+                                 "that failed and exit 2: the server cannot work.")
+    expect.error_line(result, "listen", "WSAENOBUFS", 10055,
+                      hint="Name the call that failed: open_listener sets *call to "
+                           "\"listen\" when listen fails, and the caller reports it with "
+                           "the code open_listener returned.")
+    left = result.calls.open_now() if result.calls is not None else []
+    if left:
+        raise expect.Failure("the server left a socket open after listen failed",
+                             expected="the address's socket closed (closesocket) before "
+                                      "the next address, or before giving up",
+                             got=", ".join(f"{s.name}, made by {s.made.where()}"
+                                           for s in left), result=result,
+                             hint="Close the socket of an address that failed, whichever "
+                                  "call failed (setsockopt, bind or listen), not only "
+                                  "when bind fails.")
+
+
 ERROR_LINE = r"tcp_server: \S+: WSA\w+ \(\d+\): .+"
 
 
@@ -495,6 +521,25 @@ def test_accept_reset(server, rng):
                              hint="A failed accept returns no socket: there is no client "
                                   "to echo or close. Report it, count it, and go straight "
                                   "back to accept (continue).")
+
+
+@pytest.mark.expected("tcp_server", *LISTEN,
+                      "accept s1 fails: WSAEMFILE (the grader's fault)",
+                      "accept s1: s2, the next client (the error reported, counted)",
+                      *ECHO, NEXT)
+@pytest.mark.points(1)
+@pytest.mark.faults("accept-fails")
+def test_accept_fails(server, rng):
+    """an accept that fails with another code (WSAEMFILE): reported, counted, and the server goes on"""
+    proc = server("--max-clients", "2")
+    echo(proc, small(rng), hint="Any failed accept is that client's failure, whatever its "
+                                "code: report it with kit_error and accept the next client.")
+    result = proc.wait(EXIT_TIMEOUT)
+    expect.exits(result, 0, hint="The failed accept counts as one of --max-clients: after "
+                                 "it and one client served, the server exits 0.")
+    expect.error_line(result, "accept", "WSAEMFILE", 10024,
+                      hint="When accept fails, kit_error(PROG, \"accept\", "
+                           "WSAGetLastError()), then accept the next client.")
 
 
 # Clients that reset one after another, and how long the server may take to be done

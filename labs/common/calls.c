@@ -156,7 +156,9 @@ int rec_connect(SOCKET s, const struct sockaddr *addr, int addrlen)
 int rec_listen(SOCKET s, int backlog)
 {
     struct line l;
-    int rc = wsa_listen(s, backlog);
+    int faulted = on() && fault_fail_listen();
+    int rc = faulted ? SOCKET_ERROR : wsa_listen(s, backlog);
+    int err = WSAGetLastError();
 
     if (!on())
         return rc;
@@ -166,8 +168,11 @@ int rec_listen(SOCKET s, int backlog)
         line_add(&l, ", SOMAXCONN)");
     else
         line_add(&l, ", %d)", backlog);
-    line_result(&l, rc, WSAGetLastError());
+    line_result(&l, rc, err);
+    if (faulted)
+        line_add(&l, " [fault: listen failed]");
     record_write(&l);
+    WSASetLastError(err);
     return rc;
 }
 
@@ -176,7 +181,8 @@ SOCKET rec_accept(SOCKET s, struct sockaddr *addr, int *addrlen)
     struct line l;
     int size = addrlen ? *addrlen : 0;
     int faulted = on() && fault_reset_in_backlog(s);
-    SOCKET c = faulted ? INVALID_SOCKET : wsa_accept(s, addr, addrlen);
+    int failed = !faulted && on() && fault_fail_accept();
+    SOCKET c = faulted || failed ? INVALID_SOCKET : wsa_accept(s, addr, addrlen);
     int err = WSAGetLastError();
 
     if (!on())
@@ -198,6 +204,8 @@ SOCKET rec_accept(SOCKET s, struct sockaddr *addr, int *addrlen)
     }
     if (faulted)
         line_add(&l, " [fault: the client reset while it waited in the backlog]");
+    if (failed)
+        line_add(&l, " [fault: accept failed]");
     record_write(&l);
     WSASetLastError(err);
     return c;

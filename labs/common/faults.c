@@ -207,6 +207,28 @@ int fault_reset_in_backlog(SOCKET s)
     return 1;
 }
 
+int fault_fail_listen(void)
+{
+    static int done;
+
+    if (done || !wanted(FAULT_LISTEN_FAILS))
+        return 0;
+    done = 1;
+    WSASetLastError(WSAENOBUFS);
+    return 1;
+}
+
+int fault_fail_accept(void)
+{
+    static int done;
+
+    if (done || !wanted(FAULT_ACCEPT_FAILS))
+        return 0;
+    done = 1;
+    WSASetLastError(WSAEMFILE);
+    return 1;
+}
+
 /* 1 if a getaddrinfo with HINTS may get the refuser's address: a client's, for a
    stream or datagrams, in the refuser's family. */
 static int refuser_fits(const struct addrinfo *hints)

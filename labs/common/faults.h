@@ -44,6 +44,14 @@ int fault_recv_length(SOCKET s, int len);
    accept's error, if it did; else 0 (and accept goes on). */
 int fault_reset_in_backlog(SOCKET s);
 
+/* listen-fails, on the program's first listen: returns 1, WSAENOBUFS set as its
+   error, once; else 0 (and listen goes on). */
+int fault_fail_listen(void);
+
+/* accept-fails, on the program's first accept: returns 1, WSAEMFILE set as its error
+   (no socket left to the program), once, without taking a connection; else 0. */
+int fault_fail_accept(void);
+
 /* first-refuses: LIST, the system's answer to a getaddrinfo with HINTS, with the
    refusing address first, in an entry of the layer's own. Returns the list the
    program gets. */
