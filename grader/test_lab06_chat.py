@@ -276,6 +276,18 @@ def test_port_in_use(run):
     expect.error_line(result, "bind", "WSAEADDRINUSE", 10048)
 
 
+@pytest.mark.expected("chat_server", *LISTEN, "select fails: WSAENETDOWN (the grader's fault)",
+                      "closesocket s1", "WSACleanup", "exit: 2, the select error line on stderr")
+@pytest.mark.points(1)
+@pytest.mark.faults("select-fails")
+def test_select_fails(run):
+    """select fails: the server reports select and its code, and exits 2"""
+    result = run("chat_server", "--port", 0, timeout=EXIT_TIMEOUT)
+    expect.exits(result, 2, hint="A select that fails leaves the server nothing to wait "
+                                 "with: report it with kit_error and exit 2, not loop again.")
+    expect.error_line(result, "select", "WSAENETDOWN", 10050)
+
+
 @pytest.mark.expected("chat_server", *LISTEN, *greeted("s2"), *greeted("s3"),
                       next_client("s4"), *relay("s2", "s3", "s4"),
                       *relay("s3", "s2", "s4", line="a reply"))

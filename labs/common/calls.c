@@ -435,7 +435,7 @@ int rec_select(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfds,
                const struct timeval *timeout)
 {
     struct line l;
-    int rc;
+    int rc, faulted, err;
 
     if (!on())
         return wsa_select(nfds, readfds, writefds, exceptfds, timeout);
@@ -447,9 +447,14 @@ int rec_select(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfds,
         line_add(&l, "; timeout %ld.%06ld s)", (long)timeout->tv_sec, (long)timeout->tv_usec);
     else
         line_add(&l, "; no timeout)");
-    rc = wsa_select(nfds, readfds, writefds, exceptfds, timeout);
-    line_result(&l, rc, WSAGetLastError());
+    faulted = fault_fail_select();
+    rc = faulted ? SOCKET_ERROR : wsa_select(nfds, readfds, writefds, exceptfds, timeout);
+    err = WSAGetLastError();
+    line_result(&l, rc, err);
+    if (faulted)
+        line_add(&l, " [fault: select failed]");
     record_write(&l);
+    WSASetLastError(err);
     return rc;
 }
 

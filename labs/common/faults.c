@@ -229,6 +229,17 @@ int fault_fail_accept(void)
     return 1;
 }
 
+int fault_fail_select(void)
+{
+    static int done;
+
+    if (done || !wanted(FAULT_SELECT_FAILS))
+        return 0;
+    done = 1;
+    WSASetLastError(WSAENETDOWN);
+    return 1;
+}
+
 /* 1 if a getaddrinfo with HINTS may get the refuser's address: a client's, for a
    stream or datagrams, in the refuser's family. */
 static int refuser_fits(const struct addrinfo *hints)

@@ -52,6 +52,10 @@ int fault_fail_listen(void);
    (no socket left to the program), once, without taking a connection; else 0. */
 int fault_fail_accept(void);
 
+/* select-fails, on the program's first select: returns 1, WSAENETDOWN set as its
+   error, once, the sets left as given; else 0 (and select goes on). */
+int fault_fail_select(void);
+
 /* first-refuses: LIST, the system's answer to a getaddrinfo with HINTS, with the
    refusing address first, in an entry of the layer's own. Returns the list the
    program gets. */
