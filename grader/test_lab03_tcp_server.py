@@ -504,11 +504,9 @@ def test_accept_reset(server, rng):
     proc = server("--max-clients", "2")
     servers.sacrifice(proc, CLIENT_TIMEOUT)
     still_running(proc, "an accept that failed")
-    echo(proc, small(rng), hint="A failed accept is that client's failure: report it with "
-                                "kit_error and accept the next client.")
-    result = proc.wait(EXIT_TIMEOUT)
-    expect.exits(result, 0, hint="The failed accept counts as one of --max-clients: after "
-                                 "it and one client served, the server exits 0.")
+    result = served_after_failed_accept(proc, rng, "A failed accept is that client's "
+                                        "failure: report it with kit_error and accept the "
+                                        "next client.")
     servers.accept_reported(result, "tcp_server", "When accept fails, kit_error(PROG, "
                             "\"accept\", WSAGetLastError()), then accept the next client.")
     others = [line for line in expect.error_lines(result)
@@ -532,14 +530,22 @@ def test_accept_reset(server, rng):
 def test_accept_fails(server, rng):
     """an accept that fails with another code (WSAEMFILE): reported, counted, and the server goes on"""
     proc = server("--max-clients", "2")
-    echo(proc, small(rng), hint="Any failed accept is that client's failure, whatever its "
-                                "code: report it with kit_error and accept the next client.")
-    result = proc.wait(EXIT_TIMEOUT)
-    expect.exits(result, 0, hint="The failed accept counts as one of --max-clients: after "
-                                 "it and one client served, the server exits 0.")
+    result = served_after_failed_accept(proc, rng, "Any failed accept is that client's "
+                                        "failure, whatever its code: report it with "
+                                        "kit_error and accept the next client.")
     expect.error_line(result, "accept", "WSAEMFILE", 10024,
                       hint="When accept fails, kit_error(PROG, \"accept\", "
                            "WSAGetLastError()), then accept the next client.")
+
+
+def served_after_failed_accept(proc, rng, hint):
+    """A server of --max-clients 2 whose first accept failed: echoes one client, then
+    exits 0 (the failed accept counts as a client). Returns how it ended."""
+    echo(proc, small(rng), hint=hint)
+    result = proc.wait(EXIT_TIMEOUT)
+    expect.exits(result, 0, hint="The failed accept counts as one of --max-clients: after "
+                                 "it and one client served, the server exits 0.")
+    return result
 
 
 # Clients that reset one after another, and how long the server may take to be done

@@ -207,37 +207,33 @@ int fault_reset_in_backlog(SOCKET s)
     return 1;
 }
 
+/* The first call that meets fault F fails: 1, ERR set as its error, once (DONE says
+   whether it has); else 0. */
+static int fail_first(enum fault f, int *done, int err)
+{
+    if (*done || !wanted(f))
+        return 0;
+    *done = 1;
+    WSASetLastError(err);
+    return 1;
+}
+
 int fault_fail_listen(void)
 {
     static int done;
-
-    if (done || !wanted(FAULT_LISTEN_FAILS))
-        return 0;
-    done = 1;
-    WSASetLastError(WSAENOBUFS);
-    return 1;
+    return fail_first(FAULT_LISTEN_FAILS, &done, WSAENOBUFS);
 }
 
 int fault_fail_accept(void)
 {
     static int done;
-
-    if (done || !wanted(FAULT_ACCEPT_FAILS))
-        return 0;
-    done = 1;
-    WSASetLastError(WSAEMFILE);
-    return 1;
+    return fail_first(FAULT_ACCEPT_FAILS, &done, WSAEMFILE);
 }
 
 int fault_fail_select(void)
 {
     static int done;
-
-    if (done || !wanted(FAULT_SELECT_FAILS))
-        return 0;
-    done = 1;
-    WSASetLastError(WSAENETDOWN);
-    return 1;
+    return fail_first(FAULT_SELECT_FAILS, &done, WSAENETDOWN);
 }
 
 /* 1 if a getaddrinfo with HINTS may get the refuser's address: a client's, for a
