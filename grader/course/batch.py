@@ -247,7 +247,10 @@ def main(argv=None):
     m.add_argument("--roster")
     m.add_argument("folders", nargs="+")
     args = parser.parse_args(argv)
+    # Ctrl-C and SIGTERM stop a batch, however it was started: a shell that runs it in
+    # the background of a script leaves it ignoring SIGINT, which Python then keeps.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         if args.command == "grade":
             if not str(args.jobs).strip().isdigit() and str(args.jobs).strip():
